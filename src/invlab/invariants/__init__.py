@@ -1,0 +1,1 @@
+"""Fixed invariant representations."""
