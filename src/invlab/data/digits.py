@@ -1,0 +1,43 @@
+"""scikit-learn's 8×8 handwritten digits (ships inside the wheel, no download)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from invlab._validation import check_positive
+from invlab.data.dataset import Dataset
+
+
+def digits(*, test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """The 1797 UCI digits as ``(N, 1, 8, 8)`` images scaled to ``[0, 1]``.
+
+    Args:
+        test_fraction: share of samples held out for testing (stratified by label).
+        seed: seed of the split.
+
+    Examples:
+        >>> ds = digits()
+        >>> ds.x_train.shape[1:]
+        torch.Size([1, 8, 8])
+    """
+    check_positive(test_fraction, "test_fraction")
+    if test_fraction >= 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_digits()
+    x = (bunch.images / 16.0).astype(np.float32)[:, None]
+    y = bunch.target.astype(np.int64)
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        x, y, test_size=test_fraction, random_state=seed, stratify=y
+    )
+    return Dataset(
+        name="digits",
+        x_train=torch.from_numpy(x_tr),
+        y_train=torch.from_numpy(y_tr),
+        x_test=torch.from_numpy(x_te),
+        y_test=torch.from_numpy(y_te),
+        num_classes=10,
+    )
