@@ -85,11 +85,11 @@ def _generate(overrides: dict) -> dict[str, np.ndarray]:
 
     args = get_dataset_args(as_dict=True)
     args.update(overrides)
-    state = np.random.get_state()  # make_dataset seeds numpy's global generator
+    state = np.random.get_state()  # noqa: NPY002 (make_dataset seeds the global generator)
     try:
         data = make_dataset(ObjectView(args))
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
     return {k: np.asarray(data[k]) for k in ("x", "y", "x_test", "y_test")}
 
 
