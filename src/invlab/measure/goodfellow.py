@@ -125,7 +125,7 @@ def layer_score(unit_scores: torch.Tensor, top_fraction: float = 0.2) -> float:
     valid = unit_scores[~torch.isnan(unit_scores)]
     if valid.numel() == 0:
         return float("nan")
-    top = max(1, int(round(top_fraction * valid.numel())))
+    top = max(1, round(top_fraction * valid.numel()))
     return float(valid.topk(top).values.mean())
 
 
