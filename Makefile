@@ -21,13 +21,13 @@ study: $(BIN)/invlab
 
 ## The test suite: ruff, then pytest (installs Chromium for the report's browser test).
 test: $(BIN)/invlab browser
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/invlab
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Debian's Chromium for the headless report test; skipped where it is already there or
 # where apt-get is not available (the test then skips with its reason).

@@ -61,7 +61,7 @@ def test_gradients_flow():
 
 
 def test_bad_input_names_the_argument():
-    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+    with pytest.raises(TypeError, match=r"x must be a torch\.Tensor"):
         fourier_modulus([1.0, 2.0])
     with pytest.raises(ValueError, match="x must have at least 2 dimension"):
         FourierModulus(dims=2)(torch.randn(8))

@@ -97,5 +97,5 @@ def test_bad_input_is_reported_clearly():
         measure(model, x, Shift(4), metrics=["accuracy"])
     with pytest.raises(ValueError, match="metrics must be one of"):
         measure(model, x, Shift(4), metrics=["fidelity"])
-    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
         consistency(lambda t: t, x, Shift(4))
