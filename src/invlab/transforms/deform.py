@@ -6,8 +6,8 @@ import math
 
 import torch
 
+from invlab._resample import bilinear_sample
 from invlab._validation import check_choice, check_int, check_positive
-from invlab.transforms._warp import bilinear_sample
 from invlab.transforms.base import Transform
 
 
