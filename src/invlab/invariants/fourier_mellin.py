@@ -10,10 +10,9 @@ from invlab._validation import check_int, check_positive, check_tensor
 from invlab.invariants.functional_rotscale import (
     check_square_image,
     fourier_mellin_from_parts,
-    fourier_mellin_grid,
+    fourier_mellin_matrix,
     log_positions,
     radial_hann,
-    spectrum_highpass,
 )
 from invlab.invariants.log_polar import _image_shape
 
@@ -83,13 +82,12 @@ class FourierMellin(nn.Module):
         self.dims, self.shape = 2, _image_shape(shape)
         if self.shape[0] != self.shape[1]:
             raise ValueError(f"shape must be square (H == W) for FourierMellin, got {shape!r}")
-        rows, cols = fourier_mellin_grid(self.shape, n_radii, n_angles, r_min, r_max)
+        matrix = fourier_mellin_matrix(self.shape, n_radii, n_angles, r_min, r_max, highpass)
         self.r_min = r_min
         self.r_max = float(self.shape[0] / 4 if r_max is None else r_max)
-        self.register_buffer("rows", rows, persistent=False)
-        self.register_buffer("cols", cols, persistent=False)
+        # Sparse (n_radii·n_angles, H·(W//2+1)) log-polar resampling with the high-pass gains.
+        self.register_buffer("resample", matrix.float(), persistent=False)
         self.register_buffer("hann", radial_hann(self.shape), persistent=False)
-        self.register_buffer("filter", spectrum_highpass(self.shape), persistent=False)
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         """Output shape for an input of ``shape``."""
@@ -112,9 +110,9 @@ class FourierMellin(nn.Module):
         return fourier_mellin_from_parts(
             x,
             self.hann if self.window else None,
-            self.filter if self.highpass else None,
-            self.rows,
-            self.cols,
+            self.resample,
+            self.n_radii,
+            self.n_angles,
             self.floor,
         )
 

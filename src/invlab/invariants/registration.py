@@ -16,12 +16,11 @@ import torch
 from invlab._resample import affine_warp
 from invlab._validation import check_int, check_tensor
 from invlab.invariants.functional_rotscale import (
-    centred_spectrum,
+    apply_matrix,
     check_square_image,
-    fourier_mellin_grid,
+    fourier_mellin_matrix,
+    half_spectrum,
     radial_hann,
-    sample_images,
-    spectrum_highpass,
 )
 
 
@@ -156,14 +155,14 @@ def register_rotation_scale(
 
     # 1–2: rotation and scale from the log-polar spectra.
     window = radial_hann((n, n), dtype)
-    highpass = spectrum_highpass((n, n), dtype)
-    rows, cols = fourier_mellin_grid((n, n), n_radii, n_angles, r_min, r_max)
-    # Log-magnitudes: the 1/f decay and the factor a² become additive and stop dominating.
-    lp_ref = _log_magnitude(
-        sample_images(centred_spectrum(reference, window, highpass), rows, cols)
-    )
-    lp_mov = _log_magnitude(sample_images(centred_spectrum(moving, window, highpass), rows, cols))
-    d, _ = phase_correlation(lp_ref, lp_mov)
+    matrix = fourier_mellin_matrix((n, n), n_radii, n_angles, r_min, r_max, highpass=True)
+
+    def log_polar_spectrum(x: torch.Tensor) -> torch.Tensor:
+        # Log-magnitudes: the 1/f decay and the factor a² become additive, not dominant.
+        lp = apply_matrix(matrix, half_spectrum(x, window)).reshape(-1, n_radii, n_angles)
+        return _log_magnitude(lp)
+
+    d, _ = phase_correlation(log_polar_spectrum(reference), log_polar_spectrum(moving))
     log_step = math.log(r_max / r_min) / (n_radii - 1)
     scale = torch.exp(-d[:, 0] * log_step)
     angle = d[:, 1] * 180.0 / n_angles
