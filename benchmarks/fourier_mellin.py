@@ -18,6 +18,7 @@ absolute times across runs.
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import time
 
@@ -44,9 +45,10 @@ def median_time(fn, repeats: int = REPEATS) -> float:
     return statistics.median(times)
 
 
-def paired_times(fa, fb, repeats: int = REPEATS) -> tuple[float, float, float]:
-    """Median times of ``fa`` and ``fb`` run alternately, and the median per-round ratio
-    ``t_b / t_a`` (alternating keeps both under the same background load)."""
+def paired_times(fa, fb, repeats: int = REPEATS) -> tuple[float, float, float, float]:
+    """Median times of ``fa`` and ``fb`` run alternately, the median per-round ratio
+    ``t_b / t_a`` (alternating keeps both under the same background load) and the ratio of
+    the fastest runs (the least disturbed by other processes)."""
     fa(), fb()
     ta, tb = [], []
     for _ in range(repeats):
@@ -55,7 +57,12 @@ def paired_times(fa, fb, repeats: int = REPEATS) -> tuple[float, float, float]:
             fn()
             out.append(time.perf_counter() - start)
     ratios = [b / a for a, b in zip(ta, tb)]
-    return statistics.median(ta), statistics.median(tb), statistics.median(ratios)
+    return (
+        statistics.median(ta),
+        statistics.median(tb),
+        statistics.median(ratios),
+        min(tb) / min(ta),
+    )
 
 
 def photo(name: str, size: int) -> np.ndarray:
@@ -115,10 +122,10 @@ def bench_fourier_mellin() -> None:
         with torch.no_grad():
             return fm(x)
 
-    t_invlab, t_numpy, ratio = paired_times(
+    t_invlab, t_numpy, ratio, best_ratio = paired_times(
         run_invlab, lambda: fourier_mellin_numpy(images, 32, 32), repeats=max(REPEATS, 11)
     )
-    print(f"FourierMellin, {n} images of {size}x{size} (median of {REPEATS}):")
+    print(f"FourierMellin, {n} images of {size}x{size} (median of {max(REPEATS, 11)}):")
     print(
         f"  invlab FourierMellin (batched, float32): {t_invlab * 1e3:8.1f} ms "
         f"({n / t_invlab:8.0f} images/s)"
@@ -128,7 +135,8 @@ def bench_fourier_mellin() -> None:
         f"({n / t_numpy:8.0f} images/s)"
     )
     print(
-        f"  throughput ratio invlab / per-image recipe (median of per-round ratios): {ratio:.1f}x"
+        f"  throughput ratio invlab / per-image recipe: {ratio:.1f}x (median of per-round "
+        f"ratios), {best_ratio:.1f}x (fastest run against fastest run)"
     )
 
 
@@ -219,6 +227,13 @@ def bench_registration() -> None:
     print(f"  time ratio {peer} / invlab: {t_peer / t_ours:.2f}x")
 
 
+def load_note() -> str:
+    try:
+        return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    except OSError:  # pragma: no cover - not available on every platform
+        return "load average unknown"
+
+
 def main() -> None:
     import argparse
 
@@ -227,7 +242,7 @@ def main() -> None:
     parser.add_argument("--skip-registration", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {load_note()}\n")
     bench_fourier_mellin()
     if not args.skip_registration:
         bench_registration()
