@@ -111,7 +111,7 @@ def test_not_a_database_is_refused_untouched(tmp_path):
     path = tmp_path / "notes.db"
     content = b"these are my notes, not a database\n" * 50
     path.write_bytes(content)
-    with pytest.raises(StoreError, match="is not a SQLite database .* left untouched"):
+    with pytest.raises(StoreError, match=r"is not a SQLite database .* left untouched"):
         ResultStore(path)
     assert path.read_bytes() == content
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
@@ -128,7 +128,7 @@ def test_corrupted_database_is_refused_untouched(tmp_path):
     data = bytearray(path.read_bytes())
     data[4096 * 2 : 4096 * 6] = b"\xff" * (4096 * 4)  # overwrite a few pages after the header
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match="corrupted|not a usable SQLite database"):
+    with pytest.raises(StoreError, match=r"corrupted|not a usable SQLite database"):
         ResultStore(path)
     assert path.read_bytes() == bytes(data)
 
