@@ -269,7 +269,7 @@ class ResultStore:
         """One row per run: identity, status, configuration columns, then metric columns."""
         query = (
             "SELECT key, study, label, config, status, metrics, error, seconds, attempts, "
-            "finished, versions FROM runs"
+            "finished, versions, worker FROM runs"
         )
         where, args = _where(study)
         rows = []
@@ -285,6 +285,7 @@ class ResultStore:
             attempts,
             finished,
             versions,
+            worker,
         ) in self._db.execute(query + where + " ORDER BY finished, key", args):
             row = {
                 "key": key,
@@ -296,6 +297,7 @@ class ResultStore:
                 "attempts": attempts,
                 "finished": finished,
                 "versions": versions,
+                "worker": worker,
             }
             cfg = json.loads(config)
             row.update({k: v for k, v in cfg.items() if k not in ("size", "metrics")})
