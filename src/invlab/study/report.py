@@ -184,6 +184,8 @@ def _layer_figure(layers: pd.DataFrame):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from matplotlib.ticker import MaxNLocator
+
     metrics = sorted(layers.metric.unique())
     colours = _colours(layers.family.unique())
     fig, axes = plt.subplots(
@@ -206,6 +208,7 @@ def _layer_figure(layers: pd.DataFrame):
                 seen.add(family)
             ax.set_title(f"{metric}, {'with' if augmented else 'without'} augmentation")
             ax.set_xlabel("layer (0 = input)")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
             if metric == "goodfellow" and (part.value > 0).all() and len(part):
                 ax.set_yscale("log")
