@@ -183,7 +183,6 @@ def _layer_figure(layers: pd.DataFrame):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from matplotlib.ticker import MaxNLocator
 
     metrics = sorted(layers.metric.unique())
