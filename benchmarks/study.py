@@ -2,6 +2,7 @@
 
     python benchmarks/study.py                       # the default study (long: ~30 trainings)
     python benchmarks/study.py --epochs 2 --limit 8  # a shortened version of it
+    python benchmarks/study.py --every 3 --epochs 4  # every 3rd run of it, 4 epochs each
     python benchmarks/study.py --quick --repeat 3    # the quick study, medians of 3
 
 For each executor (serial; a local pool of 2 processes; a Dask LocalCluster of 2 workers) it
@@ -32,16 +33,37 @@ from invlab.study.executors import DaskExecutor, PoolExecutor, SerialExecutor
 
 
 def timed_study(spec: StudySpec, make_executor, folder: Path) -> tuple[float, float]:
-    """(wall seconds, sum of the runs' own seconds) of one study into a fresh database."""
+    """(wall seconds, sum of the runs' own seconds) of one study into a fresh database.
+
+    The wall time includes starting the workers (and their imports), not shutting them down.
+    """
     db = folder / f"{time.monotonic_ns()}.db"
+    start = time.perf_counter()
     with make_executor() as executor:
-        start = time.perf_counter()
         run_study(spec, db, executor=executor)
         wall = time.perf_counter() - start
     with ResultStore(db) as store:
         runs = store.runs()
     assert (runs.status == "done").all(), runs[runs.status != "done"].error.tolist()
     return wall, float(runs.seconds.sum())
+
+
+class OneThread(SerialExecutor):
+    """The serial executor at one torch thread: the parallel workers' setting, for reference."""
+
+    name = "serial1"
+
+    def __enter__(self):
+        import torch
+
+        self._threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        return self
+
+    def close(self) -> None:
+        import torch
+
+        torch.set_num_threads(self._threads)
 
 
 def store_save_ms(n: int = 200) -> float:
@@ -65,10 +87,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the study's quick variant")
     parser.add_argument("--epochs", type=int, help="override every run's epochs")
     parser.add_argument("--limit", type=int, help="only the first N runs")
+    parser.add_argument("--every", type=int, default=1, help="every K-th run (a grid sample)")
     parser.add_argument("--repeat", type=int, default=1, help="repetitions (median)")
     parser.add_argument("--workers", type=int, default=2, help="parallel workers")
     parser.add_argument(
-        "--executors", default="serial,pool,dask", help="comma list of serial, pool, dask"
+        "--executors",
+        default="serial,pool,dask",
+        help="comma list of serial, serial1 (serial at one torch thread), pool, dask",
     )
     args = parser.parse_args()
 
@@ -76,12 +101,13 @@ def main() -> None:
         spec = load_spec(args.spec)
     else:
         spec = builtin_study(args.spec, quick=args.quick)
-    runs = spec.runs[: args.limit] if args.limit else spec.runs
+    runs = spec.runs[:: args.every][: args.limit] if args.limit else spec.runs[:: args.every]
     if args.epochs:
         runs = tuple(dataclasses.replace(r, epochs=args.epochs) for r in runs)
     spec = StudySpec(spec.name, spec.description, tuple(runs))
     makers = {
         "serial": SerialExecutor,
+        "serial1": lambda: OneThread(),
         "pool": lambda: PoolExecutor(args.workers),
         "dask": lambda: DaskExecutor(local_workers=args.workers),
     }
@@ -102,7 +128,7 @@ def main() -> None:
     for name in chosen:
         wall = statistics.median(w for w, _ in results[name])
         inside = statistics.median(s for _, s in results[name])
-        if name == "serial":
+        if name.startswith("serial"):
             overhead = f"{100 * (wall - inside) / wall:9.2f}%"
         else:  # busy fraction of the workers: sum of run times over workers x wall
             overhead = f"{100 * inside / (args.workers * wall):6.0f}% busy"

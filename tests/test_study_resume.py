@@ -18,7 +18,7 @@ SPEC = """
 name = "kill-me"
 datasets = ["mnist1d"]
 [training]
-epochs = 1
+epochs = 2
 lr = 0.01
 [measure]
 transforms = ["shift:-4:4"]
@@ -26,7 +26,7 @@ inputs = 100
 steps = 5
 [[models]]
 name = "mlp"
-grid = { width = [8, 12, 16, 20, 24, 28], depth = 1 }
+grid = { width = [8, 12, 16, 20, 24, 28, 32, 36], depth = 1 }
 """
 
 
@@ -53,7 +53,8 @@ def test_kill_9_then_rerun_loses_nothing_and_recomputes_nothing(tmp_path):
     db = out / "results.db"
     command = [sys.executable, "-m", "invlab", "study", str(spec_file), "--out", str(out)]
     command += ["--quiet", "--no-report"]
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    # one torch thread: two intra-op threads per tiny model crawl on a loaded shared machine
+    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
 
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
