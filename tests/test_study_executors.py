@@ -59,12 +59,18 @@ def assert_bitwise_equal(a, b) -> None:
 def test_dask_local_cluster_matches_serial(tmp_path, serial_one_thread, monkeypatch):
     # Dask's worker processes must import invlab: point them at the source tree under test.
     monkeypatch.setenv("PYTHONPATH", str(Path(invlab.__file__).parents[1]))
-    db = tmp_path / "dask.db"
+    db, db_remote = tmp_path / "dask.db", tmp_path / "dask-remote.db"
     with DaskExecutor(local_workers=2) as executor:
         assert len(executor.client.nthreads()) == 2
         executed, skipped = run_study(SPEC, db, executor=executor)
+        # the same cluster reached by address, as with --scheduler tcp://HOST:PORT
+        address = executor.client.scheduler.address
+        assert address.startswith("tcp://127.0.0.1:")
+        with DaskExecutor(scheduler=address) as remote:
+            assert run_study(SPEC, db_remote, executor=remote) == (len(SPEC.runs), 0)
     assert (executed, skipped) == (len(SPEC.runs), 0)
     assert_bitwise_equal(results(db), serial_one_thread)
+    assert_bitwise_equal(results(db_remote), serial_one_thread)
     with ResultStore(db) as store:
         assert store.runs().worker.nunique() >= 1
 
