@@ -274,7 +274,8 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1250px; 
 h1 { margin-bottom: 0.2em; } .meta { color: #666; font-size: 0.9em; }
 img.figure { max-width: 100%; border: 1px solid #ddd; }
 table { border-collapse: collapse; font-size: 0.85em; width: 100%; }
-th, td { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: right; }
+th, td { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: right; white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
 th:first-child, td:first-child { text-align: left; }
 th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; user-select: none; }
 th.asc::after { content: " \\25B2"; } th.desc::after { content: " \\25BC"; }
@@ -324,7 +325,7 @@ _PAGE = """<!DOCTYPE html>
 <section>
 <h2>Runs</h2>
 <p>Click a column header to sort.</p>
-{table}
+<div class="table-wrap">{table}</div>
 </section>
 <script>{script}</script>
 </body>
