@@ -7,6 +7,7 @@ single-metric functions (:func:`goodfellow_scores`, :func:`sensitivity`, :func:`
 """
 
 from invlab.measure.activations import INPUT, forward_layers, recording, resolve_layers
+from invlab.measure.equivariance import equivariance_error
 from invlab.measure.goodfellow import goodfellow_scores, goodfellow_unit_scores, layer_score
 from invlab.measure.maps import grid_map, translation_sensitivity_map
 from invlab.measure.predictions import accuracy_along, consistency
@@ -23,6 +24,7 @@ __all__ = [
     "accuracy_along",
     "compute_profile",
     "consistency",
+    "equivariance_error",
     "forward_layers",
     "goodfellow_scores",
     "goodfellow_unit_scores",

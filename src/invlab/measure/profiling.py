@@ -17,7 +17,8 @@ over the ``T`` grid points rather than estimated from random draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ from torch import nn
 
 from invlab._validation import check_choice, check_int
 from invlab.measure.activations import INPUT, evaluating, model_device, resolve_layers
+from invlab.measure.equivariance import Rho, resolve_actions
 from invlab.measure.goodfellow import layer_score
 from invlab.measure.streaming import (
     DataSource,
@@ -35,12 +37,11 @@ from invlab.measure.streaming import (
     raw_outputs,
     same_device,
 )
-from invlab.transforms import Compose, Shift, Transform
+from invlab.transforms import Transform
 
 OUTPUT = "output"  # pseudo-layer: the model's output (needs no hook, works for TorchScript)
 PROFILE_METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy", "equivariance")
 COLUMNS = ["model", "layer", "metric", "param", "value"]
-Rho = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass
@@ -263,10 +264,10 @@ def compute_profile(
     result = Profile(layers=names, grid=grid, n=source.n, top_fraction=top_fraction)
 
     k = max(1, round(firing_rate * source.n))
-    if "goodfellow" in wanted and k >= source.n:
+    if "goodfellow" in wanted and firing_rate * source.n < 1:
         raise ValueError(
-            f"data has {source.n} inputs: too few for a firing rate of {firing_rate}; give at "
-            f"least {int(2 / firing_rate)}"
+            f"data has {source.n} inputs: too few for a firing rate of {firing_rate} (not one "
+            f"input would fire); give at least {math.ceil(1 / firing_rate)}"
         )
 
     with evaluating(model), raw_outputs(model, hooked) as store:
@@ -305,7 +306,7 @@ def compute_profile(
             out = model(inputs)
             acts = _collect(store, names, inputs, out)
             if rhos is None:
-                rhos = _resolve_rho(rho, names, acts, xb, transform, wanted, explicit)
+                rhos = resolve_actions(rho, names, acts, xb, transform, wanted, explicit)
                 _check_output(out, wanted, explicit)
             for name in names:
                 a = acts[name]
@@ -507,67 +508,6 @@ def _check_output(out: torch.Tensor, wanted: list[str], explicit: bool) -> None:
             )
         for m in need:
             wanted.remove(m)
-
-
-def _resolve_rho(rho, names, acts, xb, transform, wanted, explicit) -> dict[str, Rho | None]:
-    if "equivariance" not in wanted:
-        return {}
-    if rho is None or isinstance(rho, str):
-        if rho not in (None, "same"):
-            raise ValueError(f"rho must be None, 'same', a callable or a dict, got {rho!r}")
-        chosen = {n: _auto_rho(transform, xb, acts[n], strict=rho == "same") for n in names}
-    elif callable(rho):
-        chosen = dict.fromkeys(names, rho)
-    elif isinstance(rho, dict):
-        unknown = sorted(set(rho) - set(names))
-        if unknown:
-            raise ValueError(f"rho names layers {unknown} that are not measured: {names}")
-        chosen = {}
-        for n in names:
-            r = rho.get(n)
-            if r == "same":
-                r = _auto_rho(transform, xb, acts[n], strict=True, layer=n)
-            elif r is not None and not callable(r):
-                raise TypeError(f"rho[{n!r}] must be 'same' or a callable, got {r!r}")
-            chosen[n] = r
-    else:
-        raise TypeError(f"rho must be None, 'same', a callable or a dict, got {type(rho)}")
-    if explicit and not any(r is not None for r in chosen.values()):
-        raise ValueError(
-            "metric 'equivariance' needs a known action on some layer: no measured layer has "
-            "a feature map of the input's rank; pass rho=callable or rho={layer: callable}"
-        )
-    return chosen
-
-
-def _auto_rho(transform, xb, feat, *, strict: bool, layer: str = "") -> Rho | None:
-    """``ρ`` = the transformation acting on the feature map's spatial axes, or ``None``.
-
-    A :class:`Shift` by ``s`` becomes a shift by ``s / stride`` (rounded) on a feature map
-    ``stride`` times smaller; other transformations act on the feature map about its centre.
-    """
-    d = transform.spatial_dims
-    fail = None
-    if feat.dim() != xb.dim():
-        fail = f"its output has shape {tuple(feat.shape[1:])}, not (C, {d} spatial axes)"
-    elif isinstance(transform, Shift):
-        strides = []
-        for n_in, n_out in zip(xb.shape[-d:], feat.shape[-d:]):
-            if n_in % n_out:
-                fail = f"its size {n_out} does not divide the input's size {n_in}"
-                break
-            strides.append(n_in // n_out)
-        if fail is None:
-            stride = torch.tensor(strides, dtype=torch.float32)
-            on_features = Shift(dims=d, mode=transform.mode)
-            return lambda f, p: on_features.apply(f, p / stride.to(p.device))
-    elif isinstance(transform, Compose):
-        fail = "Compose has no automatic action; pass rho=callable"
-    else:
-        return transform.apply
-    if strict:
-        raise ValueError(f"rho='same' is not defined for layer {layer!r}: {fail}")
-    return None
 
 
 def param_label(theta: torch.Tensor) -> float | str:
