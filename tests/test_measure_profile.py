@@ -209,7 +209,9 @@ def test_consistency_and_accuracy_equal_direct_counts():
     model = nn.Sequential(nn.Flatten(), nn.Linear(16, 4))
     x, y = torch.randn(90, 1, 16), torch.randint(0, 4, (90,))
     shift = Shift(3)
-    result = compute_profile(model, (x, y), shift, ["0"], steps=7, batch_size=13)
+    result = compute_profile(
+        model, (x, y), shift, ["0"], metrics=["accuracy", "consistency"], steps=7, batch_size=13
+    )
     grid = shift.grid(7)
     with torch.no_grad():
         preds = torch.stack([model(shift.apply(x, theta)).argmax(1) for theta in grid], 1)
