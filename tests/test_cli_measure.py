@@ -6,12 +6,11 @@ import warnings
 import pandas as pd
 import pytest
 import torch
-import typer
 from torch import nn
 from typer.testing import CliRunner
 
 from invlab import transforms
-from invlab.cli.measure_cmd import measure_command
+from invlab.cli import app
 from invlab.data.spec import parse_data
 from invlab.measure.loading import load_model
 from invlab.transforms import Compose, Shift
@@ -33,19 +32,8 @@ MODEL_SOURCE = textwrap.dedent(
 )
 
 
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("measure")(measure_command)
-
-    @app.callback()
-    def main() -> None:  # a callback keeps "measure" a subcommand, as in the real app
-        pass
-
-    return app
-
-
 def invoke(*args: str):
-    return CliRunner().invoke(make_app(), ["measure", *args])
+    return CliRunner().invoke(app, ["measure", *args])
 
 
 @pytest.fixture
@@ -187,13 +175,14 @@ def test_parse_transform():
     t = parse_transform("shift:-8:8", 1)
     assert (t.low, t.high, t.spatial_dims, t.mode) == (-8, 8, 1, "circular")
     assert parse_transform("shift:0:3:zeros", 2).mode == "zeros"
+    assert repr(parse_transform("shift:4")) == repr(Shift(4))  # the symmetric short form
     both = parse_transform("shift:-1:1+shift:0:2", 1)
     assert isinstance(both, Compose) and [p.high for p in both.transforms] == [1, 2]
     for bad, message in [
         ("shear:0:1", "unknown transform 'shear'"),
-        ("shift:-8", "shift needs shift:low:high"),
+        ("shift:-8:0:1:2", "shift needs shift:low:high"),
         ("shift:a:b", "must be integers"),
-        ("", "non-empty"),
+        ("", "empty"),
     ]:
         with pytest.raises(ValueError, match=message):
             parse_transform(bad, 1)

@@ -1,6 +1,7 @@
 """Transformations from short text specs, for command lines and study files.
 
-``shift:-8:8`` (integer shifts, circular; ``shift:-8:8:zeros`` pads with zeros),
+``shift:-8:8`` (integer shifts, circular; ``shift:8`` is ``shift:-8:8``; ``shift:-8:8:zeros``
+pads with zeros),
 ``rotate:-45:45`` (degrees), ``scale:0.7:1.4`` (factors), ``rotate90``; join several with
 ``+`` to compose them: ``shift:-2:2+rotate:-10:10``.
 """
@@ -17,11 +18,12 @@ KINDS = ("shift", "rotate", "scale", "rotate90")
 EXAMPLES = "shift:-8:8, shift:-8:8:zeros, rotate:-45:45, scale:0.7:1.4, rotate90"
 
 
-def parse_transform(spec: str, spatial_dims: int) -> Transform:
+def parse_transform(spec: str, spatial_dims: int = 1) -> Transform:
     """Build the transformation that ``spec`` names, for data with ``spatial_dims`` axes.
 
     Args:
-        spec: ``kind:low:high[:option]``; kinds: ``shift`` (option ``circular`` or ``zeros``),
+        spec: ``kind:low:high[:option]``; kinds: ``shift`` (option ``circular`` or ``zeros``;
+            ``shift:N`` is the symmetric range ``[-N, N]``),
             ``rotate`` (degrees), ``scale`` (factors), ``rotate90`` (no range); ``a+b``
             composes ``a`` then ``b``.
         spatial_dims: 1 for signals ``(N, C, L)``, 2 for images ``(N, C, H, W)``.
@@ -30,8 +32,10 @@ def parse_transform(spec: str, spatial_dims: int) -> Transform:
         >>> parse_transform("shift:-8:8", 1)
         Shift(shift_range=(-8, 8), dims=1, mode='circular')
     """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"transform spec must be a non-empty str like {EXAMPLES}; got {spec!r}")
+    if not isinstance(spec, str):
+        raise TypeError(f"transform spec must be a str like {EXAMPLES}; got {type(spec).__name__}")
+    if not spec.strip():
+        raise ValueError(f"transform spec is empty; use one of {EXAMPLES}")
     if spatial_dims not in (1, 2):
         raise ValueError(f"spatial_dims must be 1 (signals) or 2 (images), got {spatial_dims!r}")
     parts = [_parse_one(p.strip(), spatial_dims, spec) for p in spec.split("+")]
@@ -47,6 +51,8 @@ def _parse_one(part: str, spatial_dims: int, whole: str) -> Transform:
         if args:
             raise ValueError(f"rotate90 takes no range, got {part!r}")
         return _needs_images(_optional_class("Rotate90", kind)(), spatial_dims, whole)
+    if kind == "shift" and len(args) == 1:
+        args = [f"-{args[0].lstrip('-')}", args[0].lstrip("-")]
     if len(args) not in (2, 3) or (len(args) == 3 and kind != "shift"):
         raise ValueError(f"{kind} needs {kind}:low:high, got {part!r} (examples: {EXAMPLES})")
     if kind == "shift":
