@@ -33,7 +33,7 @@ from invlab.measure.goodfellow import layer_score
 from invlab.measure.streaming import (
     DataSource,
     RunningTopK,
-    member_mask,
+    pairs_in,
     raw_outputs,
     same_device,
 )
@@ -276,19 +276,19 @@ def compute_profile(
         sums: dict[str, torch.Tensor] = {}
         if "goodfellow" in wanted:
             signs = (1.0,) if polarity == "positive" else (1.0, -1.0)
-            tails = {name: [RunningTopK(k + 1) for _ in signs] for name in names}
+            tails = {name: [RunningTopK(k + 1, sign) for sign in signs] for name in names}
             for batch in source.batches():
                 out = model(batch.x)
                 acts = _collect(store, names, batch.x, out)
                 for name in names:
                     h = acts[name].flatten(1)
-                    for sign, tail in zip(signs, tails[name]):
-                        tail.update(sign * h, batch.start)
-                    s = h.sum(0, dtype=torch.float64)
+                    for tail in tails[name]:
+                        tail.update(h, batch.start)
+                    s = h.sum(0).double()
                     sums[name] = s if name not in sums else sums[name] + s
             thresholds = {name: [tail.kth() for tail in tails[name]] for name in names}
-            fire_rows = {
-                name: [tail.rows_above(t) for tail, t in zip(tails[name], thresholds[name])]
+            firing = {
+                name: [tail.firing(t) for tail, t in zip(tails[name], thresholds[name])]
                 for name in names
             }
 
@@ -317,8 +317,8 @@ def compute_profile(
                 if "equivariance" in wanted and rhos.get(name) is not None:
                     st.add_equivariance(base, moved, grid.to(xb.device), rhos[name])
                 if "goodfellow" in wanted:
-                    fires = [member_mask(r, batch.start, b) for r in fire_rows[name]]
-                    st.add_goodfellow(base, moved, thresholds[name], fires)
+                    pairs = [pairs_in(r, u, batch.start, b) for r, u in firing[name]]
+                    st.add_goodfellow(moved, thresholds[name], pairs)
             if "accuracy" in wanted or "consistency" in wanted:
                 _, logits = _split(out, b, t_len, identity)
                 pred = logits.argmax(-1)  # (b, T)
@@ -373,12 +373,14 @@ class _LayerStats:
         b, t_len = moved.shape[:2]
         fb = base.reshape(b, -1)
         diff = moved.reshape(b, t_len, -1) - fb.unsqueeze(1)
-        self.moved_sq += diff.pow(2).sum((0, 2), dtype=torch.float64).cpu()
+        # Per-batch sums in the activations' dtype (sums of squares: no cancellation),
+        # accumulated over batches in float64.
+        self.moved_sq += diff.square_().sum(2).sum(0).double().cpu()
         if self.centre is None:
-            self.centre = fb.double().mean(0)
-        centred = fb.double() - self.centre
-        self.sum = self.sum + centred.sum(0)
-        self.sum_sq += float(centred.pow(2).sum())
+            self.centre = fb.mean(0)
+        centred = fb - self.centre
+        self.sum = self.sum + centred.sum(0).double()
+        self.sum_sq += float(centred.square_().sum())
 
     def between_inputs(self, n: int) -> float:
         """``E‖φ(x′) − φ(x)‖²`` over all ordered pairs ``x ≠ x′``: ``2N/(N−1) · Σ_u Var φ_u``."""
@@ -393,32 +395,34 @@ class _LayerStats:
                 f"rho must return features of the layer's shape {(b * t_len, *base.shape[1:])}"
                 f", got {tuple(predicted.shape)}"
             )
-        err = (moved.reshape(b * t_len, -1) - predicted.reshape(b * t_len, -1)).norm(dim=1)
-        err = err.double().reshape(b, t_len).sum(0).cpu()
+        diff = predicted.reshape(b * t_len, -1).sub_(moved.reshape(b * t_len, -1))
+        err = torch.linalg.vector_norm(diff, dim=1).reshape(b, t_len).sum(0).double().cpu()
         self.eq_err = err if self.eq_err is None else self.eq_err + err
-        self.base_norm += float(base.reshape(b, -1).double().norm(dim=1).sum())
+        self.base_norm += float(torch.linalg.vector_norm(base.reshape(b, -1), dim=1).sum())
 
-    def add_goodfellow(self, base, moved, thresholds, fires) -> None:
+    def add_goodfellow(self, moved, thresholds, pairs) -> None:
+        """Local firing of the firing inputs only: ``(input, unit)`` pairs, not ``b × U``."""
         b, t_len = moved.shape[:2]
         h = moved.reshape(b, t_len, -1)
-        for i, (t, firing) in enumerate(zip(thresholds, fires)):
+        for side, (t, (rows, units)) in enumerate(zip(thresholds, pairs)):
+            if len(self.local_sum) <= side:
+                self.local_sum.append(torch.zeros(h.shape[2], dtype=torch.float64))
+                self.local_count.append(torch.zeros(h.shape[2], dtype=torch.float64))
+            if rows.numel() == 0:
+                continue
+            path = h[rows, :, units]  # (m, T): each firing input's trajectory, its unit
             # side 0: h > t; side 1 (negative polarity): −h > t  ⇔  h < −t
-            on = (h > t) if i == 0 else (h < -t)
-            on_path = on.sum(1, dtype=torch.float64) / t_len  # (b, U)
-            f = firing.double()
-            s, c = (f * on_path).sum(0), f.sum(0)
-            if len(self.local_sum) <= i:
-                self.local_sum.append(s)
-                self.local_count.append(c)
-            else:
-                self.local_sum[i] += s
-                self.local_count[i] += c
+            t_unit = t[units].unsqueeze(1)
+            on = (path > t_unit) if side == 0 else (path < -t_unit)
+            rate = on.sum(1).double().cpu() / t_len
+            self.local_sum[side].index_add_(0, units.cpu(), rate)
+            self.local_count[side].index_add_(0, units.cpu(), torch.ones_like(rate))
 
 
 def _goodfellow_units(tails, thresholds, st, mean, n, polarity) -> torch.Tensor:
     scores = []
     for tail, t, local_sum, local_count in zip(tails, thresholds, st.local_sum, st.local_count):
-        g = (tail.values > t).sum(0).double() / n  # exact global firing rate (ties included)
+        g = (tail.sign * tail.values > t).sum(0).double() / n  # exact global firing rate (ties included)
         s = (local_sum / local_count) / g
         s[(g == 0) | (local_count == 0)] = float("nan")
         scores.append(s.cpu())

@@ -164,15 +164,17 @@ def raw_outputs(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, t
 
 
 class RunningTopK:
-    """The ``k`` largest values per column seen so far, with the rows they came from.
+    """The ``k`` largest values of ``sign · h`` per column seen so far, with their rows.
 
     Memory is ``O(k × U)`` whatever the number of rows fed in: each update merges the kept
-    values with the new batch and keeps the top ``k`` again.
+    values with the new batch and keeps the top ``k`` again. ``sign=-1`` keeps the ``k``
+    smallest values of ``h`` (the largest of ``−h``) without negating the batch.
     """
 
-    def __init__(self, k: int) -> None:
+    def __init__(self, k: int, sign: float = 1.0) -> None:
         self.k = k
-        self.values: torch.Tensor | None = None  # (≤k, U)
+        self.sign = sign
+        self.values: torch.Tensor | None = None  # (≤k, U), values of h (not sign · h)
         self.index: torch.Tensor | None = None  # (≤k, U) global row of each kept value
 
     def update(self, h: torch.Tensor, start: int) -> None:
@@ -183,24 +185,26 @@ class RunningTopK:
             h = torch.cat([self.values, h])
             idx = torch.cat([self.index, idx])
         if h.shape[0] > self.k:
-            h, pos = h.topk(self.k, dim=0)
+            h, pos = h.topk(self.k, dim=0, largest=self.sign > 0, sorted=False)
             idx = idx.gather(0, pos)
         self.values, self.index = h, idx
 
     def kth(self) -> torch.Tensor:
-        """The ``k``-th largest value of each column, shape ``(U,)``."""
-        return self.values.min(0).values
+        """The ``k``-th largest value of ``sign · h`` per column, shape ``(U,)``."""
+        return (self.sign * self.values).min(0).values
 
-    def rows_above(self, t: torch.Tensor) -> torch.Tensor:
-        """Global rows whose value exceeds ``t`` per column, ``-1`` elsewhere: ``(k, U)``."""
-        return torch.where(self.values > t, self.index, torch.full_like(self.index, -1))
+    def firing(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(rows, units)`` of the kept entries with ``sign · h > t``, sorted by row."""
+        above = self.sign * self.values > t
+        rows, units = self.index[above], above.nonzero()[:, 1]
+        order = rows.argsort(stable=True)
+        return rows[order], units[order]
 
 
-def member_mask(rows: torch.Tensor, start: int, b: int) -> torch.Tensor:
-    """``mask[i, u]`` is whether global row ``start + i`` is listed in column ``u`` of ``rows``."""
-    rel = rows - start
-    keep = (rel >= 0) & (rel < b)
-    mask = torch.zeros(b, rows.shape[1], dtype=torch.bool, device=rows.device)
-    unit = torch.arange(rows.shape[1], device=rows.device).expand_as(rows)
-    mask[rel[keep], unit[keep]] = True
-    return mask
+def pairs_in(
+    rows: torch.Tensor, units: torch.Tensor, start: int, b: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``(row − start, unit)`` pairs whose row lies in ``[start, start + b)``."""
+    lo = int(torch.searchsorted(rows, start))
+    hi = int(torch.searchsorted(rows, start + b))
+    return rows[lo:hi] - start, units[lo:hi]

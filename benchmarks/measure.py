@@ -1,0 +1,158 @@
+"""Cost of ``invlab.measure.profile`` against the bare forward passes it cannot avoid.
+
+Run from the repository root::
+
+    PYTHONPATH=src python benchmarks/measure.py            # N = 1000, memory at N and 10 N
+    PYTHONPATH=src python benchmarks/measure.py --quick    # smaller, for a smoke test
+
+Time: median of ``--repeats`` (≥ 7) runs of
+
+* ``bare``: the forwards of the same ``N × T`` transformed inputs, in the same batches of
+  ``b·T``, inputs transformed beforehand (the floor of any trajectory measurement);
+* ``bare+transform``: the same with the transformation applied inside the loop;
+* ``profile(...)`` with all metrics (Goodfellow's extra threshold pass over the ``N``
+  untransformed inputs included), and without Goodfellow.
+
+Memory: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (peak resident set size, KiB on Linux)
+in a fresh Python process per size, read once after building the model and the data and once
+after ``profile``; the difference is the peak that profiling adds. ``tracemalloc`` would miss
+torch's allocations, hence the process-level peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from invlab.measure import profile
+from invlab.models import create_model
+from invlab.transforms import Shift
+
+LENGTH, CHANNELS, DEPTH, STEPS, BATCH = 40, 32, 3, 9, 64
+
+
+def setup(n: int, seed: int = 0):
+    torch.manual_seed(seed)
+    model = create_model("cnn", in_shape=(1, LENGTH), channels=CHANNELS, depth=DEPTH).eval()
+    x = torch.randn(n, 1, LENGTH)
+    y = torch.randint(0, 10, (n,))
+    return model, x, y, Shift(8)
+
+
+@torch.no_grad()
+def bare(model, x, shift, pre: list[torch.Tensor] | None) -> None:
+    grid = shift.grid(STEPS)
+    t = grid.shape[0]
+    if pre is not None:
+        for batch in pre:
+            model(batch)
+        return
+    for start in range(0, x.shape[0], BATCH):
+        xb = x[start : start + BATCH]
+        model(shift.apply(xb.repeat_interleave(t, 0), grid.repeat(xb.shape[0], 1)))
+
+
+def pretransform(x, shift) -> list[torch.Tensor]:
+    grid = shift.grid(STEPS)
+    t = grid.shape[0]
+    out = []
+    for start in range(0, x.shape[0], BATCH):
+        xb = x[start : start + BATCH]
+        out.append(shift.apply(xb.repeat_interleave(t, 0), grid.repeat(xb.shape[0], 1)))
+    return out
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def timing(n: int, repeats: int) -> dict[str, float]:
+    model, x, y, shift = setup(n)
+    pre = pretransform(x, shift)
+    all_metrics = dict(y=y, steps=STEPS, batch_size=BATCH)
+    return {
+        "bare": median_seconds(lambda: bare(model, x, shift, pre), repeats),
+        "bare+transform": median_seconds(lambda: bare(model, x, shift, None), repeats),
+        "profile (all metrics)": median_seconds(
+            lambda: profile(model, x, shift, **all_metrics), repeats
+        ),
+        "profile (no goodfellow)": median_seconds(
+            lambda: profile(
+                model,
+                x,
+                shift,
+                metrics=["sensitivity", "consistency", "accuracy", "equivariance"],
+                **all_metrics,
+            ),
+            repeats,
+        ),
+    }
+
+
+def memory_child(n: int) -> None:
+    torch.set_num_threads(2)
+    model, x, y, shift = setup(n)
+    profile(model, x[:200], shift, y=y[:200], steps=STEPS, batch_size=BATCH)  # warm torch up
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    profile(model, x, shift, y=y, steps=STEPS, batch_size=BATCH)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"n": n, "before_kib": before, "after_kib": after}))
+
+
+def memory(n: int) -> dict[str, int]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+    torch.set_num_threads(2)
+    n = 200 if args.quick else args.n
+    t = Shift(8).grid(STEPS).shape[0]
+    print(
+        f"model cnn(channels={CHANNELS}, depth={DEPTH}) on (N, 1, {LENGTH}); Shift(8), "
+        f"T = {t}; N = {n}; batch {BATCH} inputs = {BATCH * t} per forward; "
+        f"{torch.get_num_threads()} threads; median of {args.repeats}"
+    )
+    times = timing(n, args.repeats)
+    floor = times["bare"]
+    for name, seconds in times.items():
+        print(f"  {name:<26} {seconds * 1000:9.1f} ms   {seconds / floor:5.2f}× bare")
+    print("peak resident memory added by profile (fresh process per N):")
+    for size in (n, 10 * n):
+        m = memory(size)
+        added = (m["after_kib"] - m["before_kib"]) / 1024
+        print(
+            f"  N = {size:>6}: peak RSS {m['after_kib'] / 1024:7.1f} MiB "
+            f"(+{added:.1f} MiB during profile)"
+        )
+
+
+if __name__ == "__main__":
+    main()
