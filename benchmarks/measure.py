@@ -11,7 +11,14 @@ Time: median of ``--repeats`` (≥ 7) runs of
   ``b·T``, inputs transformed beforehand (the floor of any trajectory measurement);
 * ``bare+transform``: the same with the transformation applied inside the loop;
 * ``profile(...)`` with all metrics (Goodfellow's extra threshold pass over the ``N``
-  untransformed inputs included), and without Goodfellow.
+  untransformed inputs included), and with one metric at a time.
+
+The machine this was written on is shared (load average ~10 on 2 cores), so the functions run
+in interleaved rounds and the ratio to ``bare`` is reported as the median of the per-round
+ratios and as the ratio of the minima (the least disturbed run of each).
+
+``--clock cpu`` times the main thread's CPU time with one thread instead: other processes'
+load then barely changes the numbers, which makes it the better ratio on a busy machine.
 
 Memory: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (peak resident set size, KiB on Linux)
 in a fresh Python process per size, read once after building the model and the data and once
@@ -38,9 +45,9 @@ from invlab.transforms import Shift
 LENGTH, CHANNELS, DEPTH, STEPS, BATCH = 40, 32, 3, 9, 64
 
 
-def setup(n: int, seed: int = 0):
+def setup(n: int, seed: int = 0, channels: int = CHANNELS):
     torch.manual_seed(seed)
-    model = create_model("cnn", in_shape=(1, LENGTH), channels=CHANNELS, depth=DEPTH).eval()
+    model = create_model("cnn", in_shape=(1, LENGTH), channels=channels, depth=DEPTH).eval()
     x = torch.randn(n, 1, LENGTH)
     y = torch.randint(0, 10, (n,))
     return model, x, y, Shift(8)
@@ -69,37 +76,53 @@ def pretransform(x, shift) -> list[torch.Tensor]:
     return out
 
 
-def median_seconds(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+CLOCK = time.perf_counter
+
+
+def paired_timing(fns: dict, repeats: int) -> dict[str, dict[str, float]]:
+    """Run every function once per round, rounds interleaved, so that a burst of load from
+    other processes hits all of them alike; ratios are taken within a round."""
+    for fn in fns.values():
+        fn()  # warm-up
+    times = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def timing(n: int, repeats: int) -> dict[str, float]:
-    model, x, y, shift = setup(n)
-    pre = pretransform(x, shift)
-    all_metrics = dict(y=y, steps=STEPS, batch_size=BATCH)
+        for name, fn in fns.items():
+            start = CLOCK()
+            fn()
+            times[name].append(CLOCK() - start)
+    floor = times["bare"]
     return {
-        "bare": median_seconds(lambda: bare(model, x, shift, pre), repeats),
-        "bare+transform": median_seconds(lambda: bare(model, x, shift, None), repeats),
-        "profile (all metrics)": median_seconds(
-            lambda: profile(model, x, shift, **all_metrics), repeats
-        ),
-        "profile (no goodfellow)": median_seconds(
-            lambda: profile(
-                model,
-                x,
-                shift,
-                metrics=["sensitivity", "consistency", "accuracy", "equivariance"],
-                **all_metrics,
-            ),
-            repeats,
-        ),
+        name: {
+            "median_s": statistics.median(ts),
+            "min_s": min(ts),
+            "median_ratio": statistics.median(t / f for t, f in zip(ts, floor)),
+            "min_ratio": min(ts) / min(floor),
+        }
+        for name, ts in times.items()
     }
+
+
+def timing(n: int, repeats: int, channels: int) -> dict[str, dict[str, float]]:
+    model, x, y, shift = setup(n, channels=channels)
+    pre = pretransform(x, shift)
+    common = dict(steps=STEPS, batch_size=BATCH)
+    return paired_timing(
+        {
+            "bare": lambda: bare(model, x, shift, pre),
+            "bare+transform": lambda: bare(model, x, shift, None),
+            "profile (all metrics)": lambda: profile(model, x, shift, y=y, **common),
+            "profile (goodfellow)": lambda: profile(
+                model, x, shift, metrics=["goodfellow"], **common
+            ),
+            "profile (sensitivity)": lambda: profile(
+                model, x, shift, metrics=["sensitivity"], **common
+            ),
+            "profile (equivariance)": lambda: profile(
+                model, x, shift, metrics=["equivariance"], **common
+            ),
+        },
+        repeats,
+    )
 
 
 def memory_child(n: int) -> None:
@@ -127,24 +150,45 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--channels", type=int, default=CHANNELS, help="conv width: the forward's cost per unit"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall: perf_counter with 2 threads; cpu: the main thread's CPU time with 1 thread "
+        "(insensitive to other processes' load)",
+    )
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory part")
     parser.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
         return
-    torch.set_num_threads(2)
+    global CLOCK
+    if args.clock == "cpu":
+        torch.set_num_threads(1)  # all work in this thread: its CPU time is the cost
+        CLOCK = time.thread_time
+    else:
+        torch.set_num_threads(2)
     n = 200 if args.quick else args.n
     t = Shift(8).grid(STEPS).shape[0]
     print(
-        f"model cnn(channels={CHANNELS}, depth={DEPTH}) on (N, 1, {LENGTH}); Shift(8), "
+        f"model cnn(channels={args.channels}, depth={DEPTH}) on (N, 1, {LENGTH}); Shift(8), "
         f"T = {t}; N = {n}; batch {BATCH} inputs = {BATCH * t} per forward; "
-        f"{torch.get_num_threads()} threads; median of {args.repeats}"
+        f"{torch.get_num_threads()} thread(s), {args.clock} clock; {args.repeats} rounds"
     )
-    times = timing(n, args.repeats)
-    floor = times["bare"]
-    for name, seconds in times.items():
-        print(f"  {name:<26} {seconds * 1000:9.1f} ms   {seconds / floor:5.2f}× bare")
+    times = timing(n, args.repeats, args.channels)
+    print(f"  {'':<24} {'median':>9} {'min':>9}   ratio to bare: median of rounds, of minima")
+    for name, r in times.items():
+        print(
+            f"  {name:<24} {r['median_s'] * 1000:7.0f}ms {r['min_s'] * 1000:7.0f}ms   "
+            f"{r['median_ratio']:5.2f}×  {r['min_ratio']:5.2f}×"
+        )
     print("peak resident memory added by profile (fresh process per N):")
+    if args.no_memory:
+        return
     for size in (n, 10 * n):
         m = memory(size)
         added = (m["after_kib"] - m["before_kib"]) / 1024

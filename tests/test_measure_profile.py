@@ -119,13 +119,17 @@ def test_goodfellow_unit_scores_keeps_its_api(reference):
 def test_running_top_k_equals_full_top_k():
     torch.manual_seed(0)
     h = torch.randn(103, 5)
-    tail = RunningTopK(4)
+    tail = RunningTopK(4, merge_rows=16)  # merges every 2 batches, and once at the end
     for start in range(0, 103, 10):
         tail.update(h[start : start + 10], start)
     full = h.topk(4, dim=0)
-    torch.testing.assert_close(tail.values.sort(0).values, full.values.sort(0).values)
     assert torch.equal(tail.kth(), full.values[-1])
+    torch.testing.assert_close(tail.values.sort(0).values, full.values.sort(0).values)
     assert torch.equal(tail.index.sort(0).values, full.indices.sort(0).values)
+    low = RunningTopK(4, sign=-1.0, merge_rows=16)
+    for start in range(0, 103, 10):
+        low.update(h[start : start + 10], start)
+    assert torch.equal(low.kth(), -h.topk(4, dim=0, largest=False).values[-1])
 
 
 def test_exactly_invariant_layer_scores_one_over_g():

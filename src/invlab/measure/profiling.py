@@ -389,14 +389,17 @@ class _LayerStats:
 
     def add_equivariance(self, base, moved, grid, rho) -> None:
         b, t_len = moved.shape[:2]
-        predicted = rho(base.repeat_interleave(t_len, 0), grid.repeat(b, 1))
-        if predicted.shape != (b * t_len, *base.shape[1:]):
-            raise ValueError(
-                f"rho must return features of the layer's shape {(b * t_len, *base.shape[1:])}"
-                f", got {tuple(predicted.shape)}"
-            )
-        diff = predicted.reshape(b * t_len, -1).sub_(moved.reshape(b * t_len, -1))
-        err = torch.linalg.vector_norm(diff, dim=1).reshape(b, t_len).sum(0).double().cpu()
+        err = torch.zeros(t_len, dtype=torch.float64)
+        for j in range(t_len):  # ρ(g_θ) on the batch, one θ at a time: no b·T copy of base
+            predicted = rho(base, grid[j].expand(b, -1))
+            if predicted.shape != base.shape:
+                raise ValueError(
+                    f"rho must return features of the layer's shape {tuple(base.shape)}, got "
+                    f"{tuple(predicted.shape)}"
+                )
+            # out of place: a user's rho may return its input (ρ = identity) or a view of it
+            diff = predicted.reshape(b, -1) - moved[:, j].reshape(b, -1)
+            err[j] = float(torch.linalg.vector_norm(diff, dim=1).sum())
         self.eq_err = err if self.eq_err is None else self.eq_err + err
         self.base_norm += float(torch.linalg.vector_norm(base.reshape(b, -1), dim=1).sum())
 
@@ -422,7 +425,7 @@ class _LayerStats:
 def _goodfellow_units(tails, thresholds, st, mean, n, polarity) -> torch.Tensor:
     scores = []
     for tail, t, local_sum, local_count in zip(tails, thresholds, st.local_sum, st.local_count):
-        g = (tail.sign * tail.values > t).sum(0).double() / n  # exact global firing rate (ties included)
+        g = (tail.sign * tail.values > t).sum(0).double() / n  # exact G, ties included
         s = (local_sum / local_count) / g
         s[(g == 0) | (local_count == 0)] = float("nan")
         scores.append(s.cpu())

@@ -166,21 +166,36 @@ def raw_outputs(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, t
 class RunningTopK:
     """The ``k`` largest values of ``sign · h`` per column seen so far, with their rows.
 
-    Memory is ``O(k × U)`` whatever the number of rows fed in: each update merges the kept
-    values with the new batch and keeps the top ``k`` again. ``sign=-1`` keeps the ``k``
-    smallest values of ``h`` (the largest of ``−h``) without negating the batch.
+    Memory is ``O((k + merge_rows) × U)`` whatever the number of rows fed in: batches wait in
+    a buffer until it holds ``merge_rows`` rows, then the buffer and the kept values are merged
+    and the top ``k`` kept again (one selection over many rows is several times cheaper per
+    row than one per small batch). ``sign=-1`` keeps the ``k`` smallest values of ``h`` (the
+    largest of ``−h``) without negating the batch.
     """
 
-    def __init__(self, k: int, sign: float = 1.0) -> None:
+    def __init__(self, k: int, sign: float = 1.0, merge_rows: int = 1024) -> None:
         self.k = k
         self.sign = sign
+        self.merge_rows = max(merge_rows, 4 * k)
         self.values: torch.Tensor | None = None  # (≤k, U), values of h (not sign · h)
         self.index: torch.Tensor | None = None  # (≤k, U) global row of each kept value
+        self._pending: list[tuple[torch.Tensor, int]] = []
+        self._pending_rows = 0
 
     def update(self, h: torch.Tensor, start: int) -> None:
         """Feed rows ``h`` of shape ``(b, U)`` whose first row has global index ``start``."""
-        rows = torch.arange(start, start + h.shape[0], device=h.device)
-        idx = rows.unsqueeze(1).expand_as(h)
+        self._pending.append((h, start))
+        self._pending_rows += h.shape[0]
+        if self._pending_rows >= self.merge_rows:
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        parts = [h for h, _ in self._pending]
+        rows = [torch.arange(s, s + h.shape[0], device=h.device) for h, s in self._pending]
+        h = torch.cat(parts)
+        idx = torch.cat(rows).unsqueeze(1).expand_as(h)
         if self.values is not None:
             h = torch.cat([self.values, h])
             idx = torch.cat([self.index, idx])
@@ -188,13 +203,16 @@ class RunningTopK:
             h, pos = h.topk(self.k, dim=0, largest=self.sign > 0, sorted=False)
             idx = idx.gather(0, pos)
         self.values, self.index = h, idx
+        self._pending, self._pending_rows = [], 0
 
     def kth(self) -> torch.Tensor:
         """The ``k``-th largest value of ``sign · h`` per column, shape ``(U,)``."""
+        self._merge()
         return (self.sign * self.values).min(0).values
 
     def firing(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(rows, units)`` of the kept entries with ``sign · h > t``, sorted by row."""
+        self._merge()
         above = self.sign * self.values > t
         rows, units = self.index[above], above.nonzero()[:, 1]
         order = rows.argsort(stable=True)
