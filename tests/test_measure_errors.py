@@ -78,3 +78,21 @@ def test_defaults_skip_metrics_that_do_not_apply(model):
     result = compute_profile(nn.Identity(), torch.randn(100, 1, 16), Shift(2), ["input"])
     assert result.accuracy is None and result.consistency is None  # no labels, no logits
     assert set(result.equivariance) == {"input"}
+
+
+def test_shuffled_loader_is_refused(model):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(torch.randn(20, 1, 16)), batch_size=5, shuffle=True)
+    with pytest.raises(ValueError, match="shuffle=False"):
+        profile(model, loader, Shift(2))
+
+
+def test_loader_without_labels_skips_accuracy_by_default(model):
+    from torch.utils.data import DataLoader
+
+    loader = DataLoader(torch.randn(120, 1, 16), batch_size=30)
+    result = compute_profile(model, loader, Shift(2), ["hidden1"])
+    assert result.accuracy is None and result.consistency is not None
+    with pytest.raises(ValueError, match="needs labels"):
+        profile(model, loader, Shift(2), metrics=["accuracy"])

@@ -305,7 +305,11 @@ def compute_profile(
             inputs = traj if identity is not None else torch.cat([xb, traj])
             out = model(inputs)
             acts = _collect(store, names, inputs, out)
-            if rhos is None:
+            if rhos is None:  # first batch: settle what the data and the model allow
+                if "accuracy" in wanted and batch.y is None:
+                    if explicit:
+                        raise ValueError("metric 'accuracy' needs labels: the data gave none")
+                    wanted.remove("accuracy")
                 rhos = resolve_actions(rho, names, acts, xb, transform, wanted, explicit)
                 _check_output(out, wanted, explicit)
             for name in names:

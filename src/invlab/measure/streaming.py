@@ -71,6 +71,13 @@ class DataSource:
                     )
             self.x, self.y, self.n = x, y, x.shape[0]
         elif hasattr(data, "__iter__") and hasattr(getattr(data, "dataset", None), "__len__"):
+            from torch.utils.data import RandomSampler
+
+            if isinstance(getattr(data, "sampler", None), RandomSampler):
+                raise ValueError(
+                    "data is a DataLoader with shuffle=True; measurement reads the data twice "
+                    "in the same order: use shuffle=False"
+                )
             self.loader, self.n, self.y = data, len(data.dataset), None
             self.x = None
         else:
