@@ -272,7 +272,6 @@ def compute_profile(
 
     with evaluating(model), raw_outputs(model, hooked) as store:
         # Pass 1 (goodfellow only): per-unit thresholds from the untransformed inputs.
-        tails: dict[str, list[RunningTopK]] = {}
         sums: dict[str, torch.Tensor] = {}
         if "goodfellow" in wanted:
             signs = (1.0,) if polarity == "positive" else (1.0, -1.0)
@@ -291,6 +290,15 @@ def compute_profile(
                 name: [tail.firing(t) for tail, t in zip(tails[name], thresholds[name])]
                 for name in names
             }
+            # exact G (ties included): the number of firing inputs per unit over N
+            global_rate = {
+                name: [
+                    torch.bincount(u, minlength=tail.values.shape[1]).double().cpu() / source.n
+                    for tail, (_, u) in zip(tails[name], firing[name])
+                ]
+                for name in names
+            }
+            del tails  # the (k+1) × U buffers: only the firing pairs are needed from here
 
         # Pass 2: the trajectory of every input, one forward per batch.
         stats: dict[str, _LayerStats] = {}
@@ -351,7 +359,7 @@ def compute_profile(
             )
         if "goodfellow" in wanted:
             result.goodfellow_units[name] = _goodfellow_units(
-                tails[name], thresholds[name], st, sums[name] / n, n, polarity
+                global_rate[name], thresholds[name], st, sums[name] / n, polarity
             )
     if "accuracy" in wanted:
         result.accuracy = (correct / n).numpy()
@@ -426,10 +434,9 @@ class _LayerStats:
             self.local_count[side].index_add_(0, units.cpu(), torch.ones_like(rate))
 
 
-def _goodfellow_units(tails, thresholds, st, mean, n, polarity) -> torch.Tensor:
+def _goodfellow_units(global_rate, thresholds, st, mean, polarity) -> torch.Tensor:
     scores = []
-    for tail, t, local_sum, local_count in zip(tails, thresholds, st.local_sum, st.local_count):
-        g = (tail.sign * tail.values > t).sum(0).double() / n  # exact G, ties included
+    for g, local_sum, local_count in zip(global_rate, st.local_sum, st.local_count):
         s = (local_sum / local_count) / g
         s[(g == 0) | (local_count == 0)] = float("nan")
         scores.append(s.cpu())

@@ -199,17 +199,22 @@ class RunningTopK:
     def _merge(self) -> None:
         if not self._pending:
             return
+        kept = 0 if self.values is None else self.values.shape[0]
         parts = [h for h, _ in self._pending]
-        rows = [torch.arange(s, s + h.shape[0], device=h.device) for h, s in self._pending]
-        h = torch.cat(parts)
-        idx = torch.cat(rows).unsqueeze(1).expand_as(h)
-        if self.values is not None:
-            h = torch.cat([self.values, h])
-            idx = torch.cat([self.index, idx])
+        h = torch.cat(parts if self.values is None else [self.values, *parts])
+        # global row of each pending row; no (rows × U) index tensor is ever built
+        pending_rows = torch.cat(
+            [torch.arange(s, s + p.shape[0], device=p.device) for p, s in self._pending]
+        )
         if h.shape[0] > self.k:
             h, pos = h.topk(self.k, dim=0, largest=self.sign > 0, sorted=False)
-            idx = idx.gather(0, pos)
-        self.values, self.index = h, idx
+        else:
+            pos = torch.arange(h.shape[0], device=h.device).unsqueeze(1).expand_as(h)
+        index = pending_rows[(pos - kept).clamp(min=0)]
+        if kept:
+            from_kept = self.index.gather(0, pos.clamp(max=kept - 1))
+            index = torch.where(pos < kept, from_kept, index)
+        self.values, self.index = h, index
         self._pending, self._pending_rows = [], 0
 
     def kth(self) -> torch.Tensor:
@@ -223,7 +228,8 @@ class RunningTopK:
         above = self.sign * self.values > t
         rows, units = self.index[above], above.nonzero()[:, 1]
         order = rows.argsort(stable=True)
-        return rows[order], units[order]
+        # int32: these pairs are the O(k·U) state kept through the trajectory pass
+        return rows[order].int(), units[order].int()
 
 
 def pairs_in(
