@@ -285,6 +285,8 @@ def compute_profile(
                         tail.update(h, batch.start)
                     s = h.sum(0).double()
                     sums[name] = s if name not in sums else sums[name] + s
+                store.clear()
+                del acts, out
             thresholds = {name: [tail.kth() for tail in tails[name]] for name in names}
             firing = {
                 name: [tail.firing(t) for tail, t in zip(tails[name], thresholds[name])]
@@ -342,6 +344,10 @@ def compute_profile(
                     counts = torch.zeros(b, logits.shape[-1], device=pred.device)
                     counts.scatter_add_(1, pred, torch.ones_like(pred, dtype=counts.dtype))
                     agree += float(((counts / t_len) ** 2).sum())
+            # Free this batch's activations before the next forward, so that its outputs
+            # reuse their memory instead of faulting in fresh pages.
+            store.clear()
+            del acts, out, inputs, traj, a, base, moved
 
     n = source.n
     for name in names:
