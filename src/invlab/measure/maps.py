@@ -48,7 +48,7 @@ def translation_sensitivity_map(
     Examples:
         >>> maps = translation_sensitivity_map(nn.Identity(), torch.randn(20, 1, 8, 8),
         ...                                    layers=["input"], max_shift=1)
-        >>> maps["input"].loc[0, 0]
+        >>> float(maps["input"].loc[0, 0])
         0.0
     """
     check_choice(mode, "mode", ("circular", "zeros"))
