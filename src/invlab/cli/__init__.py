@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from invlab.cli.measure_cmd import measure_command
+from invlab.cli.report_cmd import report_command
+from invlab.cli.runs_cmd import runs_command
 from invlab.cli.study_cmd import study_command
 
 app = typer.Typer(
@@ -14,6 +16,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("study")(study_command)
+app.command("runs")(runs_command)
+app.command("report")(report_command)
 app.command("measure")(measure_command)
 
 

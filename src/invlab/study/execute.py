@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from functools import lru_cache
 
@@ -20,15 +21,27 @@ def _dataset(name: str) -> Dataset:
     return load_dataset(name)
 
 
-def execute_run(config: RunConfig, measure_inputs: int = 1000) -> dict:
+def execute_run(config: RunConfig, measure_inputs: int | None = None) -> dict:
     """Train and measure the run described by ``config``.
 
+    Seeded by ``config.seed``: the same configuration gives the same numbers (at a fixed torch
+    thread count) whichever process or machine runs it.
+
+    Args:
+        config: the run.
+        measure_inputs: overrides ``config.measure_inputs`` (test inputs measured).
+
     Returns:
-        ``{"metrics": {...}, "layers": [{"layer", "metric", "value"}, ...]}`` where metrics
-        holds ``params, train_accuracy, test_accuracy, shifted_accuracy, consistency,
-        goodfellow, sensitivity`` (the last two read at the last hidden layer, the one before
-        the logits) and timings.
+        ``{"metrics": {...}, "layers": [{"layer", "metric", "value"}, ...],
+        "curve": [{"param", "accuracy"}, ...]}`` where metrics holds ``params,
+        train_accuracy, test_accuracy, shifted_accuracy, consistency, goodfellow,
+        sensitivity`` (the last two read at the last hidden layer, the one before the logits;
+        a metric not in ``config.metrics`` is NaN) and timings, and ``curve`` is the test
+        accuracy at each point of the transformation's parameter grid (empty without the
+        ``accuracy`` metric).
     """
+    if measure_inputs is None:
+        measure_inputs = config.measure_inputs
     ds = _dataset(config.dataset)
     spatial = len(ds.in_shape) - 1
     start = time.perf_counter()
@@ -60,6 +73,7 @@ def execute_run(config: RunConfig, measure_inputs: int = 1000) -> dict:
             x,
             transform,
             y,
+            metrics=config.metrics,
             steps=config.steps,
             seed=config.seed,
             model_name=config.label(),
@@ -75,7 +89,10 @@ def execute_run(config: RunConfig, measure_inputs: int = 1000) -> dict:
         rows = table[table.metric == metric]
         if param is not None:
             rows = rows[rows.param == param]
-        return float(rows.value.iloc[0])
+        return float(rows.value.iloc[0]) if len(rows) else math.nan
+
+    def probe_metric(metric: str) -> float:
+        return float(read[(probe, metric)]) if (probe, metric) in read.index else math.nan
 
     metrics = {
         "params": count_parameters(model),
@@ -84,8 +101,8 @@ def execute_run(config: RunConfig, measure_inputs: int = 1000) -> dict:
         "shifted_accuracy": output_metric("accuracy", "mean"),
         "consistency": output_metric("consistency"),
         "probe_layer": probe,
-        "goodfellow": float(read[(probe, "goodfellow")]),
-        "sensitivity": float(read[(probe, "sensitivity")]),
+        "goodfellow": probe_metric("goodfellow"),
+        "sensitivity": probe_metric("sensitivity"),
         "train_seconds": train_seconds,
         "measure_seconds": measure_seconds,
         "final_loss": result.losses[-1],
@@ -94,4 +111,14 @@ def execute_run(config: RunConfig, measure_inputs: int = 1000) -> dict:
         {"layer": r.layer, "metric": r.metric, "value": float(r.value)}
         for r in per_layer.itertuples()
     ]
-    return {"metrics": metrics, "layers": layers}
+    along = table[(table.metric == "accuracy") & (table.param != "mean")]
+    curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
+    return {"metrics": metrics, "layers": layers, "curve": curve}
+
+
+def _plain(param):
+    """A JSON-friendly transformation parameter (numbers stay numbers)."""
+    try:
+        return float(param)
+    except (TypeError, ValueError):
+        return str(param)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
+
+METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy")
+# Fields added after the first release enter the run's key only when they differ from their
+# default, so the keys (and the databases) of earlier studies stay valid.
+_OPTIONAL_IN_KEY = {"metrics": METRICS, "measure_inputs": 1000}
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,8 @@ class RunConfig:
         seed: seeds the weights, the minibatch order and the augmentation.
         steps: points on each measured trajectory.
         family: the group the run is plotted in (defaults to the model name).
+        metrics: what to measure, any of ``goodfellow, sensitivity, consistency, accuracy``.
+        measure_inputs: test inputs the measurement uses (the first ones of the test split).
     """
 
     dataset: str
@@ -34,13 +41,34 @@ class RunConfig:
     seed: int = 0
     steps: int = 9
     family: str = ""
+    metrics: tuple[str, ...] = METRICS
+    measure_inputs: int = 1000
+
+    def __post_init__(self) -> None:
+        # JSON round trips give lists; keep the dataclass comparable and the key stable.
+        object.__setattr__(self, "metrics", tuple(self.metrics))
 
     def as_dict(self) -> dict:
-        """Plain-JSON form (sorted size)."""
+        """Plain-JSON form (sorted size); later-added fields only when not at their default."""
         d = asdict(self)
         d["size"] = dict(sorted(self.size.items()))
         d["family"] = self.family or self.model
+        d["metrics"] = list(self.metrics)
+        for name, default in _OPTIONAL_IN_KEY.items():
+            if getattr(self, name) == default:
+                del d[name]
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        """Inverse of :meth:`as_dict` (unknown keys are an error)."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(
+                f"run configuration has unknown keys {sorted(unknown)}; known: {sorted(known)}"
+            )
+        return cls(**d)
 
     def key(self) -> str:
         """A stable hash of the configuration: the run's identity in the results store."""
@@ -63,5 +91,5 @@ class StudySpec:
 
     def with_seed(self, seed: int) -> StudySpec:
         """The same study with every run's seed replaced."""
-        runs = tuple(RunConfig(**{**r.as_dict(), "seed": seed}) for r in self.runs)
+        runs = tuple(replace(r, seed=seed) for r in self.runs)
         return StudySpec(self.name, self.description, runs)

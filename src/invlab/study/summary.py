@@ -52,31 +52,46 @@ def print_summary(runs: pd.DataFrame, title: str) -> None:
 
 
 def save_figure(runs: pd.DataFrame, path: str | Path) -> Path:
+    """Save :func:`size_figure` as a PNG (or any format matplotlib infers from ``path``)."""
+    import matplotlib.pyplot as plt
+
+    fig = size_figure(runs)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def size_figure(runs: pd.DataFrame, title: str = "Does size give invariance?"):
     """Invariance and accuracy against parameter count, per family, with/without augmentation.
 
     Three panels share the x axis (parameters, log scale): the Goodfellow score and the
-    normalised sensitivity of the last hidden layer, and the accuracy on shifted test inputs.
-    Solid lines are trained without augmentation, dashed with shift augmentation.
+    normalised sensitivity of the last hidden layer, and the accuracy on transformed test
+    inputs. Solid lines are trained without augmentation, dashed with augmentation.
+
+    Returns:
+        a matplotlib Figure (close it with ``plt.close(fig)``).
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    done = runs[runs.status == "done"]
+    done = runs[runs.status == "done"] if "status" in runs else runs
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     panels = [
         ("goodfellow", "Goodfellow score, last hidden layer\n(higher = more invariant)"),
         ("sensitivity", "sensitivity, last hidden layer\n(0 = invariant)"),
-        ("shifted_accuracy", "test accuracy on shifted inputs"),
+        ("shifted_accuracy", "test accuracy on transformed inputs"),
     ]
-    families = sorted(done.family.unique())
+    families = sorted(done.family.unique()) if len(done) else []
     colours = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
-    for ax, (column, title) in zip(axes, panels):
+    for ax, (column, title_) in zip(axes, panels):
         for family in families:
             for augmented, style in ((False, "-"), (True, "--")):
                 rows = done[(done.family == family) & (done.augment.notna() == augmented)]
-                if rows.empty:
+                if rows.empty or column not in rows:
                     continue
                 rows = rows.sort_values("params")
                 ax.plot(
@@ -85,18 +100,16 @@ def save_figure(runs: pd.DataFrame, path: str | Path) -> Path:
                     style,
                     marker="o",
                     color=colours[family],
-                    label=f"{family}{' + shift aug' if augmented else ''}",
+                    label=f"{family}{' + aug' if augmented else ''}",
                 )
         ax.set_xscale("log")
         ax.set_xlabel("parameters")
-        ax.set_title(title)
+        ax.set_title(title_)
         ax.grid(alpha=0.3)
-    axes[0].set_yscale("log")
-    axes[-1].legend(fontsize=7, loc="best")
-    fig.suptitle("Does size give invariance? (MNIST-1D, shift)")
+    if len(done) and (done.get("goodfellow", pd.Series(dtype=float)) > 0).any():
+        axes[0].set_yscale("log")
+    if families:
+        axes[-1].legend(fontsize=7, loc="best")
+    fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
