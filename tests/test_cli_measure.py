@@ -203,6 +203,30 @@ def test_parse_rotate_and_scale(spec, name):
         parse_transform(spec, 1)
 
 
+def test_parse_data_files(tmp_path):
+    import numpy as np
+
+    from invlab.data.files import write_idx
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 255, (30, 8, 8), dtype=np.uint8)
+    y = rng.integers(0, 10, 30).astype(np.uint8)
+    np.savez(tmp_path / "d.npz", x_train=x, y_train=y, x_test=x[:10], y_test=y[:10])
+    ds = parse_data(f"npz:{tmp_path / 'd.npz'}")
+    assert ds.x_test.shape == (10, 1, 8, 8)
+    assert torch.allclose(ds.x_test[3, 0], torch.from_numpy(x[3] / 255).float())
+    idx_files = {
+        "train-images-idx3-ubyte": x,
+        "train-labels-idx1-ubyte": y,
+        "t10k-images-idx3-ubyte": x[:10],
+        "t10k-labels-idx1-ubyte": y[:10],
+    }
+    for name, arr in idx_files.items():
+        write_idx(tmp_path / name, arr)
+    ds = parse_data(f"idx:{tmp_path}")
+    assert ds.y_test.tolist() == y[:10].tolist()
+
+
 def test_parse_data():
     assert parse_data("digits").in_shape == (1, 8, 8)
     with pytest.raises(FileNotFoundError, match="does not exist"):
