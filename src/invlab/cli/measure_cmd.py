@@ -16,7 +16,7 @@ MODEL_HELP = (
 def measure_command(
     model: Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)],
     data: Annotated[
-        str, typer.Option(help="mnist1d | mnist1d_shift | digits | npz:PATH | idx:PATH")
+        str, typer.Option(help="mnist1d | digits | ... | npz:PATH | idx:FOLDER | idx:A,B,C,D")
     ] = "mnist1d",
     transform: Annotated[
         str,
