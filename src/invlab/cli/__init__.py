@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from invlab.cli.measure_cmd import measure_command
 from invlab.cli.report_cmd import report_command
 from invlab.cli.runs_cmd import runs_command
 from invlab.cli.study_cmd import study_command
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.command("study")(study_command)
 app.command("runs")(runs_command)
 app.command("report")(report_command)
+app.command("measure")(measure_command)
 
 
 @app.callback()

@@ -21,12 +21,6 @@ import torch
 from torch import nn
 
 from invlab._validation import check_choice, check_int
-from invlab.measure.activations import (
-    batches,
-    evaluating,
-    forward_layers,
-    resolve_layers,
-)
 from invlab.measure.checks import check_inputs
 from invlab.transforms import Transform
 
@@ -52,70 +46,34 @@ def goodfellow_unit_scores(
         layers: ``'all'`` or layer names (see :func:`resolve_layers`).
         steps: points on each trajectory.
         firing_rate: target global firing rate ``G`` (0.01 in the paper).
-        polarity: ``'positive'`` or ``'both'`` (also score ``-h``).
-        batch_size: inputs per forward; each forward holds ``batch_size × T`` inputs.
+        polarity: ``'positive'``, ``'both'`` (also score ``-h``) or ``'auto'`` (each unit in
+            the direction of its larger tail; see :func:`invlab.measure.profile`).
+        batch_size: about this many inputs per forward (``batch_size // T`` trajectories).
+
+    Memory: a running top-``(k+1)`` per unit, ``k = firing_rate · N``, i.e.
+    ``O(firing_rate · N · U)``; the trajectories are streamed.
 
     Returns:
         ``{layer: (U,) tensor}`` of scores; units that never fire (constant) are NaN.
     """
-    x = check_inputs(model, x, transform)
-    check_int(steps, "steps", minimum=1)
+    # The streaming engine (running top-(k+1) thresholds, one forward per trajectory batch)
+    # lives in profiling.py, which imports layer_score from here: import it late.
+    from invlab.measure.profiling import compute_profile
+
     check_int(batch_size, "batch_size", minimum=1)
-    check_choice(polarity, "polarity", ("positive", "both"))
-    if not 0 < firing_rate < 1:
-        raise ValueError(f"firing_rate must be in (0, 1), got {firing_rate}")
-    names = resolve_layers(model, layers)
-    n = x.shape[0]
-    k = max(1, round(firing_rate * n))
-    if k >= n:
-        raise ValueError(
-            f"x has {n} inputs: too few for a firing rate of {firing_rate}; give at least "
-            f"{int(2 / firing_rate)}"
-        )
-
-    with evaluating(model):
-        # Pass 1: thresholds from the untransformed inputs.
-        acts: dict[str, list[torch.Tensor]] = {name: [] for name in names}
-        for sl in batches(n, batch_size):
-            _, out = forward_layers(model, x[sl], names)
-            for name in names:
-                acts[name].append(_polar(out[name], polarity))
-        thresholds, fires, global_rate = {}, {}, {}
-        for name in names:
-            h = torch.cat(acts[name])  # (N, U)
-            t = h.topk(k + 1, dim=0).values[-1]  # (k+1)-th largest: k values lie above it
-            thresholds[name] = t
-            fires[name] = h > t
-            global_rate[name] = fires[name].double().mean(0)
-        del acts
-
-        # Pass 2: local firing along each firing input's trajectory.
-        grid = transform.grid(steps).to(x.device)
-        t_len = grid.shape[0]
-        local_sum = {name: torch.zeros_like(global_rate[name]) for name in names}
-        local_count = {name: torch.zeros_like(global_rate[name]) for name in names}
-        for sl in batches(n, max(1, batch_size // t_len)):
-            xb = x[sl]
-            b = xb.shape[0]
-            moved = transform.apply(
-                xb.repeat_interleave(t_len, 0), grid.repeat(b, 1)
-            )  # (b·T, ...), sample-major
-            _, out = forward_layers(model, moved, names)
-            for name in names:
-                h = _polar(out[name], polarity).reshape(b, t_len, -1)
-                on_path = (h > thresholds[name]).double().mean(1)  # (b, U)
-                firing = fires[name][sl].double()  # (b, U)
-                local_sum[name] += (firing * on_path).sum(0)
-                local_count[name] += firing.sum(0)
-
-    scores = {}
-    for name in names:
-        g = global_rate[name]
-        local = local_sum[name] / local_count[name]
-        s = local / g
-        s[(g == 0) | (local_count[name] == 0)] = float("nan")
-        scores[name] = s.float()
-    return scores
+    t_len = transform.grid(check_int(steps, "steps", minimum=1)).shape[0]
+    result = compute_profile(
+        model,
+        check_inputs(model, x, transform),
+        transform,
+        layers,
+        metrics=["goodfellow"],
+        steps=steps,
+        batch_size=max(1, batch_size // t_len),
+        firing_rate=firing_rate,
+        polarity=check_choice(polarity, "polarity", ("positive", "both", "auto")),
+    )
+    return result.goodfellow_units
 
 
 def layer_score(unit_scores: torch.Tensor, top_fraction: float = 0.2) -> float:
@@ -166,8 +124,3 @@ def goodfellow_scores(
         for name, s in per_unit.items()
     ]
     return pd.DataFrame(rows, columns=["layer", "metric", "value"])
-
-
-def _polar(h: torch.Tensor, polarity: str) -> torch.Tensor:
-    h = h.double()
-    return torch.cat([h, -h], dim=1) if polarity == "both" else h

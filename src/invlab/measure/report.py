@@ -8,10 +8,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from invlab._validation import check_choice
-from invlab.measure.goodfellow import goodfellow_scores
-from invlab.measure.predictions import accuracy_along, consistency
-from invlab.measure.sensitivity import sensitivity
+from invlab._validation import check_choice, check_int
+from invlab.measure.checks import check_inputs
+from invlab.measure.profiling import compute_profile
 from invlab.transforms import Transform
 
 METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy")
@@ -41,9 +40,13 @@ def measure(
         layers: ``'all'`` or layer names; ``'input'`` is the raw input.
         metrics: any of ``'goodfellow'``, ``'sensitivity'``, ``'consistency'``, ``'accuracy'``.
         steps: points on each trajectory / accuracy curve.
-        seed: seed of random transformation parameters.
+        seed: accepted for compatibility and unused: every metric is now an exact average over
+            the grid (and, for sensitivity's denominator, over all pairs of inputs).
         model_name: value of the ``model`` column.
-        batch_size: inputs per forward.
+        batch_size: about this many inputs per forward (``batch_size // T`` trajectories).
+
+    All metrics come from one streaming pass of :func:`invlab.measure.compute_profile`
+    (``g`` uniform over ``transform.grid(steps)``); ``goodfellow`` uses ``polarity='positive'``.
 
     Returns:
         A tidy DataFrame with columns ``model, layer, metric, param, value``. Per-layer metrics
@@ -55,33 +58,24 @@ def measure(
         check_choice(m, "metrics", METRICS)
     if "accuracy" in metrics and y is None:
         raise ValueError("metric 'accuracy' needs labels: pass y")
-    frames = []
-    if "goodfellow" in metrics:
-        frames.append(
-            goodfellow_scores(model, x, transform, layers, steps=steps, batch_size=batch_size)
-        )
-    if "sensitivity" in metrics:
-        frames.append(sensitivity(model, x, transform, layers, seed=seed, batch_size=batch_size))
-    if "consistency" in metrics:
-        value = consistency(model, x, transform, seed=seed, batch_size=batch_size)
-        frames.append(pd.DataFrame([{"layer": "output", "metric": "consistency", "value": value}]))
-    if "accuracy" in metrics:
-        curve = accuracy_along(model, x, y, transform, steps=steps, batch_size=batch_size)
-        rows = [
-            {"layer": "output", "metric": "accuracy", "param": p, "value": a}
-            for p, a in zip(curve.param, curve.accuracy)
-        ]
-        rows.append(
-            {
-                "layer": "output",
-                "metric": "accuracy",
-                "param": "mean",
-                "value": float(curve.accuracy.mean()),
-            }
-        )
-        frames.append(pd.DataFrame(rows))
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    df["model"] = model_name
-    if "param" not in df:
-        df["param"] = None
-    return df[COLUMNS]
+    if not metrics:
+        return pd.DataFrame(columns=COLUMNS)
+    check_int(batch_size, "batch_size", minimum=1)
+    t_len = transform.grid(check_int(steps, "steps", minimum=1)).shape[0]
+    result = compute_profile(
+        model,
+        check_inputs(model, x, transform),
+        transform,
+        layers,
+        metrics=metrics,
+        y=y,
+        steps=steps,
+        batch_size=max(1, batch_size // t_len),
+        polarity="positive",
+    )
+    df = result.to_frame(model_name)
+    # One row per layer for the per-layer metrics: their mean over the grid, param None.
+    per_layer = df.metric.isin(["sensitivity", "equivariance"])
+    df = df[~per_layer | (df.param == "mean")].copy()
+    df.loc[df.metric.isin(["sensitivity", "equivariance"]), "param"] = None
+    return df[COLUMNS].reset_index(drop=True)

@@ -1,0 +1,162 @@
+"""Figures of an invariance profile: per-layer bars, metric along the parameter, 2D maps.
+
+Every function returns a :class:`matplotlib.figure.Figure` built with the object-oriented API
+on the Agg canvas, so no display or global backend is touched (notebooks, servers, CI alike);
+save it with ``fig.savefig(path)``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invlab.measure.maps import grid_map
+from invlab.measure.profiling import Profile
+
+LABELS = {
+    "goodfellow": "Goodfellow S (high: invariant)",
+    "sensitivity": "sensitivity (0: invariant)",
+    "equivariance": "equivariance error",
+    "accuracy": "accuracy",
+    "consistency": "consistency",
+}
+
+
+def _figure(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def plot_layers(df: pd.DataFrame, metric: str = "sensitivity"):
+    """Bars of one metric per layer (its grid mean), one colour per model.
+
+    Args:
+        df: a tidy table from :func:`invlab.measure.profile` (several models allowed).
+        metric: ``goodfellow``, ``sensitivity`` or ``equivariance``.
+
+    Examples:
+        >>> fig = plot_layers(df, "goodfellow")  # doctest: +SKIP
+        >>> fig.savefig("goodfellow.png")  # doctest: +SKIP
+    """
+    rows = _summary(df, metric)
+    if rows.empty:
+        raise ValueError(f"df has no rows for metric {metric!r}; it has {sorted(set(df.metric))}")
+    layers = list(dict.fromkeys(rows.layer))
+    models = list(dict.fromkeys(rows.model))
+    fig = _figure(max(4.0, 0.6 * len(layers) * len(models) + 1.5), 3.2)
+    ax = fig.add_subplot()
+    width = 0.8 / len(models)
+    for j, name in enumerate(models):
+        values = rows[rows.model == name].set_index("layer").value
+        xs = [i + (j - (len(models) - 1) / 2) * width for i in range(len(layers))]
+        ax.bar(xs, [values.get(layer, math.nan) for layer in layers], width, label=name)
+    ax.set_xticks(range(len(layers)), layers, rotation=30, ha="right")
+    ax.set_ylabel(LABELS.get(metric, metric))
+    if metric == "goodfellow":
+        ax.set_yscale("log")
+    if len(models) > 1:
+        ax.legend(fontsize="small")
+    return fig
+
+
+def plot_along(df: pd.DataFrame, metric: str = "sensitivity", layers: list[str] | None = None):
+    """One curve per layer: ``metric`` against the transformation parameter (1-parameter grids).
+
+    Examples:
+        >>> fig = plot_along(df, "accuracy")  # doctest: +SKIP
+    """
+    rows = df[(df.metric == metric) & df.param.map(_is_number)]
+    if layers is not None:
+        rows = rows[rows.layer.isin(layers)]
+    if rows.empty:
+        raise ValueError(
+            f"df has no per-parameter rows of {metric!r} with a single numeric parameter"
+        )
+    fig = _figure(5.0, 3.2)
+    ax = fig.add_subplot()
+    for (model, layer), part in rows.groupby(["model", "layer"], sort=False):
+        label = layer if rows.model.nunique() == 1 else f"{model}: {layer}"
+        part = part.assign(param=part.param.astype(float)).sort_values("param")
+        ax.plot(part.param, part.value, marker="o", ms=3, label=label)
+    ax.set_xlabel("transformation parameter")
+    ax.set_ylabel(LABELS.get(metric, metric))
+    ax.legend(fontsize="small", ncol=2)
+    return fig
+
+
+def plot_maps(result: Profile, metric: str = "sensitivity", layers: list[str] | None = None):
+    """Heatmaps of a per-parameter metric over a 2-parameter grid (e.g. 2D shifts), per layer.
+
+    Examples:
+        >>> from invlab.measure import translation_sensitivity_map  # doctest: +SKIP
+    """
+    source = {"output": result.accuracy} if metric == "accuracy" else getattr(result, metric)
+    names = [n for n in (layers or list(source)) if source.get(n) is not None]
+    if not names:
+        raise ValueError(f"the profile has no {metric!r} values to draw")
+    cols = min(4, len(names))
+    rows = math.ceil(len(names) / cols)
+    fig = _figure(3.0 * cols, 2.8 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    tables = {name: grid_map(result, name, metric) for name in names}
+    # One colour scale for all panels, so that an invariant layer looks invariant.
+    top = max(float(np.nanmax(t.to_numpy())) for t in tables.values())
+    vmax = max(top, 1.0) if metric in ("sensitivity", "accuracy") else max(top, 1e-12)
+    for ax, name in zip(axes.flat, names):
+        table = tables[name]
+        image = ax.imshow(table.to_numpy(), origin="lower", cmap="viridis", vmin=0, vmax=vmax)
+        ax.set_xticks(range(len(table.columns)), [_fmt(v) for v in table.columns], fontsize=6)
+        ax.set_yticks(range(len(table.index)), [_fmt(v) for v in table.index], fontsize=6)
+        ax.set_xlabel("dx")
+        ax.set_ylabel("dy")
+        ax.set_title(name, fontsize="small")
+    fig.colorbar(image, ax=axes, shrink=0.8)
+    for ax in list(axes.flat)[len(names) :]:
+        ax.set_visible(False)
+    fig.suptitle(LABELS.get(metric, metric), fontsize="small")
+    return fig
+
+
+def save_figures(result: Profile, df: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """Write every figure that applies to ``out_dir`` as PNG; return their paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+
+    def save(fig, name: str) -> None:
+        path = out_dir / f"{name}.png"
+        fig.savefig(path, dpi=120)
+        paths.append(path)
+
+    for metric in ("goodfellow", "sensitivity", "equivariance"):
+        if (df.metric == metric).any():
+            save(plot_layers(df, metric), f"layers_{metric}")
+    two_d = result.grid.shape[1] == 2
+    for metric in ("sensitivity", "equivariance", "accuracy"):
+        if not (df.metric == metric).any():
+            continue
+        if two_d:
+            save(plot_maps(result, metric), f"map_{metric}")
+        elif result.grid.shape[1] == 1:
+            save(plot_along(df, metric), f"along_{metric}")
+    return paths
+
+
+def _summary(df: pd.DataFrame, metric: str) -> pd.DataFrame:
+    rows = df[df.metric == metric]
+    return rows[rows.param.isna() | (rows.param == "mean")]
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"

@@ -1,0 +1,241 @@
+"""Streaming building blocks: data sources, raw-output hooks and running statistics.
+
+Nothing here keeps activations of more than one batch: statistics are accumulated batch by
+batch, so memory does not grow with the number of inputs × transformations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from invlab._validation import check_tensor
+from invlab.measure.activations import INPUT
+
+
+@dataclass
+class Batch:
+    """One batch of the data: inputs, labels (or ``None``) and the global index of the first."""
+
+    x: torch.Tensor
+    y: torch.Tensor | None
+    start: int
+
+
+class DataSource:
+    """Iterate over the data in batches, in the same order every time.
+
+    Accepts a tensor ``x``, a pair ``(x, y)``, an :class:`invlab.data.Dataset` (its test
+    split) or a re-iterable of batches with a known length (a ``torch.utils.data.DataLoader``
+    without shuffling) yielding ``x`` or ``(x, y)``.
+    """
+
+    def __init__(
+        self,
+        data,
+        y: torch.Tensor | None,
+        batch_size: int,
+        device: torch.device,
+        min_dim: int,
+        move: bool,
+    ) -> None:
+        from invlab.data import Dataset
+
+        self.batch_size = batch_size
+        self.device = device
+        self.move = move
+        self.min_dim = min_dim
+        self.loader = None
+        if isinstance(data, Dataset):
+            if y is not None:
+                raise ValueError("y must not be given with a Dataset: its labels are used")
+            data, y = data.x_test, data.y_test
+        elif isinstance(data, tuple | list) and len(data) == 2:
+            if y is not None:
+                raise ValueError("y must not be given twice: data is already an (x, y) pair")
+            data, y = data
+        if isinstance(data, torch.Tensor):
+            x = check_tensor(data, "data", min_dim=1)
+            self._check_shape(x, "data")
+            self._move(x[:0], "data")
+            check_tensor(x, "data", finite=True)
+            if y is not None:
+                y = check_tensor(y, "y", min_dim=1, floating=False)
+                if y.shape != (x.shape[0],):
+                    raise ValueError(
+                        f"y must have shape ({x.shape[0]},) to match data, got {tuple(y.shape)}"
+                    )
+            self.x, self.y, self.n = x, y, x.shape[0]
+        elif hasattr(data, "__iter__") and hasattr(getattr(data, "dataset", None), "__len__"):
+            from torch.utils.data import RandomSampler
+
+            if isinstance(getattr(data, "sampler", None), RandomSampler):
+                raise ValueError(
+                    "data is a DataLoader with shuffle=True; measurement reads the data twice "
+                    "in the same order: use shuffle=False"
+                )
+            self.loader, self.n, self.y = data, len(data.dataset), None
+            self.x = None
+        else:
+            raise TypeError(
+                "data must be a tensor (N, C, ...), an (x, y) pair, an invlab Dataset or a "
+                f"DataLoader without shuffling; got {type(data).__name__}"
+            )
+        if self.n == 0:
+            raise ValueError("data is empty: give at least one input")
+
+    @property
+    def has_labels(self) -> bool:
+        return self.y is not None or self.loader is not None
+
+    def _check_shape(self, x: torch.Tensor, name: str) -> None:
+        if x.dim() < self.min_dim:
+            raise ValueError(
+                f"{name} has shape {tuple(x.shape)} but the transform acts on "
+                f"{self.min_dim - 2} spatial dimension(s): inputs must be (N, C, "
+                f"{'N' if self.min_dim == 3 else 'H, W'}); add a channel dimension with "
+                f"x.unsqueeze(1) or choose a transform for this data"
+            )
+
+    def batches(self) -> Iterator[Batch]:
+        """The batches, moved to ``device``."""
+        if self.loader is None:
+            for start in range(0, self.n, self.batch_size):
+                sl = slice(start, min(self.n, start + self.batch_size))
+                yb = None if self.y is None else self.y[sl]
+                yield Batch(self._move(self.x[sl], "data"), yb, start)
+            return
+        start = 0
+        for item in self.loader:
+            xb, yb = (item[0], item[1]) if isinstance(item, tuple | list) else (item, None)
+            xb = check_tensor(xb, "data batch", min_dim=1, finite=True)
+            self._check_shape(xb, "a data batch")
+            yield Batch(self._move(xb, "a data batch"), yb, start)
+            start += xb.shape[0]
+        if start != self.n:
+            raise ValueError(f"the data loader yielded {start} inputs but its dataset has {self.n}")
+
+    def _move(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        if same_device(x.device, self.device):
+            return x
+        if self.move:
+            return x.to(self.device)
+        raise ValueError(
+            f"{name} is on {x.device} but the model is on {self.device}; move one of them "
+            f"(.to(device)) or pass device={str(self.device)!r} to move the data batch by batch"
+        )
+
+
+def same_device(a: torch.device, b: torch.device) -> bool:
+    """Whether two devices are the same (``cuda`` and ``cuda:0`` count as the same)."""
+    a, b = torch.device(a), torch.device(b)
+    if a.type != b.type:
+        return False
+    if a.type == "cpu":
+        return True
+    return (a.index or 0) == (b.index or 0)
+
+
+@contextmanager
+def raw_outputs(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, torch.Tensor]]:
+    """Within the block, each forward stores every layer's output, detached, unflattened."""
+    store: dict[str, torch.Tensor] = {}
+    modules = dict(model.named_modules())
+    handles = []
+
+    def hook_for(name: str):
+        def hook(_module, _inputs, output):
+            if isinstance(output, tuple | list):
+                output = output[0]
+            store[name] = output.detach()
+
+        return hook
+
+    def input_hook(_module, inputs):
+        store[INPUT] = inputs[0].detach()
+
+    try:
+        for name in layers:
+            if name == INPUT:
+                handles.append(model.register_forward_pre_hook(input_hook))
+            else:
+                handles.append(modules[name].register_forward_hook(hook_for(name)))
+        yield store
+    finally:
+        for h in handles:
+            h.remove()
+
+
+class RunningTopK:
+    """The ``k`` largest values of ``sign · h`` per column seen so far, with their rows.
+
+    Memory is ``O((k + merge_rows) × U)`` whatever the number of rows fed in: batches wait in
+    a buffer until it holds ``merge_rows`` rows, then the buffer and the kept values are merged
+    and the top ``k`` kept again (one selection over many rows is several times cheaper per
+    row than one per small batch). ``sign=-1`` keeps the ``k`` smallest values of ``h`` (the
+    largest of ``−h``) without negating the batch.
+    """
+
+    def __init__(self, k: int, sign: float = 1.0, merge_rows: int = 1024) -> None:
+        self.k = k
+        self.sign = sign
+        self.merge_rows = max(merge_rows, 4 * k)
+        self.values: torch.Tensor | None = None  # (≤k, U), values of h (not sign · h)
+        self.index: torch.Tensor | None = None  # (≤k, U) global row of each kept value
+        self._pending: list[tuple[torch.Tensor, int]] = []
+        self._pending_rows = 0
+
+    def update(self, h: torch.Tensor, start: int) -> None:
+        """Feed rows ``h`` of shape ``(b, U)`` whose first row has global index ``start``."""
+        self._pending.append((h, start))
+        self._pending_rows += h.shape[0]
+        if self._pending_rows >= self.merge_rows:
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        kept = 0 if self.values is None else self.values.shape[0]
+        parts = [h for h, _ in self._pending]
+        h = torch.cat(parts if self.values is None else [self.values, *parts])
+        # global row of each pending row; no (rows × U) index tensor is ever built
+        pending_rows = torch.cat(
+            [torch.arange(s, s + p.shape[0], device=p.device) for p, s in self._pending]
+        )
+        if h.shape[0] > self.k:
+            h, pos = h.topk(self.k, dim=0, largest=self.sign > 0, sorted=False)
+        else:
+            pos = torch.arange(h.shape[0], device=h.device).unsqueeze(1).expand_as(h)
+        index = pending_rows[(pos - kept).clamp(min=0)]
+        if kept:
+            from_kept = self.index.gather(0, pos.clamp(max=kept - 1))
+            index = torch.where(pos < kept, from_kept, index)
+        self.values, self.index = h, index
+        self._pending, self._pending_rows = [], 0
+
+    def kth(self) -> torch.Tensor:
+        """The ``k``-th largest value of ``sign · h`` per column, shape ``(U,)``."""
+        self._merge()
+        return (self.sign * self.values).min(0).values
+
+    def firing(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(rows, units)`` of the kept entries with ``sign · h > t``, sorted by row."""
+        self._merge()
+        above = self.sign * self.values > t
+        rows, units = self.index[above], above.nonzero()[:, 1]
+        order = rows.argsort(stable=True)
+        # int32: these pairs are the O(k·U) state kept through the trajectory pass
+        return rows[order].int(), units[order].int()
+
+
+def pairs_in(
+    rows: torch.Tensor, units: torch.Tensor, start: int, b: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``(row − start, unit)`` pairs whose row lies in ``[start, start + b)``."""
+    lo = int(torch.searchsorted(rows, start))
+    hi = int(torch.searchsorted(rows, start + b))
+    return rows[lo:hi] - start, units[lo:hi]
