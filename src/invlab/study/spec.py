@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy")
 # Fields added after the first release enter the run's key only when they differ from their
 # default, so the keys (and the databases) of earlier studies stay valid.
-_OPTIONAL_IN_KEY = {"metrics": METRICS, "measure_inputs": 1000}
+_OPTIONAL_IN_KEY = {"metrics": METRICS, "measure_inputs": 1000, "schedule": "constant"}
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class RunConfig:
         augment: transformation spec used for augmentation during training, or ``None``.
         transform: transformation spec that the measurement uses (e.g. ``"shift:-10:10"``).
         epochs, batch_size, lr: training budget.
+        schedule: learning-rate schedule, ``'constant'`` or ``'cosine'``.
         seed: seeds the weights, the minibatch order and the augmentation.
         steps: points on each measured trajectory.
         family: the group the run is plotted in (defaults to the model name).
@@ -43,6 +44,7 @@ class RunConfig:
     family: str = ""
     metrics: tuple[str, ...] = METRICS
     measure_inputs: int = 1000
+    schedule: str = "constant"
 
     def __post_init__(self) -> None:
         # JSON round trips give lists; keep the dataclass comparable and the key stable.

@@ -44,7 +44,7 @@ import string
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -68,6 +68,7 @@ class Training(_Strict):
     epochs: PositiveInt = 20
     batch_size: PositiveInt = 128
     lr: Annotated[float, Field(gt=0)] = 1e-3
+    schedule: Literal["constant", "cosine"] = "constant"
 
 
 class Measure(_Strict):
@@ -104,6 +105,7 @@ class Regime(_Strict):
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
     lr: Annotated[float, Field(gt=0)] | None = None
+    schedule: Literal["constant", "cosine"] | None = None
 
     @field_validator("augment")
     @classmethod
@@ -123,6 +125,7 @@ class ModelEntry(_Strict):
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
     lr: Annotated[float, Field(gt=0)] | None = None
+    schedule: Literal["constant", "cosine"] | None = None
 
     @field_validator("name")
     @classmethod
@@ -201,6 +204,7 @@ class StudyFile(_Strict):
                             epochs=_first(regime.epochs, entry.epochs, t.epochs),
                             batch_size=_first(regime.batch_size, entry.batch_size, t.batch_size),
                             lr=_first(regime.lr, entry.lr, t.lr),
+                            schedule=_first(regime.schedule, entry.schedule, t.schedule),
                             seed=seed,
                             steps=m.steps,
                             family=entry.family.format(**size) if entry.family else entry.name,

@@ -17,11 +17,12 @@ from invlab.models.staged import Staged, conv_for, flat_features
 def conv_stages(
     in_shape: tuple[int, ...], channels: int, depth: int, kernel_size: int
 ) -> dict[str, nn.Module]:
-    """``depth`` blocks ``conv(k, dilation 2^(i-1), circular padding) → ReLU``.
+    """``depth`` blocks ``conv(k, dilation 2^(i-1), circular padding) → BatchNorm → ReLU``.
 
-    Doubling the dilation grows the receptive field to ``1 + (k - 1)(2^depth - 1)`` samples
-    without any subsampling, so every block stays exactly equivariant to circular shifts.
-    Blocks are named ``conv1 ... conv{depth}``.
+    Doubling the dilation (capped so the padding fits the input) grows the receptive field to
+    ``1 + (k - 1)(2^depth - 1)`` samples without any subsampling, so every block stays
+    exactly equivariant to circular shifts (batch normalisation acts per channel, the same
+    at every position). Blocks are named ``conv1 ... conv{depth}``.
     """
     check_int(channels, "channels", minimum=1)
     check_int(depth, "depth", minimum=1)
@@ -33,6 +34,9 @@ def conv_stages(
     c_in = in_shape[0]
     for i in range(1, depth + 1):
         dilation = 2 ** (i - 1)
+        # Circular padding cannot wrap more than once: cap the dilation on small inputs.
+        while dilation > 1 and dilation * (kernel_size // 2) > min(in_shape[1:]):
+            dilation //= 2
         stages[f"conv{i}"] = nn.Sequential(
             conv(
                 c_in,
@@ -42,6 +46,7 @@ def conv_stages(
                 padding=dilation * (kernel_size // 2),
                 padding_mode="circular",
             ),
+            nn.BatchNorm1d(channels) if len(in_shape) == 2 else nn.BatchNorm2d(channels),
             nn.ReLU(),
         )
         c_in = channels
@@ -53,7 +58,7 @@ def cnn(
     in_shape: tuple[int, ...],
     num_classes: int,
     channels: int = 32,
-    depth: int = 3,
+    depth: int = 4,
     kernel_size: int = 5,
 ) -> nn.Module:
     """Convolutions then global average pooling then a linear classifier.
@@ -75,7 +80,7 @@ def cnn_flat(
     in_shape: tuple[int, ...],
     num_classes: int,
     channels: int = 32,
-    depth: int = 3,
+    depth: int = 4,
     kernel_size: int = 5,
 ) -> nn.Module:
     """The convolutions of ``cnn`` with a flatten + linear head (no pooling).
