@@ -17,7 +17,12 @@ from invlab.models.staged import Staged, conv_for, flat_features
 def conv_stages(
     in_shape: tuple[int, ...], channels: int, depth: int, kernel_size: int
 ) -> dict[str, nn.Module]:
-    """``depth`` blocks ``conv(k, same padding) → ReLU``, named ``conv1 ... conv{depth}``."""
+    """``depth`` blocks ``conv(k, dilation 2^(i-1), circular padding) → ReLU``.
+
+    Doubling the dilation grows the receptive field to ``1 + (k - 1)(2^depth - 1)`` samples
+    without any subsampling, so every block stays exactly equivariant to circular shifts.
+    Blocks are named ``conv1 ... conv{depth}``.
+    """
     check_int(channels, "channels", minimum=1)
     check_int(depth, "depth", minimum=1)
     check_int(kernel_size, "kernel_size", minimum=1)
@@ -27,8 +32,16 @@ def conv_stages(
     stages: dict[str, nn.Module] = {}
     c_in = in_shape[0]
     for i in range(1, depth + 1):
+        dilation = 2 ** (i - 1)
         stages[f"conv{i}"] = nn.Sequential(
-            conv(c_in, channels, kernel_size, padding=kernel_size // 2, padding_mode="circular"),
+            conv(
+                c_in,
+                channels,
+                kernel_size,
+                dilation=dilation,
+                padding=dilation * (kernel_size // 2),
+                padding_mode="circular",
+            ),
             nn.ReLU(),
         )
         c_in = channels
