@@ -39,7 +39,7 @@ from torch import nn
 BATCH, SIZE, CLASSES = 64, 29, 10
 
 
-def median_time(fn, runs: int, warmup: int = 2) -> float:
+def run_times(fn, runs: int, warmup: int = 2) -> list[float]:
     for _ in range(warmup):
         fn()
     times = []
@@ -47,11 +47,12 @@ def median_time(fn, runs: int, warmup: int = 2) -> float:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
 
 
 def time_model(model: nn.Module, x: torch.Tensor, runs: int) -> dict[str, float]:
-    """Median seconds of forward (train mode), forward+backward, and forward in eval mode."""
+    """Median (and minimum, ``*_min``) seconds of forward (train mode), forward+backward, and
+    forward in eval mode. Under load from other processes the minimum is the steadier one."""
     model.train()
 
     def forward():
@@ -62,12 +63,13 @@ def time_model(model: nn.Module, x: torch.Tensor, runs: int) -> dict[str, float]
         model.zero_grad(set_to_none=True)
         model(x).sum().backward()
 
-    result = {
-        "forward": median_time(forward, runs),
-        "forward_backward": median_time(forward_backward, runs),
-    }
+    result = {}
+    for key, fn in (("forward", forward), ("forward_backward", forward_backward)):
+        times = run_times(fn, runs)
+        result[key], result[f"{key}_min"] = statistics.median(times), min(times)
     model.eval()
-    result["forward_eval"] = median_time(forward, runs)
+    times = run_times(forward, runs)
+    result["forward_eval"], result["forward_eval_min"] = statistics.median(times), min(times)
     model.train()
     return result
 
@@ -215,26 +217,30 @@ def main() -> None:
     record(f"plain cnn, equal width ({4 * f} ch)", plain_cnn(4 * f))
 
     print()
-    print(f"{'model':36s} {'params':>8s} {'fwd ms':>8s} {'fwd+bwd ms':>11s} {'fwd eval ms':>12s}")
+    print("milliseconds, median (min) of the runs")
+    print(f"{'model':36s} {'params':>8s} {'forward':>16s} {'fwd+bwd':>16s} {'fwd eval':>16s}")
     for r in rows:
-        print(
-            f"{r['model']:36s} {r['params']:8d} {1e3 * r['forward']:8.1f} "
-            f"{1e3 * r['forward_backward']:11.1f} {1e3 * r['forward_eval']:12.1f}"
-        )
+        cells = [
+            f"{1e3 * r[k]:7.0f} ({1e3 * r[k + '_min']:6.0f})"
+            for k in ("forward", "forward_backward", "forward_eval")
+        ]
+        print(f"{r['model']:36s} {r['params']:8d} " + " ".join(f"{c:>16s}" for c in cells))
     by = {r["model"]: r for r in rows}
     print()
     if not args.skip_e2cnn:
         e2 = by["e2cnn C8"]
         for key in ("forward", "forward_backward", "forward_eval"):
-            ours = [by["invlab C8 (before e2cnn)"][key], by["invlab C8 (after e2cnn)"][key]]
-            print(
-                f"invlab / e2cnn, C8 {key:16s}: {min(ours) / e2[key]:.2f}–"
-                f"{max(ours) / e2[key]:.2f}  (before/after e2cnn run)"
-            )
+            for stat in ("", "_min"):
+                k = key + stat
+                ours = [by["invlab C8 (before e2cnn)"][k], by["invlab C8 (after e2cnn)"][k]]
+                print(
+                    f"invlab / e2cnn, C8 {k:20s}: {min(ours) / e2[k]:.2f}–"
+                    f"{max(ours) / e2[k]:.2f}  (invlab timed before and after e2cnn)"
+                )
     c4 = by["invlab C4 gcnn"]
     for name in (f"plain cnn, equal params ({2 * f} ch)", f"plain cnn, equal width ({4 * f} ch)"):
-        for key in ("forward", "forward_backward"):
-            print(f"C4 gcnn / {name} {key:16s}: {c4[key] / by[name][key]:.2f}")
+        for key in ("forward", "forward_backward", "forward_min", "forward_backward_min"):
+            print(f"C4 gcnn / {name} {key:20s}: {c4[key] / by[name][key]:.2f}")
 
 
 if __name__ == "__main__":
