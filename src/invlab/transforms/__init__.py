@@ -7,6 +7,18 @@ applies explicit per-sample parameters and ``t(x)`` applies random ones.
 
 from invlab.transforms.base import Transform
 from invlab.transforms.compose import Compose
+from invlab.transforms.deform import Deform
+from invlab.transforms.rotate import Flip, Rotate, Rotate90
+from invlab.transforms.scale import Scale
 from invlab.transforms.shift import Shift
 
-__all__ = ["Compose", "Shift", "Transform"]
+__all__ = [
+    "Compose",
+    "Deform",
+    "Flip",
+    "Rotate",
+    "Rotate90",
+    "Scale",
+    "Shift",
+    "Transform",
+]

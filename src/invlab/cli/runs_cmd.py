@@ -1,0 +1,74 @@
+"""``invlab runs DB``: list the runs of a results database; export them to CSV or Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from invlab.study import ResultStore, StoreError
+
+LIST_COLUMNS = ["label", "study", "seed", "status", "attempts", "test_accuracy", "seconds", "key"]
+
+
+def runs_command(
+    db: Path = typer.Argument(..., help="An invlab results database (results.db)."),
+    study: str | None = typer.Option(None, "--study", help="Only this study's runs."),
+    status: str | None = typer.Option(None, "--status", help="Only runs with this status."),
+    csv: Path | None = typer.Option(None, "--csv", help="Export the runs to this CSV file."),
+    parquet: Path | None = typer.Option(
+        None, "--parquet", help="Export the runs to this Parquet file (needs pyarrow)."
+    ),
+    errors: bool = typer.Option(False, "--errors", help="Print every failed attempt's error."),
+) -> None:
+    """List the stored runs (one row per run: configuration and metrics)."""
+    console = Console()
+    if status is not None and status not in ("done", "failed"):
+        raise typer.BadParameter(f"got {status!r}; allowed: done, failed", param_hint="--status")
+    try:
+        with ResultStore(db, create=False) as store:
+            runs = store.runs(study)
+            failures = store.failures(study) if errors else None
+    except StoreError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    if status is not None and len(runs):
+        runs = runs[runs.status == status]
+    if csv is not None:
+        csv.parent.mkdir(parents=True, exist_ok=True)
+        runs.to_csv(csv, index=False)
+        console.print(f"{len(runs)} run(s) → {csv}")
+    if parquet is not None:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise typer.BadParameter(
+                "Parquet export needs pyarrow: pip install 'invlab[parquet]'",
+                param_hint="--parquet",
+            ) from None
+        parquet.parent.mkdir(parents=True, exist_ok=True)
+        runs.to_parquet(parquet, index=False)
+        console.print(f"{len(runs)} run(s) → {parquet}")
+    if csv is not None or parquet is not None:
+        return
+    table = Table(title=f"{db}: {len(runs)} run(s)")
+    for column in LIST_COLUMNS:
+        table.add_column(column, justify="left" if column in ("label", "study") else "right")
+    for _, run in runs.iterrows():
+        table.add_row(*(_text(column, run.get(column)) for column in LIST_COLUMNS))
+    Console(width=max(120, console.width)).print(table)
+    if failures is not None:
+        for failure in failures.itertuples():
+            console.print(f"[red]{failure.label}[/] ({failure.key}):\n{failure.error}")
+
+
+def _text(column: str, value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if column == "test_accuracy":
+        return f"{value:.1%}"
+    if column == "seconds":
+        return f"{value:.1f}s"
+    return str(value)

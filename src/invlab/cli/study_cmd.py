@@ -1,0 +1,166 @@
+"""``invlab study``: run a study spec, store the runs, print the summary, write the report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from invlab.study import (
+    ResultStore,
+    SpecError,
+    StoreError,
+    builtin_study,
+    list_builtin,
+    load_spec,
+    print_summary,
+    run_study,
+    save_figure,
+)
+from invlab.study.builtin import DEFAULT
+from invlab.study.executors import make_executor
+from invlab.study.report import write_report
+
+
+def study_command(
+    name: str = typer.Argument(
+        DEFAULT, help="A built-in study (see --list) or the path of a .toml spec file."
+    ),
+    out: Path = typer.Option(
+        Path("results"), "--out", help="Folder for the database, figure and report."
+    ),
+    quick: bool = typer.Option(False, "--quick", help="The study's tiny variant (seconds)."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Run every configuration with this seed (default: the spec's)."
+    ),
+    list_: bool = typer.Option(False, "--list", help="List the built-in studies and exit."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", min=1, help="Local worker processes (one torch thread each)."
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Run on an existing Dask cluster: tcp://HOST:PORT."
+    ),
+    dask_local: int | None = typer.Option(
+        None, "--dask-local", min=1, help="Run on a Dask LocalCluster of N workers."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Log lines instead of a progress bar."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Write DIR/report.html."),
+) -> None:
+    """Train and measure every run of a study; finished runs are stored and skipped on rerun."""
+    console = Console()
+    if list_:
+        for study_name, path in list_builtin().items():
+            spec = load_spec(path)
+            default = " (default)" if study_name == DEFAULT else ""
+            console.print(f"[bold]{study_name}[/]{default}: {len(spec.runs)} runs — {path}")
+            console.print(f"    {spec.description}", highlight=False)
+        return
+    try:
+        if name.endswith(".toml") or Path(name).is_file():
+            if quick:
+                raise typer.BadParameter("--quick applies to built-in studies, not spec files")
+            spec = load_spec(name)
+        else:
+            spec = builtin_study(name, quick=quick)
+    except SpecError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from None
+    if seed is not None:
+        spec = spec.with_seed(seed)
+    db = out / "results.db"
+    try:
+        executor = make_executor(jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{exc}; give one of --jobs, --scheduler, --dask-local") from None
+    console.print(f"[bold]{spec.name}[/]: {len(spec.runs)} runs on {executor.name} → {db}")
+    start = time.perf_counter()
+    try:
+        with executor:
+            if quiet:
+                executed, skipped = run_study(
+                    spec, db, executor=executor, progress=_log(len(spec.runs))
+                )
+            else:
+                executed, skipped = _with_bar(spec, db, executor, console)
+    except StoreError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    with ResultStore(db) as store:
+        runs = store.runs(spec.name)
+        failed = store.counts().get("failed", 0)
+    print_summary(runs, f"{spec.name} (seed {seed if seed is not None else 'from spec'})")
+    figure = save_figure(runs, out / f"{spec.name}.png")
+    message = (
+        f"{executed} run(s) executed, {skipped} already stored, {failed} failed; "
+        f"wall time {time.perf_counter() - start:.1f}s; figure {figure}"
+    )
+    if report:
+        message += f"; report {write_report(db, out / 'report.html', study=spec.name)}"
+    console.print(message)
+
+
+def _with_bar(spec, db, executor, console) -> tuple[int, int]:
+    running: list[str] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("runs", total=len(spec.runs))
+
+        def show() -> None:
+            current = ", ".join(running[:2]) + (f" +{len(running) - 2}" if len(running) > 2 else "")
+            bar.update(task, description=f"running {current}" if running else "runs")
+
+        def progress(event, config, info):
+            label = config.label()
+            if event == "start":
+                running.append(label)
+                show()
+                return
+            if label in running:
+                running.remove(label)
+            if event == "done":
+                bar.console.print(
+                    f"  done {label:40s} test acc {info['test_accuracy']:.1%}  "
+                    f"transformed {info['shifted_accuracy']:.1%}  "
+                    f"goodfellow {info['goodfellow']:.1f}"
+                )
+            elif event == "failed":
+                bar.console.print(f"  [red]failed[/] {label}: {info['error']}")
+            bar.advance(task)
+            show()
+
+        return run_study(spec, db, executor=executor, progress=progress)
+
+
+def _log(total: int):
+    count = 0
+
+    def progress(event, config, info):
+        nonlocal count
+        if event == "start":
+            return
+        count += 1
+        stamp = time.strftime("%H:%M:%S")
+        detail = ""
+        if event == "done":
+            detail = f" test acc {info['test_accuracy']:.3f}"
+        elif event == "failed":
+            detail = f" {info['error']}"
+        print(f"{stamp} [{count}/{total}] {event} {config.label()}{detail}", flush=True)
+
+    return progress

@@ -1,0 +1,124 @@
+"""One run: build the model, train it, measure it. Pure function of its configuration."""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import lru_cache
+
+import torch
+
+from invlab.data import Dataset, load_dataset
+from invlab.measure import measure
+from invlab.models import count_parameters, create_model, layer_names
+from invlab.study.spec import RunConfig
+from invlab.train import accuracy, seeded, train
+from invlab.transforms.spec import parse_transform
+
+
+@lru_cache(maxsize=4)
+def _dataset(name: str) -> Dataset:
+    return load_dataset(name)
+
+
+def execute_run(config: RunConfig, measure_inputs: int | None = None) -> dict:
+    """Train and measure the run described by ``config``.
+
+    Seeded by ``config.seed``: the same configuration gives the same numbers (at a fixed torch
+    thread count) whichever process or machine runs it.
+
+    Args:
+        config: the run.
+        measure_inputs: overrides ``config.measure_inputs`` (test inputs measured).
+
+    Returns:
+        ``{"metrics": {...}, "layers": [{"layer", "metric", "value"}, ...],
+        "curve": [{"param", "accuracy"}, ...]}`` where metrics holds ``params,
+        train_accuracy, test_accuracy, shifted_accuracy, consistency, goodfellow,
+        sensitivity`` (the last two read at the last hidden layer, the one before the logits;
+        a metric not in ``config.metrics`` is NaN) and timings, and ``curve`` is the test
+        accuracy at each point of the transformation's parameter grid (empty without the
+        ``accuracy`` metric).
+    """
+    if measure_inputs is None:
+        measure_inputs = config.measure_inputs
+    ds = _dataset(config.dataset)
+    spatial = len(ds.in_shape) - 1
+    start = time.perf_counter()
+    model = seeded(
+        lambda: create_model(
+            config.model, in_shape=ds.in_shape, num_classes=ds.num_classes, **config.size
+        ),
+        config.seed,
+    )
+    augment = parse_transform(config.augment, spatial) if config.augment else None
+    result = train(
+        model,
+        ds.x_train,
+        ds.y_train,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        augment=augment,
+        seed=config.seed,
+    )
+    train_seconds = time.perf_counter() - start
+
+    x, y = ds.x_test[:measure_inputs], ds.y_test[:measure_inputs]
+    transform = parse_transform(config.transform, spatial)
+    start = time.perf_counter()
+    with torch.no_grad():
+        table = measure(
+            model,
+            x,
+            transform,
+            y,
+            metrics=config.metrics,
+            steps=config.steps,
+            seed=config.seed,
+            model_name=config.label(),
+        )
+    measure_seconds = time.perf_counter() - start
+
+    names = layer_names(model)
+    probe = names[-2] if len(names) >= 2 else names[-1]  # the last hidden representation
+    per_layer = table[table.metric.isin(["goodfellow", "sensitivity"])]
+    read = per_layer.set_index(["layer", "metric"]).value
+
+    def output_metric(metric: str, param=None) -> float:
+        rows = table[table.metric == metric]
+        if param is not None:
+            rows = rows[rows.param == param]
+        return float(rows.value.iloc[0]) if len(rows) else math.nan
+
+    def probe_metric(metric: str) -> float:
+        return float(read[(probe, metric)]) if (probe, metric) in read.index else math.nan
+
+    metrics = {
+        "params": count_parameters(model),
+        "train_accuracy": result.train_accuracy,
+        "test_accuracy": accuracy(model, ds.x_test, ds.y_test),
+        "shifted_accuracy": output_metric("accuracy", "mean"),
+        "consistency": output_metric("consistency"),
+        "probe_layer": probe,
+        "goodfellow": probe_metric("goodfellow"),
+        "sensitivity": probe_metric("sensitivity"),
+        "train_seconds": train_seconds,
+        "measure_seconds": measure_seconds,
+        "final_loss": result.losses[-1],
+    }
+    layers = [
+        {"layer": r.layer, "metric": r.metric, "value": float(r.value)}
+        for r in per_layer.itertuples()
+    ]
+    along = table[(table.metric == "accuracy") & (table.param != "mean")]
+    curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
+    return {"metrics": metrics, "layers": layers, "curve": curve}
+
+
+def _plain(param):
+    """A JSON-friendly transformation parameter (numbers stay numbers)."""
+    try:
+        return float(param)
+    except (TypeError, ValueError):
+        return str(param)

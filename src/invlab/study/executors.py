@@ -1,0 +1,281 @@
+"""Where runs execute: in this process, on a local process pool, or on a Dask cluster.
+
+Every executor calls :func:`run_one` on each configuration and hands back its outcome as soon
+as it finishes; the caller (:func:`invlab.study.run_study`) writes it to the results database,
+so only the client process ever touches the database. Runs are seeded, so the executor does
+not change the results: parallel workers use one torch thread each (``torch.set_num_threads
+(1)``), the serial executor keeps torch's default.
+
+At most a few runs are in flight at once (one per worker slot, plus one queued per slot), so a
+run that another study sharing the database finished in the meantime is skipped rather than
+recomputed, and "start" events name the runs really being computed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+
+from invlab.study.spec import RunConfig
+
+Outcome = dict  # see run_one
+ShouldRun = Callable[[RunConfig], bool]
+OnStart = Callable[[RunConfig], None]
+
+
+def run_one(config: RunConfig, threads: int | None = None) -> Outcome:
+    """Execute one run, catching its error: the unit of work every executor ships.
+
+    Args:
+        config: the run.
+        threads: torch intra-op threads for this process (``None`` keeps the current setting).
+
+    Returns:
+        ``{"result": execute_run(config) or None, "error": traceback or None, "seconds",
+        "started", "worker", "versions"}``.
+    """
+    import torch
+
+    from invlab.study.execute import execute_run
+    from invlab.study.store import library_versions
+
+    if threads is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    started, t0 = time.time(), time.perf_counter()
+    result = error = None
+    try:
+        result = execute_run(config)
+    except Exception:
+        error = traceback.format_exc()
+    return {
+        "result": result,
+        "error": error,
+        "seconds": time.perf_counter() - t0,
+        "started": started,
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+        "versions": library_versions(),
+    }
+
+
+class Executor:
+    """Runs configurations and yields ``(config, outcome)`` pairs as they finish.
+
+    Use as a context manager; :meth:`run` may be called once per ``with`` block.
+    """
+
+    name = "executor"
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release workers."""
+
+    def run(
+        self, configs: Iterable[RunConfig], should_run: ShouldRun, on_start: OnStart
+    ) -> Iterator[tuple[RunConfig, Outcome]]:
+        """Execute each config for which ``should_run(config)`` holds when its turn comes."""
+        raise NotImplementedError
+
+
+class SerialExecutor(Executor):
+    """One run after another in this process, with torch's default thread count."""
+
+    name = "serial"
+
+    def run(self, configs, should_run, on_start):
+        for config in configs:
+            if should_run(config):
+                on_start(config)
+                yield config, run_one(config)
+
+
+class _Windowed(Executor):
+    """Shared logic of the parallel executors: keep ``slots`` runs in flight."""
+
+    def slots(self) -> int:
+        raise NotImplementedError
+
+    def submit(self, config: RunConfig):
+        raise NotImplementedError
+
+    def wait_first(self, pending: dict) -> list:
+        """Block until at least one pending future is done; return the done ones."""
+        raise NotImplementedError
+
+    def run(self, configs, should_run, on_start):
+        queue = iter(configs)
+        pending: dict = {}
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < self.slots():
+                config = next(queue, None)
+                if config is None:
+                    exhausted = True
+                elif should_run(config):
+                    on_start(config)
+                    pending[self.submit(config)] = config
+            if not pending:
+                return
+            for future in self.wait_first(pending):
+                config = pending.pop(future)
+                yield config, self.result(future, config)
+
+    def result(self, future, config: RunConfig) -> Outcome:
+        try:
+            return future.result()
+        except Exception:  # the worker died or the task could not be shipped
+            return {
+                "result": None,
+                "error": f"executor {self.name}: the run was lost\n{traceback.format_exc()}",
+                "seconds": 0.0,
+                "started": None,
+                "worker": None,
+                "versions": None,
+            }
+
+
+def _init_pool_worker() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+class PoolExecutor(_Windowed):
+    """A local pool of ``jobs`` worker processes (spawned, one torch thread each).
+
+    Args:
+        jobs: worker processes (>= 1); use at most the number of cores.
+    """
+
+    name = "pool"
+
+    def __init__(self, jobs: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if not isinstance(jobs, int) or jobs < 1:
+            raise ValueError(f"jobs must be an int >= 1, got {jobs!r}")
+        self.jobs = jobs
+        # spawn, not fork: forking a process whose torch thread pools are running can hang.
+        self._pool = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_pool_worker,
+        )
+
+    def slots(self) -> int:
+        return 2 * self.jobs
+
+    def submit(self, config):
+        return self._pool.submit(run_one, config, 1)
+
+    def wait_first(self, pending):
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        return list(done)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(_Windowed):
+    """Runs on a Dask distributed cluster: an existing one (``scheduler='tcp://HOST:PORT'``)
+    or a :class:`distributed.LocalCluster` of ``local_workers`` processes started here.
+
+    invlab must be importable on the workers (same version: the stored library versions
+    come from the worker that ran each run). For SLURM/PBS clusters start the workers with
+    dask-jobqueue and pass its scheduler address (see docs/studies.md).
+
+    Args:
+        scheduler: address of a running scheduler.
+        local_workers: start a LocalCluster with this many single-threaded workers instead.
+        processes: LocalCluster workers as processes (default) or threads of this process.
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        local_workers: int | None = None,
+        *,
+        processes: bool = True,
+    ) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ImportError(
+                "the Dask executor needs dask.distributed: pip install 'invlab[dask]'"
+            ) from None
+        if (scheduler is None) == (local_workers is None):
+            raise ValueError("give exactly one of scheduler='tcp://HOST:PORT' or local_workers=N")
+        self._cluster = None
+        if local_workers is not None:
+            if not isinstance(local_workers, int) or local_workers < 1:
+                raise ValueError(f"local_workers must be an int >= 1, got {local_workers!r}")
+            self._cluster = LocalCluster(
+                n_workers=local_workers,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+                host="127.0.0.1",
+            )
+            self._client = Client(self._cluster)
+        else:
+            if not isinstance(scheduler, str) or "://" not in scheduler:
+                raise ValueError(
+                    f"scheduler must be an address like 'tcp://HOST:PORT', got {scheduler!r}"
+                )
+            self._client = Client(scheduler, timeout="30s")
+        self._completed = None
+
+    @property
+    def client(self):
+        """The :class:`distributed.Client`."""
+        return self._client
+
+    def slots(self) -> int:
+        threads = sum(self._client.nthreads().values())
+        return 2 * max(threads, 1)
+
+    def submit(self, config):
+        return self._client.submit(
+            run_one, config, 1, pure=False, key=f"run-{config.key()}-{uuid.uuid4().hex[:8]}"
+        )
+
+    def wait_first(self, pending):
+        from distributed import wait
+
+        done, _ = wait(list(pending), return_when="FIRST_COMPLETED")
+        return list(done)
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(
+    jobs: int | None = None, scheduler: str | None = None, dask_local: int | None = None
+) -> Executor:
+    """The executor the command-line flags ask for (at most one of them; none: serial)."""
+    given = [name for name, v in (("jobs", jobs), ("scheduler", scheduler)) if v is not None]
+    given += ["dask_local"] if dask_local is not None else []
+    if len(given) > 1:
+        raise ValueError(f"choose one executor; got {' and '.join(given)}")
+    if scheduler is not None:
+        return DaskExecutor(scheduler=scheduler)
+    if dask_local is not None:
+        return DaskExecutor(local_workers=dask_local)
+    if jobs is not None and jobs != 1:
+        return PoolExecutor(jobs)
+    return SerialExecutor()

@@ -1,0 +1,333 @@
+"""The HTML report of a results database: one self-contained file, figures inline.
+
+Sections: invariance against parameter count per family, with and without augmentation;
+accuracy against transformation magnitude; per-layer invariance profiles; a sortable table of
+every stored run (failed ones included, with their error). No external resource is loaded:
+figures are base64 PNGs, the style and the sorting script are inline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from invlab.study.store import ResultStore
+from invlab.study.summary import size_figure
+
+TABLE_COLUMNS = [
+    ("label", "run"),
+    ("family", "family"),
+    ("augment", "augment"),
+    ("seed", "seed"),
+    ("status", "status"),
+    ("params", "params"),
+    ("test_accuracy", "test acc"),
+    ("shifted_accuracy", "acc transformed"),
+    ("consistency", "consistency"),
+    ("goodfellow", "goodfellow"),
+    ("sensitivity", "sensitivity"),
+    ("seconds", "seconds"),
+    ("attempts", "attempts"),
+    ("key", "key"),
+]
+
+
+def write_report(db_path: str | Path, path: str | Path, study: str | None = None) -> Path:
+    """Write the HTML report of the runs stored in ``db_path`` to ``path``.
+
+    Args:
+        db_path: an invlab results database (it must exist).
+        path: the HTML file to write (its folder is created).
+        study: only this study's runs (default: every run in the database).
+
+    Raises:
+        StoreError: ``db_path`` is missing or not an invlab results database.
+        ValueError: ``study`` has no runs in the database.
+    """
+    with ResultStore(db_path, create=False) as store:
+        if study is not None and study not in store.studies():
+            raise ValueError(
+                f"study {study!r} has no runs in {str(db_path)!r}; "
+                f"studies there: {', '.join(store.studies()) or '(none)'}"
+            )
+        runs, layers, curves = store.runs(study), store.layers(study), store.curves(study)
+    page = render_report(runs, layers, curves, title=study or Path(db_path).name)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def render_report(
+    runs: pd.DataFrame, layers: pd.DataFrame, curves: pd.DataFrame, title: str
+) -> str:
+    """The report as an HTML string (see :func:`write_report`)."""
+    done = runs[runs.status == "done"] if len(runs) else runs
+    sections = []
+    if len(done):
+        sections.append(
+            _section(
+                "Invariance against parameter count",
+                "Per family, solid without augmentation, dashed with. Read at the last hidden "
+                "layer; sensitivity 0 means invariant, Goodfellow score higher means more "
+                "invariant.",
+                _png(size_figure(done, title="Invariance against size")),
+                "fig-size",
+            )
+        )
+        if len(curves):
+            sections.append(
+                _section(
+                    "Accuracy against transformation magnitude",
+                    "Test accuracy with every input transformed by the same parameter; one "
+                    "line per run, coloured by family.",
+                    _png(_curve_figure(curves)),
+                    "fig-curve",
+                )
+            )
+        if len(layers):
+            sections.append(
+                _section(
+                    "Per-layer invariance profiles",
+                    "Each metric at every layer, input to output; one line per run.",
+                    _png(_layer_figure(layers)),
+                    "fig-layers",
+                )
+            )
+    else:
+        sections.append("<p class='empty'>No finished runs yet: nothing to plot.</p>")
+    counts = runs.status.value_counts().to_dict() if len(runs) else {}
+    versions = _versions(runs)
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no runs"
+    return _PAGE.format(
+        title=html.escape(title),
+        summary=html.escape(summary),
+        generated=time.strftime("%Y-%m-%d %H:%M:%S"),
+        versions=html.escape(versions),
+        sections="\n".join(sections),
+        table=_table(runs),
+        script=_SCRIPT,
+        style=_STYLE,
+    )
+
+
+def _section(heading: str, text: str, image: str, ident: str) -> str:
+    return (
+        f"<section><h2>{html.escape(heading)}</h2><p>{html.escape(text)}</p>"
+        f"<img id='{ident}' class='figure' alt='{html.escape(heading)}' "
+        f"src='data:image/png;base64,{image}'></section>"
+    )
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _colours(families) -> dict:
+    import matplotlib.pyplot as plt
+
+    return {f: plt.cm.tab10(i % 10) for i, f in enumerate(sorted(families))}
+
+
+def _curve_figure(curves: pd.DataFrame):
+    """Accuracy against the transformation parameter, without / with augmentation."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = curves[pd.to_numeric(curves.param, errors="coerce").notna()].copy()
+    curves["param"] = curves.param.astype(float)
+    colours = _colours(curves.family.unique())
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True)
+    for ax, augmented in zip(axes, (False, True)):
+        part = curves[curves.augment.notna() == augmented]
+        seen = set()
+        for (_key, family), rows in part.groupby(["key", "family"], sort=True):
+            rows = rows.sort_values("param")
+            ax.plot(
+                rows.param,
+                rows.accuracy,
+                marker=".",
+                color=colours[family],
+                alpha=0.8,
+                label=None if family in seen else family,
+            )
+            seen.add(family)
+        transforms = ", ".join(sorted(part["transform"].unique())) or "(none)"
+        ax.set_title(f"{'with' if augmented else 'without'} augmentation — {transforms}")
+        ax.set_xlabel("transformation parameter")
+        ax.grid(alpha=0.3)
+        if seen:
+            ax.legend(fontsize=7, loc="best")
+    axes[0].set_ylabel("test accuracy")
+    fig.tight_layout()
+    return fig
+
+
+def _layer_figure(layers: pd.DataFrame):
+    """Each per-layer metric (rows) at every layer, without / with augmentation (columns)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    metrics = sorted(layers.metric.unique())
+    colours = _colours(layers.family.unique())
+    fig, axes = plt.subplots(
+        len(metrics), 2, figsize=(13, 3.6 * len(metrics)), squeeze=False, sharex=True
+    )
+    for row, metric in enumerate(metrics):
+        for col, augmented in enumerate((False, True)):
+            ax = axes[row][col]
+            part = layers[(layers.metric == metric) & (layers.augment.notna() == augmented)]
+            seen = set()
+            for (_key, family), rows in part.groupby(["key", "family"], sort=True):
+                ax.plot(
+                    range(len(rows)),
+                    rows.value.to_numpy(),
+                    marker="o",
+                    color=colours[family],
+                    alpha=0.8,
+                    label=None if family in seen else family,
+                )
+                seen.add(family)
+            ax.set_title(f"{metric}, {'with' if augmented else 'without'} augmentation")
+            ax.set_xlabel("layer (0 = input)")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(alpha=0.3)
+            if metric == "goodfellow" and (part.value > 0).all() and len(part):
+                ax.set_yscale("log")
+            if seen:
+                ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def _versions(runs: pd.DataFrame) -> str:
+    if not len(runs) or "versions" not in runs:
+        return ""
+    found = {v for v in runs.versions.dropna().unique()}
+    parts = []
+    for blob in sorted(found):
+        parts.append(", ".join(f"{k} {v}" for k, v in sorted(json.loads(blob).items())))
+    return " | ".join(parts)
+
+
+def _cell(column: str, value) -> tuple[str, str]:
+    """(display text, sort key) of one table cell."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "", ""
+    if column in ("test_accuracy", "shifted_accuracy", "consistency"):
+        return f"{value:.1%}", repr(float(value))
+    if column == "goodfellow":
+        return f"{value:.1f}", repr(float(value))
+    if column == "sensitivity":
+        return f"{value:.3f}", repr(float(value))
+    if column == "seconds":
+        return f"{value:.1f}", repr(float(value))
+    if column in ("params", "seed", "attempts"):
+        return f"{int(value):,}", str(int(value))
+    return str(value), str(value)
+
+
+def _table(runs: pd.DataFrame) -> str:
+    columns = [(c, h) for c, h in TABLE_COLUMNS if c in runs] if len(runs) else TABLE_COLUMNS
+    numeric = {"seed", "params", "test_accuracy", "shifted_accuracy", "consistency"}
+    numeric |= {"goodfellow", "sensitivity", "seconds", "attempts"}
+    head = "".join(
+        f"<th data-type='{'num' if c in numeric else 'text'}' tabindex='0'>{html.escape(h)}</th>"
+        for c, h in columns
+    )
+    body = []
+    for _, run in runs.iterrows():
+        cells = []
+        for column, _ in columns:
+            text, key = _cell(column, run.get(column))
+            if column == "augment" and not text:
+                text = key = "none"
+            cells.append(f"<td data-sort='{html.escape(key)}'>{html.escape(text)}</td>")
+        error = run.get("error")
+        title = f" title='{html.escape(str(error).strip()[-400:])}'" if error else ""
+        body.append(
+            f"<tr data-key='{html.escape(run['key'])}' class='{html.escape(run['status'])}'"
+            f"{title}>{''.join(cells)}</tr>"
+        )
+    return f"<table id='runs'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1250px; color: #222; }
+h1 { margin-bottom: 0.2em; } .meta { color: #666; font-size: 0.9em; }
+img.figure { max-width: 100%; border: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 0.85em; width: 100%; }
+th, td { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: right; white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
+th:first-child, td:first-child { text-align: left; }
+th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; user-select: none; }
+th.asc::after { content: " \\25B2"; } th.desc::after { content: " \\25BC"; }
+tr.failed td { color: #b00; }
+"""
+
+_SCRIPT = """
+(function () {
+  const table = document.getElementById('runs');
+  const headers = table.tHead.rows[0].cells;
+  function sortBy(index) {
+    const th = headers[index];
+    const ascending = !th.classList.contains('asc');
+    for (const h of headers) { h.classList.remove('asc', 'desc'); }
+    th.classList.add(ascending ? 'asc' : 'desc');
+    const numeric = th.dataset.type === 'num';
+    const rows = Array.from(table.tBodies[0].rows);
+    rows.sort(function (a, b) {
+      const x = a.cells[index].dataset.sort, y = b.cells[index].dataset.sort;
+      if (x === y) { return 0; }
+      if (x === '') { return 1; }
+      if (y === '') { return -1; }
+      const c = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+      return ascending ? c : -c;
+    });
+    for (const row of rows) { table.tBodies[0].appendChild(row); }
+  }
+  Array.from(headers).forEach(function (th, i) {
+    th.addEventListener('click', function () { sortBy(i); });
+    th.addEventListener('keydown', function (e) { if (e.key === 'Enter') { sortBy(i); } });
+  });
+})();
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>invlab report: {title}</title>
+<link rel="icon" href="data:,">
+<style>{style}</style>
+</head>
+<body>
+<h1>invlab study report: {title}</h1>
+<p class="meta">{summary} — generated {generated}<br>{versions}</p>
+{sections}
+<section>
+<h2>Runs</h2>
+<p>Click a column header to sort.</p>
+<div class="table-wrap">{table}</div>
+</section>
+<script>{script}</script>
+</body>
+</html>
+"""

@@ -1,0 +1,386 @@
+"""The results database: one SQLite row per finished run, committed as the run finishes.
+
+SQLite is embedded (no server), the file is in WAL mode (readers never block the writer, a
+killed writer loses at most the run it was computing) and every :meth:`ResultStore.save` is its
+own transaction, synchronised to disk. Several processes may write one database at once: each
+save waits for the others (``timeout``) and a finished run is never overwritten by a failure.
+
+A file that is not a SQLite database, is corrupted, or is someone else's SQLite database is
+refused with :class:`StoreError` before anything is written to it.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import socket
+import sqlite3
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from invlab.study.spec import RunConfig
+
+APPLICATION_ID = 0x494E564C  # "INVL": marks the file as an invlab results database
+SCHEMA_VERSION = 2
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Columns of the first release's table; later columns are added in place (see _migrate).
+_V1_COLUMNS = ["key", "study", "label", "config", "status", "metrics", "layers", "error"]
+_V1_COLUMNS += ["seconds", "finished"]
+_V2_COLUMNS = {
+    "seed": "INTEGER",
+    "curve": "TEXT",
+    "versions": "TEXT",
+    "attempts": "INTEGER NOT NULL DEFAULT 1",
+    "started": "REAL",
+    "worker": "TEXT",
+}
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    key        TEXT PRIMARY KEY,
+    study      TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    config     TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    metrics    TEXT,
+    layers     TEXT,
+    error      TEXT,
+    seconds    REAL,
+    finished   REAL
+);
+CREATE TABLE IF NOT EXISTS failures (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    key        TEXT NOT NULL,
+    study      TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    error      TEXT NOT NULL,
+    seconds    REAL,
+    finished   REAL NOT NULL,
+    versions   TEXT
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """The results database cannot be used (not SQLite, corrupted, foreign or missing)."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that a stored result depends on (recorded with every run)."""
+    import numpy
+    import torch
+
+    from invlab import __version__
+
+    return {
+        "invlab": __version__,
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+class ResultStore:
+    """A SQLite file of run results.
+
+    Each :meth:`save` is its own transaction, so a study killed at any moment keeps every run
+    that finished; rerunning the study skips them (see :meth:`done_keys`) and retries the
+    failed ones, whose errors stay in :meth:`failures`.
+
+    Args:
+        path: the database file (created with its folder if missing and ``create``).
+        create: create the database when ``path`` does not exist; otherwise a missing file is
+            a :class:`StoreError` (for commands that only read).
+        timeout: seconds to wait for another writer before giving up.
+
+    Raises:
+        StoreError: ``path`` is not a SQLite file, is corrupted, or belongs to another
+            application; the file is left untouched.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise StoreError(f"results database {str(self.path)!r} does not exist")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif self.path.is_dir():
+            raise StoreError(f"results database {str(self.path)!r} is a folder, not a file")
+        else:
+            _check_header(self.path)
+        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        try:
+            self._verify()
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._initialise()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(
+                f"{str(self.path)!r} is not a usable SQLite database ({exc}); it was left "
+                "untouched: give another --out/DB path or restore the file"
+            ) from None
+        except StoreError:
+            self._db.close()
+            raise
+
+    # -- opening ----------------------------------------------------------------------------
+
+    def _verify(self) -> None:
+        """Refuse corrupted and foreign databases, reading only."""
+        check = self._db.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            problems = "; ".join(r[0] for r in check[:3])
+            raise StoreError(
+                f"{str(self.path)!r} is a corrupted SQLite database ({problems}); it was left "
+                "untouched: restore it from a backup or start a new database"
+            )
+        app = self._db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        tables = {t for t in tables if not t.startswith("sqlite_")}
+        if app == APPLICATION_ID:
+            return
+        ours_v1 = "runs" in tables and _V1_COLUMNS == self._columns("runs")[: len(_V1_COLUMNS)]
+        if app != 0 or (tables and not ours_v1):
+            raise StoreError(
+                f"{str(self.path)!r} is a SQLite database of another application "
+                f"(application_id {app:#x}, tables {sorted(tables)}), not an invlab results "
+                "database; it was left untouched: give another path"
+            )
+
+    def _columns(self, table: str) -> list[str]:
+        return [r[1] for r in self._db.execute(f"PRAGMA table_info({table})")]
+
+    def _initialise(self) -> None:
+        """Create the tables, or bring a first-release table up to date, in one transaction."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            have = set(self._columns("runs"))
+            for column, kind in _V2_COLUMNS.items():
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+            self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def save(
+        self,
+        study: str,
+        config: RunConfig,
+        *,
+        metrics: dict | None = None,
+        layers: list | None = None,
+        curve: list | None = None,
+        error: str | None = None,
+        seconds: float = 0.0,
+        versions: dict | None = None,
+        worker: str | None = None,
+        started: float | None = None,
+    ) -> bool:
+        """Store one finished (or failed, with ``error``) run and commit.
+
+        A failure never replaces a finished run (two studies may share a database), and
+        every failure is also appended to the ``failures`` table, so retried runs keep their
+        errors.
+
+        Returns:
+            whether the ``runs`` row was written (``False``: the run was already done).
+        """
+        now = time.time()
+        versions_json = json.dumps(versions or library_versions(), sort_keys=True)
+        status = "failed" if error else "done"
+        row = {
+            "key": config.key(),
+            "study": study,
+            "label": config.label(),
+            "config": json.dumps(config.as_dict(), sort_keys=True),
+            "status": status,
+            "metrics": json.dumps(metrics) if metrics is not None else None,
+            "layers": json.dumps(layers) if layers is not None else None,
+            "error": error,
+            "seconds": seconds,
+            "finished": now,
+            "seed": config.seed,
+            "curve": json.dumps(curve) if curve is not None else None,
+            "versions": versions_json,
+            "started": started,
+            "worker": worker or socket.gethostname(),
+        }
+        names = ", ".join(row)
+        marks = ", ".join(f":{k}" for k in row)
+        updates = ", ".join(f"{k} = excluded.{k}" for k in row if k != "key")
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if error:
+                self._db.execute(
+                    "INSERT INTO failures (key, study, label, error, seconds, finished, versions)"
+                    " VALUES (:key, :study, :label, :error, :seconds, :finished, :versions)",
+                    row,
+                )
+            cursor = self._db.execute(
+                f"INSERT INTO runs ({names}) VALUES ({marks}) ON CONFLICT(key) DO UPDATE SET "
+                f"{updates}, attempts = runs.attempts + 1 WHERE runs.status != 'done'",
+                row,
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return cursor.rowcount > 0
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def done_keys(self) -> set[str]:
+        """Keys of the runs stored with status ``'done'``."""
+        rows = self._db.execute("SELECT key FROM runs WHERE status = 'done'")
+        return {r[0] for r in rows}
+
+    def is_done(self, key: str) -> bool:
+        """Whether the run with this key is stored as done (by this or another process)."""
+        row = self._db.execute("SELECT 1 FROM runs WHERE key = ? AND status = 'done'", (key,))
+        return row.fetchone() is not None
+
+    def studies(self) -> list[str]:
+        """Names of the studies with runs in this database."""
+        return [r[0] for r in self._db.execute("SELECT DISTINCT study FROM runs ORDER BY study")]
+
+    def runs(self, study: str | None = None) -> pd.DataFrame:
+        """One row per run: identity, status, configuration columns, then metric columns."""
+        query = (
+            "SELECT key, study, label, config, status, metrics, error, seconds, attempts, "
+            "finished, versions, worker FROM runs"
+        )
+        where, args = _where(study)
+        rows = []
+        for (
+            key,
+            st,
+            label,
+            config,
+            status,
+            metrics,
+            error,
+            seconds,
+            attempts,
+            finished,
+            versions,
+            worker,
+        ) in self._db.execute(query + where + " ORDER BY finished, key", args):
+            row = {
+                "key": key,
+                "study": st,
+                "label": label,
+                "status": status,
+                "error": error,
+                "seconds": seconds,
+                "attempts": attempts,
+                "finished": finished,
+                "versions": versions,
+                "worker": worker,
+            }
+            cfg = json.loads(config)
+            row.update({k: v for k, v in cfg.items() if k not in ("size", "metrics")})
+            row["size"] = json.dumps(cfg["size"])
+            row.update(json.loads(metrics) if metrics else {})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def layers(self, study: str | None = None) -> pd.DataFrame:
+        """Per-layer measurements, long format: ``key, label, family, augment, layer, metric,
+        value`` (layers in the model's order)."""
+        where, args = _where(study, done=True)
+        rows = []
+        for key, label, config, layers in self._db.execute(
+            "SELECT key, label, config, layers FROM runs" + where, args
+        ):
+            cfg = json.loads(config)
+            for item in json.loads(layers or "[]"):
+                rows.append(
+                    {
+                        "key": key,
+                        "label": label,
+                        "family": cfg["family"],
+                        "augment": cfg["augment"],
+                        **item,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def curves(self, study: str | None = None) -> pd.DataFrame:
+        """Accuracy along the transformation: ``key, label, family, augment, transform, param,
+        accuracy``, one row per point of each run's parameter grid."""
+        where, args = _where(study, done=True)
+        rows = []
+        for key, label, config, curve in self._db.execute(
+            "SELECT key, label, config, curve FROM runs" + where, args
+        ):
+            cfg = json.loads(config)
+            for point in json.loads(curve or "[]"):
+                rows.append(
+                    {
+                        "key": key,
+                        "label": label,
+                        "family": cfg["family"],
+                        "augment": cfg["augment"],
+                        "transform": cfg["transform"],
+                        **point,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def failures(self, study: str | None = None) -> pd.DataFrame:
+        """Every failed attempt, oldest first: ``key, study, label, error, seconds, finished``."""
+        where, args = _where(study)
+        return pd.read_sql_query(
+            "SELECT key, study, label, error, seconds, finished FROM failures"
+            + where
+            + " ORDER BY id",
+            self._db,
+            params=args,
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Runs per status, e.g. ``{'done': 28, 'failed': 2}``."""
+        return dict(self._db.execute("SELECT status, COUNT(*) FROM runs GROUP BY status"))
+
+
+def _where(study: str | None, done: bool = False) -> tuple[str, tuple]:
+    clauses, args = [], []
+    if done:
+        clauses.append("status = 'done'")
+    if study is not None:
+        clauses.append("study = ?")
+        args.append(study)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a non-empty file that does not start with SQLite's magic header."""
+    with path.open("rb") as f:
+        head = f.read(len(SQLITE_HEADER))
+    if head and head != SQLITE_HEADER:
+        raise StoreError(
+            f"{str(path)!r} is not a SQLite database (it starts with {head[:8]!r}); it was "
+            "left untouched: give the path of an invlab results database or a new file"
+        )

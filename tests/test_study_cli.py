@@ -1,0 +1,117 @@
+"""The command line: invlab study (spec files, --list, executors' flags), invlab runs (list,
+CSV and Parquet export), invlab report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from invlab.cli import app
+
+TINY = """
+name = "cli-tiny"
+datasets = ["mnist1d"]
+[training]
+epochs = 1
+lr = 0.01
+[measure]
+transforms = ["shift:-4:4"]
+inputs = 100
+steps = 5
+[[regimes]]
+name = "plain"
+[[regimes]]
+name = "aug"
+augment = "shift:4"
+[[models]]
+name = "mlp"
+grid = { width = 8, depth = 1 }
+"""
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Train in-process at one torch thread, like the parallel workers: on a shared, loaded
+    CI machine two intra-op threads per tiny model are several times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """Run the tiny spec once through ``invlab study``; return (out folder, first output)."""
+    folder = tmp_path_factory.mktemp("cli")
+    spec = folder / "tiny.toml"
+    spec.write_text(TINY)
+    result = CliRunner().invoke(app, ["study", str(spec), "--out", str(folder / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    return folder, result.output
+
+
+def test_study_from_a_spec_file_writes_database_figure_and_report(study):
+    folder, output = study
+    out = folder / "out"
+    assert {p.name for p in out.iterdir()} >= {"results.db", "cli-tiny.png", "report.html"}
+    assert "2 run(s) executed, 0 already stored, 0 failed" in output.replace("\n", " ")
+    assert "mlp(width=8,depth=1)+aug" in output  # the summary table
+    assert "[2/2] done" in output  # --quiet logs a line per run
+    rerun = CliRunner().invoke(app, ["study", str(folder / "tiny.toml"), "--out", str(out), "-q"])
+    assert rerun.exit_code == 0, rerun.output
+    assert "0 run(s) executed, 2 already stored" in rerun.output.replace("\n", " ")
+
+
+def test_list_shows_the_builtin_studies():
+    result = CliRunner().invoke(app, ["study", "--list"])
+    assert result.exit_code == 0
+    assert "size-vs-invariance (default): 30 runs" in result.output
+    assert "size-vs-invariance-quick: 4 runs" in result.output
+
+
+def test_bad_spec_and_flags_are_reported(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(TINY.replace('name = "mlp"', 'name = "resnet"'))
+    result = CliRunner().invoke(app, ["study", str(bad), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "models[0].name: unknown model 'resnet'" in result.output
+    result = CliRunner().invoke(app, ["study", "nope"])
+    assert result.exit_code == 2 and "unknown built-in study 'nope'" in result.output
+    both = ["study", "--quick", "--jobs", "2", "--dask-local", "2", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, both)
+    assert result.exit_code == 2 and "choose one executor" in result.output
+
+
+def test_runs_lists_and_exports(study, tmp_path):
+    folder, _ = study
+    db = folder / "out" / "results.db"
+    listed = CliRunner().invoke(app, ["runs", str(db)])
+    assert listed.exit_code == 0 and "2 run(s)" in listed.output
+    csv, parquet = tmp_path / "runs.csv", tmp_path / "runs.parquet"
+    exported = CliRunner().invoke(
+        app, ["runs", str(db), "--csv", str(csv), "--parquet", str(parquet)]
+    )
+    assert exported.exit_code == 0, exported.output
+    from_csv, from_parquet = pd.read_csv(csv), pd.read_parquet(parquet)
+    assert sorted(from_csv.key) == sorted(from_parquet.key) and len(from_csv) == 2
+    assert from_parquet.test_accuracy.between(0, 1).all()
+    assert list(from_csv.columns) == list(from_parquet.columns)
+
+
+def test_report_command_and_bad_databases(study, tmp_path):
+    folder, _ = study
+    db = folder / "out" / "results.db"
+    page = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["report", str(db), "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    assert page.read_text().count("<tr data-key=") == 2
+    result = CliRunner().invoke(app, ["report", str(db), "--study", "nope"])
+    assert result.exit_code == 2 and "study 'nope' has no runs" in result.output
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database")
+    for command in (["runs", str(notes)], ["report", str(notes)]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2 and "is not a SQLite database" in result.output
+    assert notes.read_text() == "not a database"
