@@ -19,9 +19,11 @@ from ``--e2cnn-python`` or the ``INVLAB_E2CNN_PYTHON`` variable (default
 Run:  PYTHONPATH=src python benchmarks/group_conv.py [--runs 11] [--fields 8]
 
 Timings are medians over ``--runs`` repetitions after warm-up, with ``torch.set_num_threads(2)``;
-on a shared machine they are noisy, so invlab is timed before and after e2cnn and the ratio
-uses both. ``forward`` is in training mode (filters expanded on every call, as in a training
-step); e2cnn's eval mode caches its expanded filters and is reported separately.
+on a shared machine they are noisy, so invlab is timed before and after e2cnn, and then
+both are timed alternately, call by call, in one process (the e2cnn environment with invlab's
+``src`` on ``PYTHONPATH``): that interleaved ratio is the fair one. ``forward`` is in training
+mode (filters expanded on every call, as in a training step); e2cnn's eval mode caches its
+expanded filters and is reported separately.
 """
 
 from __future__ import annotations
@@ -120,6 +122,64 @@ def e2cnn_worker(fields: int, runs: int) -> dict:
     return timings
 
 
+def paired_worker(fields: int, runs: int) -> dict:
+    """invlab and e2cnn in one process, timed alternately call by call.
+
+    Load from other processes then hits both alike; the ratio of medians is the fair one.
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    models = {"invlab": invlab_gcnn(fields, "C8"), "e2cnn": e2cnn_model(fields)}
+    x = torch.randn(BATCH, 1, SIZE, SIZE)
+
+    def forward(m):
+        with torch.no_grad():
+            m(x)
+
+    def forward_backward(m):
+        m.zero_grad(set_to_none=True)
+        m(x).sum().backward()
+
+    out: dict[str, dict[str, float]] = {name: {} for name in models}
+    for mode in ("forward", "forward_backward", "forward_eval"):
+        fn = forward_backward if mode == "forward_backward" else forward
+        for m in models.values():
+            m.train(mode != "forward_eval")
+            fn(m), fn(m)  # warm-up
+        times = {name: [] for name in models}
+        for _ in range(runs):
+            for name, m in models.items():
+                start = time.perf_counter()
+                fn(m)
+                times[name].append(time.perf_counter() - start)
+        for name in models:
+            out[name][mode] = statistics.median(times[name])
+            out[name][f"{mode}_min"] = min(times[name])
+    for name, m in models.items():
+        out[name]["params"] = sum(p.numel() for p in m.parameters())
+    return out
+
+
+def run_paired(fields: int, runs: int, python: str) -> dict:
+    """:func:`paired_worker` here if e2cnn imports, else in the e2cnn environment."""
+    try:
+        import e2cnn  # noqa: F401
+
+        return paired_worker(fields, runs)
+    except ImportError:
+        pass
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+    cmd = [python, __file__, "--paired-worker", "--fields", str(fields), "--runs", str(runs)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"the paired worker failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_e2cnn(fields: int, runs: int, python: str) -> dict:
     try:
         return e2cnn_worker(fields, runs)
@@ -185,11 +245,15 @@ def main() -> None:
     )
     parser.add_argument("--skip-e2cnn", action="store_true")
     parser.add_argument("--e2cnn-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--paired-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.runs < 7:
         parser.error("--runs must be >= 7")
     if args.e2cnn_worker:
         print(json.dumps(e2cnn_worker(args.fields, args.runs)))
+        return
+    if args.paired_worker:
+        print(json.dumps(paired_worker(args.fields, args.runs)))
         return
 
     torch.set_num_threads(2)
@@ -237,6 +301,19 @@ def main() -> None:
                     f"invlab / e2cnn, C8 {k:20s}: {min(ours) / e2[k]:.2f}–"
                     f"{max(ours) / e2[k]:.2f}  (invlab timed before and after e2cnn)"
                 )
+    if not args.skip_e2cnn:
+        # The fair comparison: both libraries in one process (the e2cnn environment, with
+        # invlab's src on PYTHONPATH), calls interleaved.
+        paired = run_paired(f, args.runs, args.e2cnn_python)
+        print("\ninterleaved in one process (C8), median (min) ms:")
+        for key in ("forward", "forward_backward", "forward_eval"):
+            a, b = paired["invlab"], paired["e2cnn"]
+            print(
+                f"  {key:16s} invlab {1e3 * a[key]:7.0f} ({1e3 * a[key + '_min']:5.0f})  "
+                f"e2cnn {1e3 * b[key]:7.0f} ({1e3 * b[key + '_min']:5.0f})  "
+                f"invlab/e2cnn {a[key] / b[key]:.2f} ({a[key + '_min'] / b[key + '_min']:.2f})"
+            )
+        print()
     c4 = by["invlab C4 gcnn"]
     for name in (f"plain cnn, equal params ({2 * f} ch)", f"plain cnn, equal width ({4 * f} ch)"):
         for key in ("forward", "forward_backward", "forward_min", "forward_backward_min"):
