@@ -1,0 +1,261 @@
+"""Architectures with invariance built in, one per layer of :mod:`invlab.nn`.
+
+* ``cnn_blur``: strided max pooling replaced by max (stride 1) + :class:`BlurPool`;
+  ``filter_size=1`` is its max-pooling twin (plain subsampling), for comparisons.
+* ``cnn_lp``: Lp pooling between blocks and a global Lp pooling head (``p`` fixed or learned).
+* ``gcnn``: lifting + group convolutions on C4/D4/C8/C16, group pooling, global pooling:
+  invariant to the group's rotations (and flips), exactly for C4 and D4 on square images.
+* ``symmetric``: any zoo model averaged over a group (:class:`Symmetrize`).
+* ``multiscale_cnn``: a CNN on a resolution pyramid, max over scales (:class:`MultiScale`).
+* ``augerino_cnn``: a CNN averaged over learned affine transformations
+  (:class:`LearnedAugment`; train with ``loss + λ·model.augment.regularizer()``).
+
+All take ``(C, N)`` signals or ``(C, H, W)`` images except ``gcnn`` (images only).
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from invlab._validation import check_int
+from invlab.models.registry import create_model, register_model
+from invlab.models.staged import Staged, conv_for
+from invlab.nn import (
+    BlurPool,
+    GlobalPool,
+    GroupConv2d,
+    GroupPool,
+    LearnedAugment,
+    LpPool,
+    MultiScale,
+    Symmetrize,
+)
+from invlab.nn.groups import FiniteGroup
+
+
+def _dims(in_shape: tuple[int, ...]) -> int:
+    return len(in_shape) - 1
+
+
+def plain_cnn(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    channels: int,
+    depth: int,
+    kernel_size: int,
+    padding_mode: str = "zeros",
+) -> Staged:
+    """``depth × (conv(k, same padding) → ReLU)``, global average pooling, linear.
+
+    Undilated, so it runs on inputs as small as one sample (the pyramid's coarse levels).
+    Stages: ``conv1 ... conv{depth}, pool, logits``.
+    """
+    check_int(channels, "channels", minimum=1)
+    check_int(depth, "depth", minimum=1)
+    check_int(kernel_size, "kernel_size", minimum=1)
+    if kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (for 'same' padding), got {kernel_size}")
+    conv = conv_for(in_shape)
+    stages: dict[str, nn.Module] = {}
+    c_in = in_shape[0]
+    for i in range(1, depth + 1):
+        stages[f"conv{i}"] = nn.Sequential(
+            conv(c_in, channels, kernel_size, padding=kernel_size // 2, padding_mode=padding_mode),
+            nn.ReLU(),
+        )
+        c_in = channels
+    return Staged(**stages, **_head(channels, num_classes))
+
+
+def _head(channels: int, num_classes: int, pool: nn.Module | None = None) -> dict[str, nn.Module]:
+    return {"pool": pool or GlobalPool("avg"), "logits": nn.Linear(channels, num_classes)}
+
+
+@register_model("cnn_blur")
+def cnn_blur(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    channels: int = 16,
+    depth: int = 2,
+    kernel_size: int = 5,
+    filter_size: int = 3,
+) -> nn.Module:
+    """Blocks ``conv → ReLU → max pool (stride 1) → BlurPool(filter_size, stride 2)``.
+
+    Circular padding everywhere, so only the subsampling breaks circular-shift invariance;
+    the blur reduces the aliasing that it causes (Zhang 2019). ``filter_size=1`` equals
+    ``conv → ReLU → max pool (stride 2)``, the standard CNN. Stages:
+    ``block1 ... block{depth}, pool, logits``.
+    """
+    check_int(channels, "channels", minimum=1)
+    check_int(depth, "depth", minimum=1)
+    check_int(kernel_size, "kernel_size", minimum=1)
+    dims = _dims(in_shape)
+    conv = conv_for(in_shape)
+    max_pool = nn.MaxPool1d if dims == 1 else nn.MaxPool2d
+    stages: dict[str, nn.Module] = {}
+    c_in = in_shape[0]
+    for i in range(1, depth + 1):
+        stages[f"block{i}"] = nn.Sequential(
+            conv(c_in, channels, kernel_size, padding=kernel_size // 2, padding_mode="circular"),
+            nn.ReLU(),
+            nn.CircularPad1d((0, 1)) if dims == 1 else nn.CircularPad2d((0, 1, 0, 1)),
+            max_pool(2, stride=1),
+            BlurPool(filter_size, stride=2, dims=dims, padding_mode="circular"),
+        )
+        c_in = channels
+    return Staged(**stages, **_head(channels, num_classes))
+
+
+@register_model("cnn_lp")
+def cnn_lp(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    channels: int = 16,
+    depth: int = 2,
+    kernel_size: int = 5,
+    p: float = 2.0,
+    learnable_p: bool = False,
+) -> nn.Module:
+    """Blocks ``conv → ReLU → LpPool(2, p)`` and a global Lp pooling head.
+
+    ``p = 1`` is average pooling, large ``p`` max pooling; ``learnable_p=True`` learns one
+    ``p`` per channel in every pooling layer. Stages: ``block1 ... block{depth}, pool, logits``.
+    """
+    check_int(channels, "channels", minimum=1)
+    check_int(depth, "depth", minimum=1)
+    check_int(kernel_size, "kernel_size", minimum=1)
+    dims = _dims(in_shape)
+    conv = conv_for(in_shape)
+    lp = {"p": float(p), "learnable": bool(learnable_p), "channels": channels}
+    stages: dict[str, nn.Module] = {}
+    c_in = in_shape[0]
+    for i in range(1, depth + 1):
+        stages[f"block{i}"] = nn.Sequential(
+            conv(c_in, channels, kernel_size, padding=kernel_size // 2, padding_mode="circular"),
+            nn.ReLU(),
+            LpPool(2, dims=dims, **lp),
+        )
+        c_in = channels
+    return Staged(**stages, **_head(channels, num_classes, GlobalPool("lp", **lp)))
+
+
+@register_model("gcnn")
+def gcnn(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    group: str = "C4",
+    channels: int = 8,
+    depth: int = 3,
+    kernel_size: int = 5,
+    reduce: str = "max",
+) -> nn.Module:
+    """A group-equivariant CNN: lifting conv, ``depth − 1`` group convs, group pooling.
+
+    Each conv is followed by ReLU; ``channels`` fields each hold ``|G|`` maps. Group
+    pooling then global average pooling make the features invariant to the group (exactly
+    for C4/D4 on square images). Stages: ``lift, gconv2 ... gconv{depth}, group_pool, pool,
+    logits``.
+    """
+    if len(in_shape) != 3:
+        raise ValueError(f"gcnn needs images: in_shape must be (C, H, W), got {in_shape}")
+    check_int(channels, "channels", minimum=1)
+    check_int(depth, "depth", minimum=1)
+    g = FiniteGroup(group)
+    stages: dict[str, nn.Module] = {
+        "lift": nn.Sequential(
+            GroupConv2d(in_shape[0], channels, kernel_size, g, lifting=True), nn.ReLU()
+        )
+    }
+    for i in range(2, depth + 1):
+        stages[f"gconv{i}"] = nn.Sequential(
+            GroupConv2d(channels, channels, kernel_size, g), nn.ReLU()
+        )
+    stages["group_pool"] = GroupPool(reduce)
+    return Staged(**stages, **_head(channels, num_classes))
+
+
+@register_model("symmetric")
+def symmetric(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    base: str = "cnn",
+    group: str = "C4",
+    reduce: str = "mean",
+    **base_size,
+) -> nn.Module:
+    """The zoo model ``base`` averaged over ``group``: exactly invariant to it.
+
+    ``group`` is a group name (``'C4'``, ``'D4'``, ...; images) or ``'shifts'``: every
+    circular shift of the input (signals or images; ``N`` or ``H·W`` copies). Stage:
+    ``logits``.
+    """
+    model = create_model(base, in_shape=in_shape, num_classes=num_classes, **base_size)
+    if group == "shifts":
+        from invlab.transforms import Shift
+
+        n = in_shape[-1]
+        if len(in_shape) == 3 and in_shape[-2] != n:
+            raise ValueError(f"group='shifts' needs square images, got in_shape={in_shape}")
+        wrapped = Symmetrize(
+            model, Shift(shift_range=(0, n - 1), dims=_dims(in_shape)), reduce, steps=n
+        )
+    else:
+        if len(in_shape) != 3:
+            raise ValueError(
+                f"group {group!r} rotates images; for signals (C, N) use group='shifts'"
+            )
+        wrapped = Symmetrize(model, group, reduce)
+    return Staged(logits=wrapped)
+
+
+@register_model("multiscale_cnn")
+def multiscale_cnn(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    channels: int = 32,
+    depth: int = 3,
+    kernel_size: int = 5,
+    scales: tuple[float, ...] = (1.0, 0.75, 0.5),
+    reduce: str = "max",
+) -> nn.Module:
+    """A CNN with global pooling applied to a resolution pyramid, ``reduce`` over scales.
+
+    The base is :func:`plain_cnn` (zero padding, no dilation, so coarse levels of a few
+    pixels work). Stage: ``logits``.
+    """
+    base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size)
+    return Staged(logits=MultiScale(base, scales=scales, reduce=reduce))
+
+
+@register_model("augerino_cnn")
+def augerino_cnn(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    channels: int = 32,
+    depth: int = 3,
+    kernel_size: int = 5,
+    generators: tuple[str, ...] | None = None,
+    init_width: float = 0.1,
+    train_samples: int = 1,
+    eval_samples: int = 8,
+) -> nn.Module:
+    """A CNN averaged over affine transformations with learned widths (Augerino).
+
+    The base is :func:`plain_cnn` (zero padding, like the zeros that the transformations
+    bring in).
+
+    Default generators: all six affine ones for images, translate and scale for signals.
+    The wrapper is the ``augment`` stage; read ``model.augment.widths()`` after training.
+    Stages: ``augment`` (whose output is the logits).
+    """
+    base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size)
+    wrapped = LearnedAugment(
+        base,
+        generators=generators,
+        dims=_dims(in_shape),
+        init_width=init_width,
+        train_samples=train_samples,
+        eval_samples=eval_samples,
+    )
+    return Staged(augment=wrapped)

@@ -1,0 +1,99 @@
+"""Multi-resolution input: run one model on a pyramid of rescaled copies and pool over scale.
+
+    f_S(x) = reduce_{s∈S} f(resize(x, s))
+
+If ``f`` ends in global pooling it accepts every size, and an object seen at size ``a`` in
+``x`` is seen at sizes ``a·s`` in the pyramid: rescaling the input by a ratio of two pyramid
+scales permutes (approximately, up to resampling) the pooled set, so ``max`` over scale
+gives approximate invariance to those rescalings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from invlab._validation import check_choice, check_tensor
+
+
+class MultiScale(nn.Module):
+    """Apply ``model`` to the input resampled at every scale and reduce over scales.
+
+    Args:
+        model: a module that accepts inputs of any spatial size and returns the same
+            output shape for all of them (e.g. a CNN with global pooling).
+        scales: positive resampling factors, e.g. ``(1.0, 0.75, 0.5)``; each gives a copy
+            of size ``⌊s·N⌋`` (at least 1) per spatial axis.
+        reduce: ``'mean'`` or ``'max'`` over scales.
+        mode: ``'linear'`` (bilinear in 2D, with anti-aliasing when shrinking images),
+            ``'nearest'`` or ``'area'``.
+
+    Shape:
+        ``(B, C, N)`` or ``(B, C, H, W)`` → the output shape of ``model``.
+
+    Examples:
+        >>> net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.AdaptiveMaxPool2d(1), nn.Flatten())
+        >>> MultiScale(net, scales=(1.0, 0.5))(torch.randn(2, 1, 16, 16)).shape
+        torch.Size([2, 4])
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        scales: Sequence[float] = (1.0, 0.75, 0.5),
+        reduce: str = "max",
+        mode: str = "linear",
+    ) -> None:
+        super().__init__()
+        if not callable(model):
+            raise TypeError(f"model must be an nn.Module or callable, got {type(model).__name__}")
+        self.model = model
+        self.scales = _check_scales(scales)
+        self.reduce = check_choice(reduce, "reduce", ("mean", "max"))
+        self.mode = check_choice(mode, "mode", ("linear", "nearest", "area"))
+
+    def extra_repr(self) -> str:
+        return f"scales={self.scales}, reduce={self.reduce!r}, mode={self.mode!r}"
+
+    def pyramid(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The resampled copies of ``x``, one per scale."""
+        check_tensor(x, "x", min_dim=3)
+        if x.dim() not in (3, 4):
+            raise ValueError(f"x must be (B, C, N) or (B, C, H, W), got shape {tuple(x.shape)}")
+        spatial = x.shape[2:]
+        out = []
+        for s in self.scales:
+            size = [max(1, math.floor(n * s)) for n in spatial]
+            if list(size) == list(spatial):
+                out.append(x)
+                continue
+            mode = self.mode
+            kwargs = {}
+            if mode == "linear":
+                mode = "bilinear" if x.dim() == 4 else "linear"
+                kwargs = {"align_corners": False, "antialias": x.dim() == 4 and s < 1}
+            out.append(F.interpolate(x, size=size, mode=mode, **kwargs))
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outs = torch.stack([self.model(level) for level in self.pyramid(x)])
+        return outs.mean(dim=0) if self.reduce == "mean" else outs.amax(dim=0)
+
+
+def _check_scales(scales: Sequence[float]) -> tuple[float, ...]:
+    if isinstance(scales, int | float):
+        scales = (scales,)
+    try:
+        values = tuple(float(s) for s in scales)
+    except (TypeError, ValueError):
+        raise TypeError(f"scales must be a sequence of positive numbers, got {scales!r}") from None
+    if not values:
+        raise ValueError("scales must contain at least one scale")
+    bad = [s for s in values if not math.isfinite(s) or s <= 0]
+    if bad:
+        raise ValueError(f"scales must all be finite and > 0, got {values}")
+    return values
