@@ -1,0 +1,105 @@
+"""Building blocks shared by the 1D and 2D scattering cores: modulus, padding, low-pass operators."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+PADDING_MODES = ("reflect", "zeros", "circular")
+
+
+class _StableModulus(torch.autograd.Function):
+    """|z| = sqrt(re² + im²) on the real view ``(..., 2)``, with gradient 0 (not NaN) at z = 0."""
+
+    @staticmethod
+    def forward(ctx, z: torch.Tensor) -> torch.Tensor:
+        out = torch.linalg.vector_norm(z, dim=-1)
+        ctx.save_for_backward(z, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        z, out = ctx.saved_tensors
+        scale = torch.where(out > 0, grad / out, torch.zeros_like(out))
+        return z * scale.unsqueeze(-1)
+
+
+def modulus(z: torch.Tensor) -> torch.Tensor:
+    """Modulus of a complex tensor, real output, finite gradient everywhere (0 at z = 0)."""
+    return _StableModulus.apply(torch.view_as_real(z))
+
+
+def pad_index(n: int, left: int, right: int, mode: str, kymatio_2d: bool = False) -> np.ndarray:
+    """Source index of each padded sample (``zeros`` is handled separately, by ``F.pad``).
+
+    ``reflect`` mirrors about the edge samples (``x[1], x[0] | x[0], x[1], ...``  →
+    ``x[1] | x[0], x[1]``). When a 2D pad equals the image size, Kymatio reflects by one sample
+    less and appends the second sample of the padded border on each side; ``kymatio_2d``
+    reproduces that so outputs match exactly.
+    """
+    idx = np.arange(-left, n + right)
+    if mode == "circular":
+        return idx % n
+    if kymatio_2d and left == n:
+        inner = pad_index(n, left - 1, right - 1, "reflect")
+        return np.concatenate([inner[1:2], inner, inner[-2:-1]])
+    period = 2 * (n - 1) if n > 1 else 1
+    idx = np.abs(idx) % period
+    return np.where(idx >= n, period - idx, idx)
+
+
+def pad_last_dims(
+    x: torch.Tensor, pads: list[tuple[int, int]], mode: str, index: list[torch.Tensor]
+) -> torch.Tensor:
+    """Pad the last ``len(pads)`` dimensions of ``x`` with precomputed source indices."""
+    if mode == "zeros":
+        flat = [p for pair in reversed(pads) for p in pair]
+        return F.pad(x, flat)
+    if len(index) == 1:
+        return x[..., index[0]]
+    return x[..., index[0][:, None], index[1][None, :]]
+
+
+def lowpass_fft_plan(phi_f: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gather indices and weights that periodise ``rfft(u)·φ̂`` by a factor ``k``.
+
+    For a real signal u of length n, subsampling ``u ⋆ φ`` by k is, in Fourier,
+
+        Ŷ[m] = (1/k) Σ_i φ̂[m + i·n/k] û[m + i·n/k],   m = 0 … n/(2k),
+
+    where the frequencies above n/2 are read from the half spectrum as conjugates. Returns
+    ``index`` (m, k) into the half spectrum and ``weight`` (m, k, 2) for its real and imaginary
+    parts (φ̂/k, with the sign flip of the conjugate).
+    """
+    n = phi_f.shape[-1]
+    n_out = n // k
+    m = np.arange(n_out // 2 + 1)[:, None]
+    j = m + n_out * np.arange(k)[None, :]
+    conj = j > n // 2
+    index = np.where(conj, n - j, j)
+    w = phi_f[j] / k
+    weight = np.stack([w, np.where(conj, -w, w)], axis=-1)
+    return index, weight
+
+
+def lowpass_fft(
+    u: torch.Tensor, index: torch.Tensor, weight: torch.Tensor, n_out: int, start: int, end: int
+) -> torch.Tensor:
+    """Low-pass, subsample and crop a real signal along its last dimension, via the rFFT."""
+    spec = torch.view_as_real(torch.fft.rfft(u))
+    folded = (spec[..., index, :] * weight).sum(-2)
+    return torch.fft.irfft(torch.view_as_complex(folded), n=n_out)[..., start:end]
+
+
+def lowpass_matrix(phi_f: np.ndarray, k: int, start: int, end: int) -> np.ndarray:
+    """The operator ``u ↦ (u ⋆ φ)[::k][start:end]`` as a dense ``(n, end − start)`` matrix.
+
+    ``A[t, m] = h[(k·(start + m) − t) mod n]`` with h = Re(IFFT(φ̂)), the filter's real impulse
+    response (the signal is real, so only the real part of the complex kernel contributes).
+    """
+    n = phi_f.shape[-1]
+    h = np.fft.ifft(phi_f).real
+    t = np.arange(n)[:, None]
+    m = np.arange(start, end)[None, :]
+    return h[(k * m - t) % n]
