@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .ops import lowpass_fft, modulus
+from .ops import fold_product, lowpass_fft, modulus
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,7 @@ def wavelet_modulus(u_hat: torch.Tensor, psi: torch.Tensor, k: int) -> torch.Ten
 
     Subsampling by 2^k in time is a periodisation of the spectrum: fold it into 2^k blocks.
     """
-    z = u_hat.unsqueeze(-2) * psi
-    if k:
-        z = z.unflatten(-1, (2**k, -1)).sum(-2)
-    return modulus(torch.fft.ifft(z))
+    return modulus(torch.fft.ifft(fold_product(u_hat, psi, 2**k, ndim=1)))
 
 
 def lowpass(u: torch.Tensor, op: Lowpass1D, f: dict[str, torch.Tensor]) -> torch.Tensor:

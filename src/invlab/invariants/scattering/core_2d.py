@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from .ops import modulus
+from .ops import fold_product, modulus
 
 
 def wavelet_modulus(u_hat: torch.Tensor, psi: torch.Tensor, k: int) -> torch.Tensor:
@@ -21,10 +21,7 @@ def wavelet_modulus(u_hat: torch.Tensor, psi: torch.Tensor, k: int) -> torch.Ten
 
     ``u_hat`` is ``(..., m, n)``; the output is ``(..., L, m / 2^k, n / 2^k)``.
     """
-    z = u_hat.unsqueeze(-3) * psi
-    if k:
-        z = z.unflatten(-1, (2**k, -1)).unflatten(-3, (2**k, -1)).sum((-4, -2))
-    return modulus(torch.fft.ifft2(z))
+    return modulus(torch.fft.ifft2(fold_product(u_hat, psi, 2**k, ndim=2)))
 
 
 def lowpass(u: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:

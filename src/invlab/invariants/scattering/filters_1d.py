@@ -63,7 +63,7 @@ def filterbank_params(J: int, Q: int) -> tuple[list[float], list[float], list[in
 
 def _num_periods(sigma: float, eps: float = 1e-7) -> int:
     """Periods P of the frequency axis to sum so that the Gaussian tails are below ``eps``."""
-    return min(int(math.ceil(math.sqrt(-2 * sigma**2 * math.log(eps)) + 1)), 5)
+    return min(math.ceil(math.sqrt(-2 * sigma**2 * math.log(eps)) + 1), 5)
 
 
 def morlet_1d(N: int, xis: list[float], sigmas: list[float]) -> np.ndarray:
@@ -92,7 +92,7 @@ def morlet_1d(N: int, xis: list[float], sigmas: list[float]) -> np.ndarray:
 
 def periodize(h_f: np.ndarray, k: int) -> np.ndarray:
     """Fourier transform of the 2^k-fold subsampled filter: mean over the 2^k periods."""
-    return h_f.reshape(h_f.shape[:-1] + (2**k, -1)).mean(axis=-2)
+    return h_f.reshape((*h_f.shape[:-1], 2**k, -1)).mean(axis=-2)
 
 
 def temporal_support(h_f: np.ndarray, criterion: float = 1e-3) -> int:
@@ -118,7 +118,7 @@ class Padding1D:
 
 def padding_1d(N: int, J: int, T: int) -> Padding1D:
     """Padded length (a power of 2, at least N + 2·3·support(φ)) and the unpadding indices."""
-    log2_T = int(math.floor(math.log2(T)))
+    log2_T = math.floor(math.log2(T))
     phi_f = morlet_1d(N, [0.0], [SIGMA0 / T])[0]
     min_to_pad = 3 * temporal_support(phi_f)
     J_max_support = int(np.floor(np.log2(3 * N - 2)))  # keeps each pad below N for 'reflect'

@@ -75,7 +75,7 @@ def crop_spectrum(h_f: np.ndarray, res: int) -> np.ndarray:
         idx = [slice(None)] * h.ndim
         idx[axis] = slice(start, start + length)
         h[tuple(idx)] = 0
-    h = h.reshape(h.shape[:-2] + (k, M // k, k, N // k))
+    h = h.reshape((*h.shape[:-2], k, M // k, k, N // k))
     return h.sum(axis=(-4, -2))
 
 

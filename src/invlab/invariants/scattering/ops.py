@@ -1,6 +1,8 @@
-"""Building blocks shared by the 1D and 2D scattering cores: modulus, padding, low-pass operators."""
+"""Building blocks shared by the 1D and 2D scattering cores: modulus, padding, low-pass."""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import torch
@@ -10,24 +12,47 @@ PADDING_MODES = ("reflect", "zeros", "circular")
 
 
 class _StableModulus(torch.autograd.Function):
-    """|z| = sqrt(re² + im²) on the real view ``(..., 2)``, with gradient 0 (not NaN) at z = 0."""
+    """|z| = sqrt(re² + im²) from real and imaginary planes, with gradient 0 (not NaN) at z = 0."""
 
     @staticmethod
-    def forward(ctx, z: torch.Tensor) -> torch.Tensor:
-        out = torch.linalg.vector_norm(z, dim=-1)
-        ctx.save_for_backward(z, out)
+    def forward(ctx, re: torch.Tensor, im: torch.Tensor) -> torch.Tensor:
+        out = torch.addcmul(re * re, im, im).sqrt_()
+        ctx.save_for_backward(re, im, out)
         return out
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        z, out = ctx.saved_tensors
+    def backward(ctx, grad: torch.Tensor):
+        re, im, out = ctx.saved_tensors
         scale = torch.where(out > 0, grad / out, torch.zeros_like(out))
-        return z * scale.unsqueeze(-1)
+        return re * scale, im * scale
 
 
 def modulus(z: torch.Tensor) -> torch.Tensor:
     """Modulus of a complex tensor, real output, finite gradient everywhere (0 at z = 0)."""
-    return _StableModulus.apply(torch.view_as_real(z))
+    zr = torch.view_as_real(z)
+    return _StableModulus.apply(zr[..., 0], zr[..., 1])
+
+
+def fold_product(u_hat: torch.Tensor, psi: torch.Tensor, k: int, ndim: int) -> torch.Tensor:
+    """Spectrum of ``(u ⋆ ψ)`` subsampled by k along the last ``ndim`` dimensions.
+
+    Subsampling in space is periodisation in frequency: the product û·ψ̂ is cut into k blocks
+    per dimension and the blocks are summed (ψ̂ is pre-scaled by k^−ndim, so this is the mean).
+    The blocks are accumulated with ``addcmul`` on the real view, never forming the full product.
+
+    Shapes: ``u_hat`` ``(..., *S)`` complex, ``psi`` ``(F, *S)`` real → ``(..., F, *S / k)``.
+    """
+    zr = torch.view_as_real(u_hat).unsqueeze(-2 - ndim)  # (..., 1, *S, 2)
+    p = psi.unsqueeze(-1)
+    if k == 1:
+        return torch.view_as_complex(zr * p)
+    sizes = [n // k for n in psi.shape[1:]]
+    out = None
+    for offsets in itertools.product(range(k), repeat=ndim):
+        idx = tuple(slice(o * n, (o + 1) * n) for o, n in zip(offsets, sizes))
+        zb, pb = zr[(Ellipsis, *idx, slice(None))], p[(slice(None), *idx, slice(None))]
+        out = zb * pb if out is None else out.addcmul_(zb, pb)
+    return torch.view_as_complex(out)
 
 
 def pad_index(n: int, left: int, right: int, mode: str, kymatio_2d: bool = False) -> np.ndarray:

@@ -32,7 +32,7 @@ def _check_Q(Q) -> tuple[int, int]:
     if isinstance(Q, int) and not isinstance(Q, bool):
         Q = (Q, 1)
     elif isinstance(Q, Sequence) and len(Q) in (1, 2):
-        Q = (tuple(Q) + (1,))[:2]
+        Q = ((*tuple(Q), 1))[:2]
     else:
         raise TypeError(f"Q must be an int or a (Q1, Q2) pair of ints, got {Q!r}")
     for q in Q:
@@ -93,21 +93,21 @@ class Scattering1D(nn.Module):
             shape = shape[0]
         self.N = check_int(shape, "shape", minimum=2)
         self.Q = _check_Q(Q)
-        if T is None:
-            T = 2**J
-        self.T = check_int(T, "T", minimum=1)
-        if T > self.N:
-            raise ValueError(f"T (low-pass support) must be <= the signal length {self.N}, got {T}")
         if 2**J > self.N:
             raise ValueError(
                 f"J={J} is too large for signals of length {self.N}: need 2**J <= N, "
                 f"i.e. J <= {int(math.log2(self.N))}"
             )
+        if T is None:
+            T = 2**J
+        self.T = check_int(T, "T", minimum=1)
+        if T > self.N:
+            raise ValueError(f"T (low-pass support) must be <= the signal length {self.N}, got {T}")
         self.max_order = check_choice(max_order, "max_order", (1, 2))
         self.oversampling = check_int(oversampling, "oversampling", minimum=0)
         self.out_type = check_choice(out_type, "out_type", ("array", "list"))
         self.padding = check_choice(padding, "padding", PADDING_MODES)
-        self.log2_T = int(math.floor(math.log2(self.T)))
+        self.log2_T = math.floor(math.log2(self.T))
         self.xi1, self.sigma1, self.j1 = filterbank_params(J, self.Q[0])
         self.xi2, self.sigma2, self.j2 = filterbank_params(J, self.Q[1])
         bank = self._build_bank(self.N)

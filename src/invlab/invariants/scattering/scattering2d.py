@@ -160,7 +160,7 @@ class Scattering2D(nn.Module):
         """Scattering coefficients of ``x`` (``(..., H, W)``), see the class docstring."""
         x = self._check_input(x)
         batch_shape = x.shape[:-2]
-        x = x.reshape((-1,) + x.shape[-2:])
+        x = x.reshape((-1, *x.shape[-2:]))
         if self.rotation_invariant:
             orbit = torch.cat([torch.rot90(x, r, (-2, -1)) for r in range(4)])
             S = self._orientation_invariant(self._transform(orbit))
@@ -211,7 +211,7 @@ class Scattering2D(nn.Module):
         x = self._check_input(x)
         batch_shape = x.shape[:-2]
         psi, _, _ = self._filters(x)
-        x_pad = self._pad(x.reshape((-1,) + x.shape[-2:]))
+        x_pad = self._pad(x.reshape((-1, *x.shape[-2:])))
         x_hat = torch.fft.fft2(x_pad)
         out1, out2 = [], []
         for j1 in range(self.J):
