@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from .ops import fold_product, modulus
+from .ops import fold_product, modulus, rfft2_full
 
 
 def wavelet_modulus(u_hat: torch.Tensor, psi: torch.Tensor, k: int) -> torch.Tensor:
@@ -39,7 +39,7 @@ def scattering2d(
     S2 by (j1, θ1, j2, θ2).
     """
     B = x_pad.shape[0]
-    x_hat = torch.fft.fft2(x_pad)
+    x_hat = rfft2_full(x_pad)
     out_1 = [lowpass(x_pad, rows[0], cols[0]).unsqueeze(1)]
     out_2 = []
     for j1 in range(J):
@@ -47,7 +47,7 @@ def scattering2d(
         out_1.append(lowpass(u1, rows[j1], cols[j1]))
         if max_order < 2 or j1 == J - 1:
             continue
-        u1_hat = torch.fft.fft2(u1)
+        u1_hat = rfft2_full(u1)
         s2 = [
             lowpass(wavelet_modulus(u1_hat, psi[j2][j1], j2 - j1), rows[j2], cols[j2])
             for j2 in range(j1 + 1, J)

@@ -33,26 +33,102 @@ def modulus(z: torch.Tensor) -> torch.Tensor:
     return _StableModulus.apply(zr[..., 0], zr[..., 1])
 
 
-def fold_product(u_hat: torch.Tensor, psi: torch.Tensor, k: int, ndim: int) -> torch.Tensor:
+NEGLIGIBLE = 1e-12  # filter blocks / aliases below this fraction of the peak are skipped
+
+
+def significant_blocks(psi: np.ndarray, k: int) -> tuple[int, ...]:
+    """Which of the k frequency blocks of 1D filters ``(F, n)`` carry weight above NEGLIGIBLE.
+
+    Narrow-band wavelets only touch one or two of the 2^k blocks that are summed when their
+    output is subsampled by 2^k; skipping the others changes the result by < 1e-12 relative.
+    """
+    peak = np.abs(psi).max()
+    blocks = np.abs(psi).reshape(psi.shape[0], k, -1).max(axis=(0, 2))
+    return tuple(int(i) for i in np.nonzero(blocks > NEGLIGIBLE * peak)[0])
+
+
+def _fold(u_hat: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, blocks) -> torch.Tensor:
+    zr = torch.view_as_real(u_hat).unsqueeze(-2 - ndim)  # (..., 1, *S, 2)
+    p = psi.unsqueeze(-1)
+    if k == 1:
+        return zr * p
+    sizes = [n // k for n in psi.shape[1:]]
+    offsets = itertools.product(range(k), repeat=ndim) if blocks is None else [(b,) for b in blocks]
+    out = None
+    for offset in offsets:
+        idx = tuple(slice(o * n, (o + 1) * n) for o, n in zip(offset, sizes))
+        zb, pb = zr[(Ellipsis, *idx, slice(None))], p[(slice(None), *idx, slice(None))]
+        out = zb * pb if out is None else out.addcmul_(zb, pb)
+    return out
+
+
+def _unfold_adjoint(grad: torch.Tensor, psi: torch.Tensor, k: int, ndim: int) -> torch.Tensor:
+    """Adjoint of the fold: ∂L/∂û = Σ_F tile_k(∂L/∂out_F) · ψ̂_F, as one contraction over F."""
+    F_, S = psi.shape[0], psi.shape[1:]
+    g = torch.view_as_real(grad)  # (..., F, *S/k, 2)
+    if ndim == 1:
+        p = psi.view(F_, k, S[0] // k)
+        out = torch.einsum("...fnc,fin->...inc", g, p)
+    else:
+        p = psi.view(F_, k, S[0] // k, k, S[1] // k)
+        out = torch.einsum("...fmnc,fimjn->...imjnc", g, p)
+    lead = out.shape[: out.dim() - 2 * ndim - 1]
+    return torch.view_as_complex(out.reshape(*lead, *S, 2).contiguous())
+
+
+class _FoldProduct(torch.autograd.Function):
+    """Forward: blockwise accumulation (no full-size product). Backward: one contraction."""
+
+    @staticmethod
+    def forward(ctx, u_hat, psi, k, ndim, blocks):
+        ctx.save_for_backward(psi)
+        ctx.k, ctx.ndim = k, ndim
+        return torch.view_as_complex(_fold(u_hat, psi, k, ndim, blocks))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (psi,) = ctx.saved_tensors
+        return _unfold_adjoint(grad, psi, ctx.k, ctx.ndim), None, None, None, None
+
+
+def fold_product(
+    u_hat: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, blocks=None
+) -> torch.Tensor:
     """Spectrum of ``(u ⋆ ψ)`` subsampled by k along the last ``ndim`` dimensions.
 
     Subsampling in space is periodisation in frequency: the product û·ψ̂ is cut into k blocks
     per dimension and the blocks are summed (ψ̂ is pre-scaled by k^−ndim, so this is the mean).
-    The blocks are accumulated with ``addcmul`` on the real view, never forming the full product.
+    The blocks are accumulated with ``addcmul`` on the real view, never forming the full product;
+    ``blocks`` (1D only) lists the blocks where ψ̂ is not negligible, the others are skipped.
+    The filters are constants: no gradient flows to ``psi``.
 
     Shapes: ``u_hat`` ``(..., *S)`` complex, ``psi`` ``(F, *S)`` real → ``(..., F, *S / k)``.
     """
-    zr = torch.view_as_real(u_hat).unsqueeze(-2 - ndim)  # (..., 1, *S, 2)
-    p = psi.unsqueeze(-1)
-    if k == 1:
-        return torch.view_as_complex(zr * p)
-    sizes = [n // k for n in psi.shape[1:]]
-    out = None
-    for offsets in itertools.product(range(k), repeat=ndim):
-        idx = tuple(slice(o * n, (o + 1) * n) for o, n in zip(offsets, sizes))
-        zb, pb = zr[(Ellipsis, *idx, slice(None))], p[(slice(None), *idx, slice(None))]
-        out = zb * pb if out is None else out.addcmul_(zb, pb)
-    return torch.view_as_complex(out)
+    if u_hat.requires_grad:
+        return _FoldProduct.apply(u_hat, psi, k, ndim, blocks)
+    return torch.view_as_complex(_fold(u_hat, psi, k, ndim, blocks))
+
+
+def rfft2_full(u: torch.Tensor) -> torch.Tensor:
+    """``fft2`` of a real map via the (much faster) ``rfft2`` and Hermitian symmetry.
+
+    X[r, c] = conj(X[−r, −c]): the missing columns are the conjugated, index-reversed ones.
+    """
+    half = torch.fft.rfft2(u)
+    n = u.shape[-1]
+    tail = half[..., 1 : (n + 1) // 2].flip(-1, -2).roll(1, -2).conj()
+    return torch.cat([half, tail], dim=-1)
+
+
+def chunks(n: int, bytes_per_item: int, budget: int = 1 << 22) -> list[slice]:
+    """Split a batch of n items so that each chunk's largest intermediate stays in cache."""
+    size = max(1, budget // max(bytes_per_item, 1))
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def hermitian_full(half: torch.Tensor, n: int) -> torch.Tensor:
+    """Full length-n spectrum of a real signal from its ``rfft`` (last dimension)."""
+    return torch.cat([half, half[..., 1 : (n + 1) // 2].flip(-1).conj()], dim=-1)
 
 
 def pad_index(n: int, left: int, right: int, mode: str, kymatio_2d: bool = False) -> np.ndarray:
@@ -104,15 +180,26 @@ def lowpass_fft_plan(phi_f: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
     conj = j > n // 2
     index = np.where(conj, n - j, j)
     w = phi_f[j] / k
+    keep = np.abs(w).max(axis=0) > NEGLIGIBLE * np.abs(w).max()  # aliases that matter
+    index, w, conj = index[:, keep], w[:, keep], conj[:, keep]
     weight = np.stack([w, np.where(conj, -w, w)], axis=-1)
     return index, weight
 
 
 def lowpass_fft(
-    u: torch.Tensor, index: torch.Tensor, weight: torch.Tensor, n_out: int, start: int, end: int
+    u: torch.Tensor,
+    index: torch.Tensor,
+    weight: torch.Tensor,
+    n_out: int,
+    start: int,
+    end: int,
+    u_half: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Low-pass, subsample and crop a real signal along its last dimension, via the rFFT."""
-    spec = torch.view_as_real(torch.fft.rfft(u))
+    """Low-pass, subsample and crop a real signal along its last dimension, via the rFFT.
+
+    ``u_half``, if given, is ``rfft(u)`` already computed.
+    """
+    spec = torch.view_as_real(torch.fft.rfft(u) if u_half is None else u_half)
     folded = (spec[..., index, :] * weight).sum(-2)
     return torch.fft.irfft(torch.view_as_complex(folded), n=n_out)[..., start:end]
 

@@ -13,7 +13,15 @@ from torch import nn
 from ..._validation import check_choice, check_int, check_tensor
 from .core_1d import Lowpass1D, Order1Group, Order2Group, scattering1d, wavelet_modulus
 from .filters_1d import SIGMA0, Padding1D, filterbank_params, morlet_1d, padding_1d, periodize
-from .ops import PADDING_MODES, lowpass_fft_plan, lowpass_matrix, pad_index, pad_last_dims
+from .ops import (
+    PADDING_MODES,
+    chunks,
+    lowpass_fft_plan,
+    lowpass_matrix,
+    pad_index,
+    pad_last_dims,
+    significant_blocks,
+)
 
 _DENSE_MAX = 1 << 18  # low-pass operators up to this many entries are applied as a matrix
 
@@ -153,11 +161,14 @@ class Scattering1D(nn.Module):
                     by_k2.setdefault(max(min(self.j2[n], log2_T) - k1 - os_, 0), []).append(n)
                 for k2, n2 in by_k2.items():
                     lp = lowpass_op(k1 + k2, max(log2_T - k2 - k1 - os_, 0))
-                    h = Order2Group(tuple(n2), k2, lp)
-                    tensors[h.name] = periodize(psi2[list(n2)], k1) / 2**k2
+                    filt = periodize(psi2[list(n2)], k1) / 2**k2
+                    h = Order2Group(tuple(n2), k2, lp, significant_blocks(filt, 2**k2))
+                    tensors[h.name] = filt
                     children.append(h)
-            g = Order1Group(n1, j1, k1, lowpass_op(k1, max(log2_T - k1 - os_, 0)), tuple(children))
-            tensors[g.name] = psi1[list(n1)] / 2**k1
+            filt = psi1[list(n1)] / 2**k1
+            lp = lowpass_op(k1, max(log2_T - k1 - os_, 0))
+            g = Order1Group(n1, j1, k1, lp, significant_blocks(filt, 2**k1), tuple(children))
+            tensors[g.name] = filt
             groups.append(g)
         if padding.pad_left > 0 or padding.pad_right > 0:
             tensors["pad_index"] = pad_index(N, padding.pad_left, padding.pad_right, self.padding)
@@ -209,7 +220,13 @@ class Scattering1D(nn.Module):
         bank = self._bank(x.shape[-1], x)
         batch_shape = x.shape[:-1]
         x = self._pad(x.reshape(-1, x.shape[-1]), bank)
-        S = scattering1d(x, bank.s0, bank.groups, bank.tensors, self.max_order)
+        widest = max(len(g.n1) for g in bank.groups)
+        largest = widest * bank.padding.N_padded * 2 * x.element_size()
+        outs = [
+            scattering1d(x[c], bank.s0, bank.groups, bank.tensors, self.max_order)
+            for c in chunks(x.shape[0], largest)
+        ]
+        S = outs[0] if len(outs) == 1 else torch.cat(outs)
         S = S.reshape(batch_shape + S.shape[-2:])
         if self.out_type == "array":
             return S
@@ -241,7 +258,7 @@ class Scattering1D(nn.Module):
         x_hat = torch.fft.fft(x)
         out1, out2 = [], []
         for g in bank.groups:
-            u1 = wavelet_modulus(x_hat, f[g.name], g.k1)
+            u1 = wavelet_modulus(x_hat, f[g.name], g.k1, g.blocks)
             crop1 = u1[..., p.ind_start[g.k1] : p.ind_end[g.k1]]
             for i, n1 in enumerate(g.n1):
                 coef = crop1[:, i].reshape(batch_shape + crop1.shape[-1:])
@@ -251,7 +268,7 @@ class Scattering1D(nn.Module):
             u1_hat = torch.fft.fft(u1)
             for i, n1 in enumerate(g.n1):
                 for h in g.children:
-                    u2 = wavelet_modulus(u1_hat[:, i], f[h.name], h.k2)
+                    u2 = wavelet_modulus(u1_hat[:, i], f[h.name], h.k2, h.blocks)
                     k = g.k1 + h.k2
                     u2 = u2[..., p.ind_start[k] : p.ind_end[k]]
                     for i2, n2 in enumerate(h.n2):

@@ -12,7 +12,7 @@ from torch import nn
 from ..._validation import check_choice, check_int, check_tensor
 from .core_2d import scattering2d, wavelet_modulus
 from .filters_2d import crop_spectrum, filter_bank_2d, padded_shape
-from .ops import PADDING_MODES, lowpass_matrix, pad_index, pad_last_dims
+from .ops import PADDING_MODES, chunks, lowpass_matrix, pad_index, pad_last_dims, rfft2_full
 
 
 class Scattering2D(nn.Module):
@@ -154,7 +154,13 @@ class Scattering2D(nn.Module):
 
     def _transform(self, x: torch.Tensor) -> torch.Tensor:
         psi, rows, cols = self._filters(x)
-        return scattering2d(self._pad(x), psi, rows, cols, self.J, self.max_order)
+        Mp, Np = self.padded_shape
+        largest = self.L * Mp * Np * 8 * (self.L // 4 if self.max_order == 2 else 1)
+        outs = [
+            scattering2d(self._pad(x[c]), psi, rows, cols, self.J, self.max_order)
+            for c in chunks(x.shape[0], largest * x.element_size() // 4)
+        ]
+        return outs[0] if len(outs) == 1 else torch.cat(outs)
 
     def forward(self, x: torch.Tensor):
         """Scattering coefficients of ``x`` (``(..., H, W)``), see the class docstring."""
@@ -212,14 +218,14 @@ class Scattering2D(nn.Module):
         batch_shape = x.shape[:-2]
         psi, _, _ = self._filters(x)
         x_pad = self._pad(x.reshape((-1, *x.shape[-2:])))
-        x_hat = torch.fft.fft2(x_pad)
+        x_hat = rfft2_full(x_pad)
         out1, out2 = [], []
         for j1 in range(self.J):
             u1 = wavelet_modulus(x_hat, psi[j1][0], j1)
             out1.append({"coef": u1.reshape(batch_shape + u1.shape[1:]), "order": 1, "j": (j1,)})
             if self.max_order < 2:
                 continue
-            u1_hat = torch.fft.fft2(u1)
+            u1_hat = rfft2_full(u1)
             for j2 in range(j1 + 1, self.J):
                 u2 = wavelet_modulus(u1_hat, psi[j2][j1], j2 - j1)
                 out2.append(
