@@ -23,7 +23,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from invlab.invariants.scattering import Scattering1D, Scattering2D  # noqa: E402
+from invlab.invariants.scattering import Scattering1D, Scattering2D
 
 CASES = [
     ("Scattering2D J=2 28x28 L=8, batch 256", "2d", dict(J=2, shape=(28, 28), L=8), (256, 28, 28)),
@@ -64,17 +64,33 @@ def fft_ms(module, x) -> float:
 def peak_memory_mb(case: int, lib: str, threads: int) -> float:
     """Max-RSS increase (MB) of one forward pass, in a fresh process."""
     code = (
-        "import resource, sys, torch; sys.argv=['x']; "
+        "import sys, torch; sys.argv=['x']; "
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
         f"torch.set_num_threads({threads}); import scattering as b; "
         f"name, kind, kw, shape = b.CASES[{case}]; m = b.build(kind, {lib!r}, kw); "
-        "x = torch.randn(shape); import gc; gc.collect(); "
-        "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "with torch.no_grad(): m(x)\n"
-        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) / 1024)"
+        "x = torch.randn(shape); import gc; gc.collect(); b.run_once_for_memory(m, x)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def run_once_for_memory(module, x) -> None:
+    """Print the peak RSS increase (MB) of a first forward pass (Linux: resets the high-water mark).
+
+    No warm-up: freed memory that the allocator keeps would hide a second pass's peak.
+    """
+    before = _status_kb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    with torch.no_grad():
+        module(x)
+    print((_status_kb("VmHWM") - before) / 1024)
 
 
 def main() -> None:
@@ -99,10 +115,10 @@ def main() -> None:
         xg = x.clone().requires_grad_(True)
         with torch.no_grad():
             err = ((ours(x) - theirs(x)).abs().max() / theirs(x).abs().max()).item()
-            k_fwd = median_ms(lambda m=theirs: m(x), args.repeats)
-            i_fwd = median_ms(lambda m=ours: m(x), args.repeats)
-        k_bwd = median_ms(lambda m=theirs: m(xg).sum().backward(), args.repeats)
-        i_bwd = median_ms(lambda m=ours: m(xg).sum().backward(), args.repeats)
+            k_fwd = median_ms(lambda m=theirs, x=x: m(x), args.repeats)
+            i_fwd = median_ms(lambda m=ours, x=x: m(x), args.repeats)
+        k_bwd = median_ms(lambda m=theirs, x=xg: m(x).sum().backward(), args.repeats)
+        i_bwd = median_ms(lambda m=ours, x=xg: m(x).sum().backward(), args.repeats)
         i_fft = statistics.median(fft_ms(ours, x) for _ in range(3))
         row = dict(
             case=name,
