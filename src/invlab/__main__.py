@@ -1,0 +1,3 @@
+from invlab.cli import main
+
+main()

@@ -1,0 +1,25 @@
+"""The ``invlab`` command: a thin layer that parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import typer
+
+from invlab.cli.study_cmd import study_command
+
+app = typer.Typer(
+    name="invlab",
+    help="Build and measure invariance in neural networks.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("study")(study_command)
+
+
+@app.callback()
+def _root() -> None:
+    """Build and measure invariance in neural networks."""
+
+
+def main() -> None:
+    """Entry point of the ``invlab`` script."""
+    app()

@@ -1,0 +1,74 @@
+"""Differentiable log-polar resampling of images."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from invlab._validation import check_tensor
+from invlab.invariants.functional_rotscale import log_polar_grid, sample_images
+
+
+class LogPolar(nn.Module):
+    """Resample images ``(..., H, W)`` on a log-polar grid about a centre (bilinear).
+
+    ``L x(i, j) = x(c + r_i (−sin θ_j, cos θ_j))``, ``r_i = r_min (r_max/r_min)^{i/(n_r−1)}``,
+    ``θ_j = 2π j / n_θ``. A rotation about ``c`` by ``α`` becomes a cyclic shift by
+    ``α n_θ / 2π`` along the angle axis, a zoom by ``a`` a shift by
+    ``log a (n_r − 1) / log(r_max/r_min)`` along the radius axis. Not invariant by itself:
+    it turns rotation and scale into translations for a shift-invariant stage to remove.
+
+    Args:
+        shape: ``(H, W)`` of the input images.
+        n_radii, n_angles: output size.
+        r_min, r_max: radii in pixels (default ``r_max = min(H, W)/2 − 1``).
+        center: ``(row, col)`` (default the image centre ``((H−1)/2, (W−1)/2)``).
+
+    Shape:
+        ``(..., H, W)`` → ``(..., n_radii, n_angles)``.
+
+    Examples:
+        >>> lp = LogPolar((32, 32), n_radii=16, n_angles=24)
+        >>> lp(torch.randn(2, 3, 32, 32)).shape
+        torch.Size([2, 3, 16, 24])
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, int],
+        n_radii: int = 32,
+        n_angles: int = 32,
+        r_min: float = 1.0,
+        r_max: float | None = None,
+        center: tuple[float, float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.shape = _image_shape(shape)
+        rows, cols = log_polar_grid(self.shape, n_radii, n_angles, r_min, r_max, center)
+        self.n_radii, self.n_angles = n_radii, n_angles
+        self.r_min = r_min
+        self.r_max = float(min(self.shape) / 2 - 1 if r_max is None else r_max)
+        self.register_buffer("rows", rows, persistent=False)
+        self.register_buffer("cols", cols, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = check_tensor(x, "x", min_dim=2)
+        if tuple(x.shape[-2:]) != self.shape:
+            raise ValueError(f"x must end with shape {self.shape}, got {tuple(x.shape)}")
+        return sample_images(x, self.rows, self.cols)
+
+    def extra_repr(self) -> str:
+        return (
+            f"shape={self.shape}, n_radii={self.n_radii}, n_angles={self.n_angles}, "
+            f"r_min={self.r_min}, r_max={self.r_max}"
+        )
+
+
+def _image_shape(shape) -> tuple[int, int]:
+    try:
+        h, w = (int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"shape must be a pair (H, W) of ints, got {shape!r}") from None
+    if h < 4 or w < 4:
+        raise ValueError(f"shape must be at least (4, 4), got {shape!r}")
+    return h, w

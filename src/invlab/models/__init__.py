@@ -1,0 +1,22 @@
+"""The model zoo, created by name (see :func:`create_model` and :func:`list_models`)."""
+
+import importlib
+import pkgutil
+
+from invlab.models import zoo as _zoo
+from invlab.models.registry import create_model, list_models, model_signature, register_model
+from invlab.models.staged import Staged, count_parameters, layer_names
+
+# Importing every zoo module registers its models; a new file in zoo/ needs no edit here.
+for _info in pkgutil.iter_modules(_zoo.__path__):
+    importlib.import_module(f"{_zoo.__name__}.{_info.name}")
+
+__all__ = [
+    "Staged",
+    "count_parameters",
+    "create_model",
+    "layer_names",
+    "list_models",
+    "model_signature",
+    "register_model",
+]

@@ -1,0 +1,52 @@
+"""A sequential model whose named stages are the layers that measurement looks at."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+
+class Staged(nn.Sequential):
+    """``nn.Sequential`` of named stages; :meth:`layer_names` lists them for measurement.
+
+    Examples:
+        >>> m = Staged(hidden1=nn.Linear(4, 8), logits=nn.Linear(8, 2))
+        >>> m.layer_names()
+        ['hidden1', 'logits']
+    """
+
+    def __init__(self, **stages: nn.Module) -> None:
+        super().__init__(OrderedDict(stages))
+
+    def layer_names(self) -> list[str]:
+        """Names of the stages, input to output."""
+        return [name for name, _ in self.named_children()]
+
+
+def layer_names(model: nn.Module) -> list[str]:
+    """The layers of ``model`` worth measuring.
+
+    A model with a ``layer_names()`` method (every zoo model) says which; any other model
+    contributes its leaf modules (those without children).
+    """
+    if hasattr(model, "layer_names") and callable(model.layer_names):
+        return list(model.layer_names())
+    return [name for name, m in model.named_modules() if name and not list(m.children())]
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def conv_for(in_shape: tuple[int, ...]) -> type[nn.Module]:
+    """``nn.Conv1d`` for ``(C, N)`` inputs, ``nn.Conv2d`` for ``(C, H, W)``."""
+    return nn.Conv1d if len(in_shape) == 2 else nn.Conv2d
+
+
+def flat_features(module: nn.Module, in_shape: tuple[int, ...]) -> int:
+    """Number of features ``module`` produces per sample (a dry run on zeros)."""
+    with torch.no_grad():
+        return int(module(torch.zeros(1, *in_shape)).flatten(1).shape[1])

@@ -1,0 +1,34 @@
+"""Fully connected models: nothing in them knows about translations."""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+
+from invlab._validation import check_int
+from invlab.models.registry import register_model
+from invlab.models.staged import Staged
+
+
+@register_model("linear")
+def linear(in_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    """Multinomial logistic regression on the raw input: ``flatten → logits``."""
+    return Staged(flatten=nn.Flatten(), logits=nn.Linear(math.prod(in_shape), num_classes))
+
+
+@register_model("mlp")
+def mlp(in_shape: tuple[int, ...], num_classes: int, width: int = 128, depth: int = 2) -> nn.Module:
+    """``depth`` hidden layers of ``width`` ReLU units on the flattened input.
+
+    Stages: ``flatten, hidden1, ..., hidden{depth}, logits``.
+    """
+    check_int(width, "width", minimum=1)
+    check_int(depth, "depth", minimum=1)
+    stages: dict[str, nn.Module] = {"flatten": nn.Flatten()}
+    features = math.prod(in_shape)
+    for i in range(1, depth + 1):
+        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
+        features = width
+    stages["logits"] = nn.Linear(features, num_classes)
+    return Staged(**stages)

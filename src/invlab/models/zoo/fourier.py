@@ -1,0 +1,34 @@
+"""A fixed invariant representation followed by a learned classifier."""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+
+from invlab._validation import check_int
+from invlab.invariants import FourierModulus
+from invlab.models.registry import register_model
+from invlab.models.staged import Staged
+
+
+@register_model("fourier_mlp")
+def fourier_mlp(
+    in_shape: tuple[int, ...], num_classes: int, width: int = 256, depth: int = 2
+) -> nn.Module:
+    """``log(1 + |F x|)`` (exactly invariant to circular shifts) then an MLP.
+
+    Every stage after ``fourier`` inherits the invariance. Stages: ``fourier, flatten,
+    hidden1 ... hidden{depth}, logits``.
+    """
+    check_int(width, "width", minimum=1)
+    check_int(depth, "depth", minimum=1)
+    dims = len(in_shape) - 1
+    fourier = FourierModulus(dims=dims, normalized=True, log=True)
+    features = math.prod(fourier.output_shape(in_shape))
+    stages: dict[str, nn.Module] = {"fourier": fourier, "flatten": nn.Flatten()}
+    for i in range(1, depth + 1):
+        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
+        features = width
+    stages["logits"] = nn.Linear(features, num_classes)
+    return Staged(**stages)

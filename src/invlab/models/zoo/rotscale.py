@@ -1,0 +1,86 @@
+"""Fixed rotation/scale invariants followed by a learned classifier.
+
+``fourier_mellin_mlp`` is invariant to translation, rotation and scale (up to boundary
+effects) by construction; ``bispectrum_mlp`` is exactly invariant to circular translations
+and, unlike ``fourier_mlp``, loses no information but the translation. Each works on
+signals ``(C, N)`` and images ``(C, H, W)``.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from invlab._validation import check_int
+from invlab.invariants import Bispectrum, FourierMellin
+from invlab.models.registry import register_model
+from invlab.models.staged import Staged, flat_features
+
+
+def _head(
+    stages: dict[str, nn.Module],
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    width: int,
+    depth: int,
+) -> Staged:
+    """``flatten → batch norm → depth × (linear → ReLU) → logits`` after the invariant."""
+    check_int(width, "width", minimum=1)
+    check_int(depth, "depth", minimum=1)
+    stages["flatten"] = nn.Flatten()
+    features = flat_features(nn.Sequential(*stages.values()), in_shape)
+    # Per-feature standardisation: the invariants' coefficients span decades.
+    stages["normalize"] = nn.BatchNorm1d(features)
+    for i in range(1, depth + 1):
+        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
+        features = width
+    stages["logits"] = nn.Linear(features, num_classes)
+    return Staged(**stages)
+
+
+@register_model("fourier_mellin_mlp")
+def fourier_mellin_mlp(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    width: int = 256,
+    depth: int = 2,
+    n_radii: int = 32,
+    n_angles: int = 32,
+) -> nn.Module:
+    """Fourier–Mellin invariant (per channel) then an MLP.
+
+    Images ``(C, H, W)`` need ``H == W``: the invariant is
+    ``|F_{log r, θ} log(1 + L(H·|F x|)/(f·mean))|`` (:class:`FourierMellin`); signals
+    ``(C, N)`` use its 1D form (shift and dilation). Stages: ``fourier_mellin, flatten,
+    normalize, hidden1 ... hidden{depth}, logits``.
+    """
+    spatial = in_shape[1:]
+    shape = spatial[0] if len(spatial) == 1 else tuple(spatial)
+    if len(spatial) == 2 and spatial[0] != spatial[1]:
+        raise ValueError(f"in_shape must have square images (C, H, H), got {in_shape}")
+    invariant = FourierMellin(shape, n_radii=n_radii, n_angles=n_angles)
+    return _head({"fourier_mellin": invariant}, in_shape, num_classes, width, depth)
+
+
+@register_model("bispectrum_mlp")
+def bispectrum_mlp(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    width: int = 256,
+    depth: int = 2,
+    pairs: str = "reduced",
+) -> nn.Module:
+    """Bispectrum (real and imaginary parts, ``B / |B|^{2/3}``) per channel, then an MLP.
+
+    Exactly invariant to circular translations of the input. ``pairs`` is ``'reduced'``
+    (``2 (N//2+1)`` coefficients in 1D, ``3 H (W//2+1)`` in 2D) or ``'full'``. Stages:
+    ``bispectrum, flatten, normalize, hidden1 ... hidden{depth}, logits``.
+    """
+    spatial = in_shape[1:]
+    shape = spatial[0] if len(spatial) == 1 else tuple(spatial)
+    invariant = Bispectrum(shape, pairs=pairs, output="real", normalize=True)
+    if invariant.num_coefficients * in_shape[0] > 1_000_000:
+        raise ValueError(
+            f"pairs={pairs!r} gives {invariant.num_coefficients * in_shape[0]} coefficients "
+            f"for in_shape {in_shape}; use pairs='reduced'"
+        )
+    return _head({"bispectrum": invariant}, in_shape, num_classes, width, depth)

@@ -1,0 +1,148 @@
+"""A small, seeded training loop: Adam, minibatches, optional augmentation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from invlab._validation import check_int, check_positive, check_tensor
+from invlab.transforms import Transform
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes:
+        losses: mean training loss of each epoch.
+        train_accuracy: accuracy on the (unaugmented) training set after the last epoch.
+        seconds: wall time of the loop.
+        steps: number of optimiser steps taken.
+    """
+
+    losses: list[float] = field(default_factory=list)
+    train_accuracy: float = float("nan")
+    seconds: float = 0.0
+    steps: int = 0
+
+
+def train(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int = 20,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    augment: Transform | None = None,
+    seed: int = 0,
+    max_steps: int | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> TrainResult:
+    """Train ``model`` in place with Adam and cross-entropy.
+
+    The same ``seed`` gives the same weights on CPU: the seed fixes the initial weights
+    (when ``model`` was created under ``torch.manual_seed(seed)``; see :func:`seeded`), the
+    order of the minibatches and the augmentation parameters, each from its own generator.
+
+    Args:
+        model: maps ``(B, ...)`` inputs to ``(B, num_classes)`` logits.
+        x: training inputs ``(N, ...)``, float.
+        y: integer labels ``(N,)``.
+        epochs: passes over the data.
+        batch_size: minibatch size.
+        lr: Adam's learning rate.
+        weight_decay: L2 penalty (Adam's ``weight_decay``).
+        augment: a transformation applied with random parameters to every minibatch.
+        seed: seed of the minibatch order and of the augmentation.
+        max_steps: stop after this many optimiser steps (overrides ``epochs`` if reached).
+        progress: called as ``progress(epoch, loss)`` after each epoch.
+
+    Returns:
+        A :class:`TrainResult`.
+    """
+    x = check_tensor(x, "x", min_dim=2, finite=True)
+    y = check_tensor(y, "y", min_dim=1, floating=False)
+    if y.dim() != 1 or y.shape[0] != x.shape[0]:
+        raise ValueError(f"y must have shape ({x.shape[0]},) to match x, got {tuple(y.shape)}")
+    check_int(epochs, "epochs", minimum=1)
+    check_int(batch_size, "batch_size", minimum=1)
+    check_positive(lr, "lr")
+    check_positive(weight_decay, "weight_decay", strict=False)
+    if augment is not None and not isinstance(augment, Transform):
+        raise TypeError(f"augment must be an invlab Transform or None, got {type(augment)}")
+    if max_steps is not None:
+        check_int(max_steps, "max_steps", minimum=1)
+
+    device = next(model.parameters()).device
+    x, y = x.to(device), y.to(device)
+    order_gen = torch.Generator().manual_seed(seed)
+    aug_gen = torch.Generator().manual_seed(seed + 1)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    loss_fn = nn.CrossEntropyLoss()
+    result = TrainResult()
+    start = time.perf_counter()
+    n = x.shape[0]
+    model.train()
+    for epoch in range(epochs):
+        perm = torch.randperm(n, generator=order_gen).to(device)
+        total, seen = 0.0, 0
+        for i in range(0, n, batch_size):
+            idx = perm[i : i + batch_size]
+            xb, yb = x[idx], y[idx]
+            if augment is not None:
+                xb = augment.apply(xb, augment.sample(xb.shape[0], generator=aug_gen))
+            optimiser.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * idx.numel()
+            seen += idx.numel()
+            result.steps += 1
+            if max_steps is not None and result.steps >= max_steps:
+                break
+        result.losses.append(total / seen)
+        if progress is not None:
+            progress(epoch + 1, result.losses[-1])
+        if max_steps is not None and result.steps >= max_steps:
+            break
+    result.seconds = time.perf_counter() - start
+    result.train_accuracy = accuracy(model, x, y)
+    return result
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+    """Predicted labels ``(N,)`` in evaluation mode, computed in batches."""
+    x = check_tensor(x, "x", min_dim=2)
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        out = [
+            model(x[i : i + batch_size].to(device)).argmax(1).cpu()
+            for i in range(0, x.shape[0], batch_size)
+        ]
+    finally:
+        model.train(was_training)
+    return torch.cat(out)
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of ``x`` whose predicted label equals ``y``."""
+    return float((predict(model, x) == y.cpu()).float().mean())
+
+
+def seeded(build: Callable[[], nn.Module], seed: int) -> nn.Module:
+    """Call ``build()`` with torch's global generator seeded, restoring its state after."""
+    state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(seed)
+        return build()
+    finally:
+        torch.random.set_rng_state(state)

@@ -1,0 +1,174 @@
+"""Mellin (1D dilations), LogPolar and FourierMellin (2D translation, rotation, scale)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from invlab.invariants import FourierMellin, LogPolar, Mellin
+from invlab.invariants.functional_rotscale import fourier_mellin, log_polar, mellin
+from invlab.transforms import Compose, Rotate, Scale, Shift
+
+
+def _bump(t: torch.Tensor, centre: float, width: float) -> torch.Tensor:
+    return torch.exp(-((t - centre) ** 2) / (2 * width**2))
+
+
+def _relative(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a - b).norm() / b.norm())
+
+
+@pytest.fixture(scope="module")
+def camera64() -> torch.Tensor:
+    skimage_data = pytest.importorskip("skimage.data")
+    from skimage.transform import resize
+
+    image = resize(skimage_data.camera().astype(np.float64) / 255.0, (64, 64), anti_aliasing=True)
+    return torch.from_numpy(image)[None, None]
+
+
+def test_mellin_of_a_dilated_bump_equals_the_original():
+    # Bumps inside [r_min, r_max]; dilation about the origin t = 0.
+    t = torch.arange(256, dtype=torch.float64)
+    m = Mellin(256, n_log=128, r_min=4.0, r_max=250.0)
+    x = _bump(t, 30.0, 4.0)
+    mx = m(x)
+    for a in (1.3, 1.7, 2.5):
+        dilated = _bump(t / a, 30.0, 4.0)  # x(t / a)
+        # Tolerance: linear interpolation of the log-resampled bump (~1 %).
+        assert _relative(m(dilated), mx) < 0.02
+    # A dilation by exactly one log-step is a one-sample shift of the log grid.
+    step = m.log_step
+    assert _relative(m(_bump(t / step, 30.0, 4.0)), mx) < 0.005
+    # Not a trivial invariant: a different bump has a different Mellin modulus.
+    assert _relative(m(_bump(t, 30.0, 4.0) + _bump(t, 60.0, 2.0)), mx) > 0.2
+
+
+def test_fourier_modulus_is_not_dilation_invariant_but_mellin_is():
+    t = torch.arange(256, dtype=torch.float64)
+    x, y = _bump(t, 30.0, 4.0), _bump(t / 2.0, 30.0, 4.0)
+    assert _relative(torch.fft.rfft(y).abs(), torch.fft.rfft(x).abs()) > 0.5
+    assert _relative(mellin(y, 128, 4.0, 250.0), mellin(x, 128, 4.0, 250.0)) < 0.02
+
+
+def test_mellin_module_matches_functional_and_checks_input():
+    x = torch.randn(3, 2, 64)
+    m = Mellin(64, n_log=32, r_min=2.0, origin=3)
+    assert torch.allclose(m(x), mellin(x, 32, 2.0, None, 3))
+    assert m(x).shape == (3, 2, 17)
+    assert "n_log=32" in repr(m)
+    with pytest.raises(ValueError, match="length"):
+        m(torch.randn(2, 63))
+    with pytest.raises(ValueError, match="r_max must be > r_min"):
+        Mellin(64, r_min=80.0)
+    with pytest.raises(ValueError, match="r_min"):
+        Mellin(64, r_min=0.0)
+
+
+def test_log_polar_turns_rotation_into_a_cyclic_shift():
+    x = torch.randn(2, 1, 33, 33, dtype=torch.float64)
+    lp = LogPolar((33, 33), n_radii=12, n_angles=16).double()
+    rotated = torch.rot90(x, 1, (-2, -1))  # 90° = 4 of 16 angular bins
+    assert torch.allclose(lp(rotated), torch.roll(lp(x), 4, -1), atol=1e-10)
+    assert torch.allclose(lp(x), log_polar(x, 12, 16))
+
+
+def test_log_polar_turns_zoom_into_a_radial_shift():
+    n = 65
+    r = torch.arange(n, dtype=torch.float64) - (n - 1) / 2
+    rho = torch.sqrt(r[:, None] ** 2 + r[None, :] ** 2)
+    x = _bump(rho, 10.0, 2.5) * (1 + 0.5 * torch.cos(3 * torch.atan2(r[:, None], r[None, :])))
+    x = x[None, None]
+    lp = LogPolar((n, n), n_radii=33, n_angles=24, r_min=2.0, r_max=32.0).double()
+    step = (32.0 / 2.0) ** (1 / 32)
+    zoomed = Scale((0.5, 2.0)).apply(x, torch.tensor([step**3], dtype=torch.float64))
+    out, ref = lp(zoomed), torch.roll(lp(x), 3, -2)
+    assert _relative(out[..., 4:-4, :], ref[..., 4:-4, :]) < 0.03
+
+
+def test_log_polar_is_differentiable_and_rejects_wrong_shapes():
+    x = torch.randn(2, 16, 16, requires_grad=True)
+    LogPolar((16, 16), 8, 8)(x).sum().backward()
+    assert x.grad is not None
+    with pytest.raises(ValueError, match="x must end with shape"):
+        LogPolar((16, 16))(torch.randn(2, 16, 17))
+    with pytest.raises(TypeError, match="shape"):
+        LogPolar(16)
+
+
+def test_fourier_mellin_on_a_real_image_is_rotation_and_scale_invariant(camera64):
+    x = camera64
+    fm = FourierMellin((64, 64)).double()
+    fx = fm(x)
+    centred = x - x.mean()
+    for angle in (30.0, 45.0, 60.0):
+        y = Rotate().apply(x, torch.tensor([angle], dtype=torch.float64))
+        assert _relative(fm(y), fx) <= 0.1
+        assert _relative(y - y.mean(), centred) >= 0.5  # raw pixels (mean removed) move a lot
+    for factor in (0.8, 0.9, 1.1, 1.25):
+        y = Scale((0.5, 2.0)).apply(x, torch.tensor([factor], dtype=torch.float64))
+        assert _relative(fm(y), fx) <= 0.1
+        if factor in (0.8, 1.25):
+            assert _relative(y - y.mean(), centred) >= 0.5
+    both = Compose([Scale((0.5, 2.0)), Rotate()]).apply(
+        x, torch.tensor([1.2, 40.0], dtype=torch.float64)
+    )
+    assert _relative(fm(both), fx) <= 0.1
+
+
+def test_fourier_mellin_separates_different_images(camera64):
+    # Not a trivial invariant: other photographs are further away than any transformed
+    # camera (the smooth 1/f profile common to natural images keeps these distances modest).
+    skimage_data = pytest.importorskip("skimage.data")
+    from skimage.transform import resize
+
+    fm = FourierMellin((64, 64)).double()
+    fx = fm(camera64)
+    moved = Compose([Scale((0.5, 2.0)), Rotate()]).apply(
+        camera64.expand(4, 1, 64, 64),
+        torch.tensor([[0.8, 30.0], [1.25, 60.0], [1.0, 45.0], [1.2, -40.0]], dtype=torch.float64),
+    )
+    worst = max(_relative(fm(m[None]), fx) for m in moved)
+    for name in ("brick", "grass", "gravel"):
+        other = getattr(skimage_data, name)() / 255.0
+        y = torch.from_numpy(resize(other, (64, 64), anti_aliasing=True))[None, None]
+        assert _relative(fm(y), fx) > 2 * worst
+
+
+def test_fourier_mellin_exact_cases():
+    x = torch.randn(3, 1, 32, 32, dtype=torch.float64)
+    fm = FourierMellin((32, 32), n_radii=16, n_angles=16, window=False).double()
+    # Circular translations: exact without the window.
+    moved = Shift(5, dims=2).apply(x, torch.tensor([3.0, -5.0]))
+    assert torch.allclose(fm(moved), fm(x), atol=1e-10)
+    # Quarter turns: exact with the default window too.
+    fm_w = FourierMellin((32, 32), n_radii=16, n_angles=16).double()
+    assert torch.allclose(fm_w(torch.rot90(x, 1, (-2, -1))), fm_w(x), atol=1e-8)
+    assert torch.allclose(fm_w(x), fourier_mellin(x, 16, 16))
+
+
+def test_fourier_mellin_1d_is_shift_and_dilation_invariant():
+    t = torch.arange(256, dtype=torch.float64)
+    fm = FourierMellin(256, n_radii=64, r_min=4.0).double()
+    x = _bump(t, 80.0, 3.0) - 0.5 * _bump(t, 100.0, 5.0)
+    fx = fm(x)
+    assert torch.allclose(fm(torch.roll(x, 37)), fx, atol=1e-10)
+    y = _bump(t, 80.0 * 1.3, 3.0 * 1.3) - 0.5 * _bump(t, 130.0, 6.5)  # x dilated by 1.3
+    assert _relative(fm(y), fx) < 0.1
+    assert fm.output_shape((2, 1, 256)) == (2, 1, 33)
+
+
+def test_fourier_mellin_bad_input():
+    with pytest.raises(ValueError, match="square"):
+        FourierMellin((32, 48))
+    with pytest.raises(ValueError, match="x must be square"):
+        fourier_mellin(torch.randn(1, 32, 40))
+    with pytest.raises(ValueError, match="x must end with shape"):
+        FourierMellin((32, 32))(torch.randn(1, 16, 16))
+    with pytest.raises(ValueError, match="floor"):
+        FourierMellin((32, 32), floor=0.0)
+    with pytest.raises(ValueError, match="r_max"):
+        FourierMellin((32, 32), r_max=40.0)
+    assert "n_radii=32" in repr(FourierMellin((32, 32)))
+    assert not math.isnan(float(FourierMellin((16, 16))(torch.zeros(1, 16, 16)).sum()))
