@@ -1,4 +1,4 @@
-"""Scattering transform (fixed, translation invariant up to 2^J) followed by a learned classifier."""
+"""Scattering transform (fixed, translation invariant up to 2^J) and a learned classifier."""
 
 from __future__ import annotations
 
@@ -30,12 +30,12 @@ class LogScattering(nn.Module):
 def _scattering(in_shape, J, Q, L, max_order) -> tuple[nn.Module, int]:
     """The transform for ``(C, N)`` signals or ``(C, H, W)`` images, and its feature count."""
     if len(in_shape) == 2:
-        C, N = in_shape
+        _, N = in_shape
         # J=3 (invariance to shifts up to 8 of MNIST-1D's 40 samples) beat J=2 and J=4 there
         J = J if J is not None else min(3, int(math.log2(N)))
         S = Scattering1D(J, N, Q=Q, max_order=max_order)
     else:
-        C, H, W = in_shape
+        _, H, W = in_shape
         J = J if J is not None else min(2, int(math.log2(min(H, W))))
         S = Scattering2D(J, (H, W), L=L, max_order=max_order)
     with torch.no_grad():
