@@ -16,7 +16,7 @@ class _StableModulus(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, re: torch.Tensor, im: torch.Tensor) -> torch.Tensor:
-        out = torch.addcmul(re * re, im, im).sqrt_()
+        out = torch.hypot(re, im)
         ctx.save_for_backward(re, im, out)
         return out
 
@@ -47,12 +47,21 @@ def significant_blocks(psi: np.ndarray, k: int) -> tuple[int, ...]:
     return tuple(int(i) for i in np.nonzero(blocks > NEGLIGIBLE * peak)[0])
 
 
+def doubled(psi: torch.Tensor) -> torch.Tensor:
+    """Real filters ``(F, *S)`` repeated for the real and imaginary parts: ``(F, *S, 2)``.
+
+    Multiplying the real view of a complex tensor by this is ~20× faster than broadcasting a
+    trailing dimension of size 1 (which defeats vectorisation).
+    """
+    return psi.unsqueeze(-1).expand(*psi.shape, 2).contiguous()
+
+
 def _fold(u_hat: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, blocks) -> torch.Tensor:
     zr = torch.view_as_real(u_hat).unsqueeze(-2 - ndim)  # (..., 1, *S, 2)
-    p = psi.unsqueeze(-1)
+    p = psi  # (F, *S, 2), see doubled()
     if k == 1:
         return zr * p
-    sizes = [n // k for n in psi.shape[1:]]
+    sizes = [n // k for n in psi.shape[1:-1]]
     offsets = itertools.product(range(k), repeat=ndim) if blocks is None else [(b,) for b in blocks]
     out = None
     for offset in offsets:
@@ -64,6 +73,7 @@ def _fold(u_hat: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, blocks) -> 
 
 def _unfold_adjoint(grad: torch.Tensor, psi: torch.Tensor, k: int, ndim: int) -> torch.Tensor:
     """Adjoint of the fold: ∂L/∂û = Σ_F tile_k(∂L/∂out_F) · ψ̂_F, as one contraction over F."""
+    psi = psi[..., 0]
     F_, S = psi.shape[0], psi.shape[1:]
     g = torch.view_as_real(grad)  # (..., F, *S/k, 2)
     if ndim == 1:
@@ -102,7 +112,8 @@ def fold_product(
     ``blocks`` (1D only) lists the blocks where ψ̂ is not negligible, the others are skipped.
     The filters are constants: no gradient flows to ``psi``.
 
-    Shapes: ``u_hat`` ``(..., *S)`` complex, ``psi`` ``(F, *S)`` real → ``(..., F, *S / k)``.
+    Shapes: ``u_hat`` ``(..., *S)`` complex, ``psi`` ``(F, *S, 2)`` real (:func:`doubled`) →
+    ``(..., F, *S / k)``.
     """
     if u_hat.requires_grad:
         return _FoldProduct.apply(u_hat, psi, k, ndim, blocks)

@@ -16,6 +16,7 @@ from .filters_1d import SIGMA0, Padding1D, filterbank_params, morlet_1d, padding
 from .ops import (
     PADDING_MODES,
     chunks,
+    doubled,
     lowpass_fft_plan,
     lowpass_matrix,
     pad_index,
@@ -188,6 +189,7 @@ class Scattering1D(nn.Module):
                 k: v.to(like.device) if v.dtype == torch.int64 else v.to(like.device, like.dtype)
                 for k, v in base.tensors.items()
             }
+            tensors.update({k: doubled(v) for k, v in tensors.items() if k.startswith("psi")})
             self._banks[key] = _Bank1D(base.padding, base.s0, base.groups, tensors)
         return self._banks[key]
 

@@ -12,7 +12,15 @@ from torch import nn
 from ..._validation import check_choice, check_int, check_tensor
 from .core_2d import fold_matrix, scattering2d, wavelet_modulus
 from .filters_2d import crop_spectrum, filter_bank_2d, padded_shape
-from .ops import PADDING_MODES, chunks, lowpass_matrix, pad_index, pad_last_dims, rfft2_full
+from .ops import (
+    PADDING_MODES,
+    chunks,
+    doubled,
+    lowpass_matrix,
+    pad_index,
+    pad_last_dims,
+    rfft2_full,
+)
 
 
 class Scattering2D(nn.Module):
@@ -134,6 +142,7 @@ class Scattering2D(nn.Module):
                 {j2: fold_matrix(psi[j2][j1], 2 ** (j2 - j1)) for j2 in range(j1 + 1, self.J)}
                 for j1 in range(self.J)
             ]
+            psi = [[doubled(p) for p in levels] for levels in psi]
             self._cast[key] = (psi, fold, rows, cols)
         return self._cast[key]
 
