@@ -24,10 +24,8 @@ def padded_shape(M: int, N: int, J: int) -> tuple[int, int]:
     return ((M + 2**J) // 2**J + 1) * 2**J, ((N + 2**J) // 2**J + 1) * 2**J
 
 
-def gabor_2d(
-    M: int, N: int, sigma: float, thetas: np.ndarray, xi: float, slant: float
-) -> np.ndarray:
-    """Periodised Gabor filters in space, one per angle: shape ``(len(thetas), M, N)``, complex."""
+def _gabor_sums(M, N, sigma, thetas, xi, slant) -> tuple[np.ndarray, np.ndarray]:
+    """Periodised Gabor filters and their Gaussian envelopes, ``(len(thetas), M, N)`` each."""
     thetas = np.asarray(thetas, dtype=float)
     # Kymatio builds its rotation matrices in float32; rounding the same way keeps 1e-7 agreement
     c = np.cos(thetas).astype(np.float32).astype(float)
@@ -41,22 +39,34 @@ def gabor_2d(
     yy = (np.arange(N)[None, :] + N * shifts[:, None]).astype(float)  # (5, N)
     X = xx[:, None, :, None]  # (5, 1, M, 1)
     Y = yy[None, :, None, :]  # (1, 5, 1, N)
-    out = np.empty((len(thetas), M, N), dtype=complex)
+    wave = np.empty((len(thetas), M, N), dtype=complex)
+    envelope = np.empty((len(thetas), M, N))
+    norm = 2 * _PI_KYMATIO * sigma**2 / slant
     for i in range(len(thetas)):
-        quad = a[i] * X * X + b[i] * X * Y + d[i] * Y * Y
-        envelope = np.exp(-quad)
-        if xi:
-            phase = np.exp(1j * xi * (X * np.cos(thetas[i]) + Y * np.sin(thetas[i])))
-            out[i] = (envelope * phase).sum(axis=(0, 1))
+        env = np.exp(-(a[i] * X * X + b[i] * X * Y + d[i] * Y * Y))
+        envelope[i] = env.sum(axis=(0, 1)) / norm
+        if (
+            xi
+        ):  # the plane wave is separable: e^{iξ(x cos θ + y sin θ)} = e^{iξx cos θ}·e^{iξy sin θ}
+            phase = np.exp(1j * xi * np.cos(thetas[i]) * X) * np.exp(
+                1j * xi * np.sin(thetas[i]) * Y
+            )
+            wave[i] = (env * phase).sum(axis=(0, 1)) / norm
         else:
-            out[i] = envelope.sum(axis=(0, 1))
-    return out / (2 * _PI_KYMATIO * sigma**2 / slant)
+            wave[i] = envelope[i]
+    return wave, envelope
+
+
+def gabor_2d(
+    M: int, N: int, sigma: float, thetas: np.ndarray, xi: float, slant: float
+) -> np.ndarray:
+    """Periodised Gabor filters in space, one per angle: shape ``(len(thetas), M, N)``, complex."""
+    return _gabor_sums(M, N, sigma, thetas, xi, slant)[0]
 
 
 def morlet_2d(M: int, N: int, sigma: float, thetas: np.ndarray, xi: float, slant: float):
     """Zero-mean Morlet wavelets ψ = gabor_ξ − κ·gabor_0 in space, shape ``(L, M, N)``."""
-    wave = gabor_2d(M, N, sigma, thetas, xi, slant)
-    envelope = gabor_2d(M, N, sigma, thetas, 0.0, slant)
+    wave, envelope = _gabor_sums(M, N, sigma, thetas, xi, slant)
     kappa = wave.sum(axis=(-2, -1), keepdims=True) / envelope.sum(axis=(-2, -1), keepdims=True)
     return wave - kappa * envelope
 
