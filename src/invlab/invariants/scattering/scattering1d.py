@@ -80,7 +80,7 @@ class Scattering1D(nn.Module):
     Examples:
         >>> S = Scattering1D(J=4, shape=40)
         >>> S(torch.randn(8, 40)).shape
-        torch.Size([8, 22, 3])
+        torch.Size([8, 13, 3])
     """
 
     def __init__(
