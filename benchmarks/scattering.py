@@ -3,9 +3,11 @@
 Run:  python benchmarks/scattering.py [--repeats 7] [--threads 2] [--cases 0,1,2,3] [--no-memory]
 
 For every case it prints the median wall time of ≥ 7 runs after a warm-up (forward, and forward +
-backward), the ratio Kymatio / invlab, the time invlab spends inside its own FFT calls (the lower
-bound of an FFT-based implementation, read from the profiler), filter-bank build times, and the
-peak memory of one forward pass, each measured in a fresh subprocess (max RSS increase).
+backward), the ratio Kymatio / invlab (runs alternate between the two, so that load on a shared
+machine hits both alike; the CPU time of all threads is printed too), the time invlab spends
+inside its own FFT calls (the lower bound of an FFT-based implementation, read from the
+profiler), filter-bank build times, and the peak memory of one forward pass, each measured in a
+fresh subprocess (max RSS increase).
 """
 
 from __future__ import annotations
@@ -43,14 +45,23 @@ def build(kind: str, lib: str, kwargs: dict):
         return (kt.Scattering2D if kind == "2d" else kt.Scattering1D)(**kwargs)
 
 
-def median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def paired_ms(fn_a, fn_b, repeats: int) -> tuple[float, float, float, float, float]:
+    """Alternate a and b (so load drifts hit both alike) after one warm-up of each.
+
+    Returns the median wall ms of a and of b, the median of the per-pair ratios a/b, and the
+    median CPU ms (process time, all threads) of a and of b.
+    """
+    fn_a(), fn_b()
+    wall_a, wall_b, cpu_a, cpu_b = [], [], [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
+        for fn, wall, cpu in ((fn_a, wall_a, cpu_a), (fn_b, wall_b, cpu_b)):
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn()
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    ratio = statistics.median(a / b for a, b in zip(wall_a, wall_b))
+    med = statistics.median
+    return 1e3 * med(wall_a), 1e3 * med(wall_b), ratio, 1e3 * med(cpu_a), 1e3 * med(cpu_b)
 
 
 def fft_ms(module, x) -> float:
@@ -115,21 +126,28 @@ def main() -> None:
         xg = x.clone().requires_grad_(True)
         with torch.no_grad():
             err = ((ours(x) - theirs(x)).abs().max() / theirs(x).abs().max()).item()
-            k_fwd = median_ms(lambda m=theirs, x=x: m(x), args.repeats)
-            i_fwd = median_ms(lambda m=ours, x=x: m(x), args.repeats)
-        k_bwd = median_ms(lambda m=theirs, x=xg: m(x).sum().backward(), args.repeats)
-        i_bwd = median_ms(lambda m=ours, x=xg: m(x).sum().backward(), args.repeats)
+            k_fwd, i_fwd, ratio, k_cpu, i_cpu = paired_ms(
+                lambda m=theirs, x=x: m(x), lambda m=ours, x=x: m(x), args.repeats
+            )
+        k_bwd, i_bwd, ratio_bwd, _, _ = paired_ms(
+            lambda m=theirs, x=xg: m(x).sum().backward(),
+            lambda m=ours, x=xg: m(x).sum().backward(),
+            args.repeats,
+        )
         i_fft = statistics.median(fft_ms(ours, x) for _ in range(3))
         row = dict(
             case=name,
             kymatio_ms=k_fwd,
             invlab_ms=i_fwd,
-            ratio=k_fwd / i_fwd,
+            ratio=ratio,
+            kymatio_cpu_ms=k_cpu,
+            invlab_cpu_ms=i_cpu,
+            ratio_cpu=k_cpu / i_cpu,
             invlab_fft_ms=i_fft,
             invlab_over_fft=i_fwd / i_fft,
             kymatio_fwd_bwd_ms=k_bwd,
             invlab_fwd_bwd_ms=i_bwd,
-            ratio_fwd_bwd=k_bwd / i_bwd,
+            ratio_fwd_bwd=ratio_bwd,
             build_invlab_ms=build_ours,
             build_kymatio_ms=build_theirs,
             max_rel_err=err,
@@ -140,13 +158,17 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row), flush=True)
 
-    print(f"\n{args.threads} thread(s), medians of {args.repeats} runs after warm-up\n")
+    print(
+        f"\n{args.threads} thread(s), medians of {args.repeats} alternated runs after warm-up; "
+        "ratio = median of per-pair ratios (wall); CPU = process time of all threads\n"
+    )
     header = (
-        "| case | kymatio ms | invlab ms | ratio | invlab FFT-only ms | invlab/FFT | "
+        "| case | kymatio ms | invlab ms | ratio | CPU ms kymatio / invlab (ratio) | "
+        "invlab FFT-only ms | invlab/FFT | "
         "fwd+bwd kymatio / invlab ms (ratio) | peak MB kymatio / invlab | build ms invlab |"
     )
     print(header)
-    print("|" + "---|" * 9)
+    print("|" + "---|" * 10)
     for r in rows:
         mem = (
             f"{r['kymatio_peak_mb']:.0f} / {r['invlab_peak_mb']:.0f}"
@@ -155,6 +177,7 @@ def main() -> None:
         )
         print(
             f"| {r['case']} | {r['kymatio_ms']:.1f} | {r['invlab_ms']:.1f} | {r['ratio']:.2f}x | "
+            f"{r['kymatio_cpu_ms']:.0f} / {r['invlab_cpu_ms']:.0f} ({r['ratio_cpu']:.2f}x) | "
             f"{r['invlab_fft_ms']:.1f} | {r['invlab_over_fft']:.2f} | "
             f"{r['kymatio_fwd_bwd_ms']:.0f} / {r['invlab_fwd_bwd_ms']:.0f} "
             f"({r['ratio_fwd_bwd']:.2f}x) | {mem} | {r['build_invlab_ms']:.1f} |"
