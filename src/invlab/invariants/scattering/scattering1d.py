@@ -1,0 +1,327 @@
+"""``Scattering1D``: Kymatio-compatible 1D scattering transform as a batched ``nn.Module``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..._validation import check_choice, check_int, check_tensor
+from .core_1d import Lowpass1D, Order1Group, Order2Group, scattering1d, wavelet_modulus
+from .filters_1d import SIGMA0, Padding1D, filterbank_params, morlet_1d, padding_1d, periodize
+from .ops import (
+    PADDING_MODES,
+    chunks,
+    doubled,
+    lowpass_fft_plan,
+    lowpass_matrix,
+    pad_index,
+    pad_last_dims,
+    significant_blocks,
+)
+
+_DENSE_MAX = 1 << 18  # low-pass operators up to this many entries are applied as a matrix
+
+
+@dataclass
+class _Bank1D:
+    """Everything that depends on the signal length: padding, plan, filters (float64)."""
+
+    padding: Padding1D
+    s0: Lowpass1D
+    groups: tuple[Order1Group, ...]
+    tensors: dict[str, torch.Tensor]
+
+
+def _check_Q(Q) -> tuple[int, int]:
+    if isinstance(Q, int) and not isinstance(Q, bool):
+        Q = (Q, 1)
+    elif isinstance(Q, Sequence) and len(Q) in (1, 2):
+        Q = ((*tuple(Q), 1))[:2]
+    else:
+        raise TypeError(f"Q must be an int or a (Q1, Q2) pair of ints, got {Q!r}")
+    for q in Q:
+        check_int(q, "Q", minimum=1)
+    return Q
+
+
+class Scattering1D(nn.Module):
+    r"""1D scattering transform, numerically identical to Kymatio 0.3.0's ``Scattering1D``.
+
+    .. math::
+        S_J x = \{x \star \phi_J,\ |x \star \psi_{\lambda_1}| \star \phi_J,\
+        ||x \star \psi_{\lambda_1}| \star \psi_{\lambda_2}| \star \phi_J\}_{j_2 > j_1}
+
+    with Morlet wavelets ψ (Q1 per octave at order 1, Q2 at order 2) and a Gaussian low-pass φ of
+    support ``T``. The output is invariant to translations small compared with ``T`` and stable to
+    deformations. Signals are padded (``padding``) to a power-of-2 length, so the transform of
+    a signal of any length can be taken, not only ``shape``: filters for a new length are built
+    on first use and cached.
+
+    Args:
+        J: log2 of the largest wavelet scale.
+        shape: signal length ``N`` (int or 1-tuple) for which filters are built up front.
+        Q: wavelets per octave, ``Q1`` or ``(Q1, Q2)``; ``Q2`` defaults to 1.
+        T: support of the low-pass filter (averaging scale); default ``2**J``.
+        max_order: 1 or 2.
+        oversampling: subsample ``2**oversampling`` times less than the critical rate.
+        out_type: ``'array'`` (one tensor) or ``'list'`` (dicts with ``coef``, ``j``, ``n``).
+        padding: ``'reflect'`` (Kymatio), ``'zeros'`` or ``'circular'``.
+
+    Shape:
+        - Input: ``(..., N)``, float32 or float64, any leading dimensions.
+        - Output: ``(..., C, N // 2**(log2(T) - oversampling))`` (rounded up), ``C`` as
+          ``output_size()``; ``meta()`` describes each channel.
+
+    Examples:
+        >>> S = Scattering1D(J=4, shape=40)
+        >>> S(torch.randn(8, 40)).shape
+        torch.Size([8, 13, 3])
+    """
+
+    def __init__(
+        self,
+        J: int,
+        shape: int | tuple[int],
+        Q: int | tuple[int, int] = 1,
+        T: int | None = None,
+        max_order: int = 2,
+        oversampling: int = 0,
+        out_type: str = "array",
+        padding: str = "reflect",
+    ) -> None:
+        super().__init__()
+        self.J = check_int(J, "J", minimum=0)
+        if isinstance(shape, Sequence):
+            if len(shape) != 1:
+                raise ValueError(f"shape must be an int or a 1-tuple for 1D signals, got {shape}")
+            shape = shape[0]
+        self.N = check_int(shape, "shape", minimum=2)
+        self.Q = _check_Q(Q)
+        if 2**J > self.N:
+            raise ValueError(
+                f"J={J} is too large for signals of length {self.N}: need 2**J <= N, "
+                f"i.e. J <= {int(math.log2(self.N))}"
+            )
+        if T is None:
+            T = 2**J
+        self.T = check_int(T, "T", minimum=1)
+        if T > self.N:
+            raise ValueError(f"T (low-pass support) must be <= the signal length {self.N}, got {T}")
+        self.max_order = check_choice(max_order, "max_order", (1, 2))
+        self.oversampling = check_int(oversampling, "oversampling", minimum=0)
+        self.out_type = check_choice(out_type, "out_type", ("array", "list"))
+        self.padding = check_choice(padding, "padding", PADDING_MODES)
+        self.log2_T = math.floor(math.log2(self.T))
+        self.xi1, self.sigma1, self.j1 = filterbank_params(J, self.Q[0])
+        self.xi2, self.sigma2, self.j2 = filterbank_params(J, self.Q[1])
+        bank = self._build_bank(self.N)
+        self._padding, self._s0, self._groups = bank.padding, bank.s0, bank.groups
+        for name, t in bank.tensors.items():
+            self.register_buffer(name, t)
+        self._banks: dict[tuple, _Bank1D] = {}
+
+    # ---------------------------------------------------------------- filters and plan
+    def _build_bank(self, N: int) -> _Bank1D:
+        padding = padding_1d(N, self.J, self.T)
+        n_pad, os_, log2_T = padding.N_padded, self.oversampling, self.log2_T
+        psi1 = morlet_1d(n_pad, self.xi1, self.sigma1)
+        psi2 = morlet_1d(n_pad, self.xi2, self.sigma2)
+        phi = morlet_1d(n_pad, [0.0], [SIGMA0 / self.T])[0]
+        tensors: dict[str, np.ndarray] = {}
+
+        def lowpass_op(level: int, k: int) -> Lowpass1D:
+            total = level + k
+            start, end = padding.ind_start[total], padding.ind_end[total]
+            n = n_pad // 2**level
+            dense = n * (end - start) <= _DENSE_MAX and end - start <= 8 * math.log2(n) + 8
+            op = Lowpass1D(level, k, start, end, dense)
+            if op.name not in tensors:
+                phi_level = periodize(phi, level)
+                if dense:
+                    tensors[op.name] = lowpass_matrix(phi_level, 2**k, start, end)
+                else:
+                    index, weight = lowpass_fft_plan(phi_level, 2**k)
+                    tensors[op.name], tensors[op.name + "_index"] = weight, index
+            return op
+
+        s0 = lowpass_op(0, max(log2_T - os_, 0))
+        groups = []
+        for j1 in sorted(set(self.j1)):
+            n1 = tuple(n for n, j in enumerate(self.j1) if j == j1)
+            k1 = max(min(j1, log2_T) - os_, 0)
+            children = []
+            if self.max_order == 2:
+                valid = [n for n, j in enumerate(self.j2) if j > j1]
+                by_k2: dict[int, list[int]] = {}
+                for n in valid:
+                    by_k2.setdefault(max(min(self.j2[n], log2_T) - k1 - os_, 0), []).append(n)
+                for k2, n2 in by_k2.items():
+                    lp = lowpass_op(k1 + k2, max(log2_T - k2 - k1 - os_, 0))
+                    filt = periodize(psi2[list(n2)], k1) / 2**k2
+                    h = Order2Group(tuple(n2), k2, lp, significant_blocks(filt, 2**k2))
+                    tensors[h.name] = filt
+                    children.append(h)
+            filt = psi1[list(n1)] / 2**k1
+            lp = lowpass_op(k1, max(log2_T - k1 - os_, 0))
+            g = Order1Group(n1, j1, k1, lp, significant_blocks(filt, 2**k1), tuple(children))
+            tensors[g.name] = filt
+            groups.append(g)
+        if padding.pad_left > 0 or padding.pad_right > 0:
+            tensors["pad_index"] = pad_index(N, padding.pad_left, padding.pad_right, self.padding)
+        return _Bank1D(
+            padding, s0, tuple(groups), {k: torch.from_numpy(v) for k, v in tensors.items()}
+        )
+
+    def _bank(self, N: int, like: torch.Tensor) -> _Bank1D:
+        """The plan and filters for length N, cast to the input's dtype and device (cached)."""
+        key = (N, like.dtype, like.device)
+        if key not in self._banks:
+            if N == self.N:
+                base = _Bank1D(self._padding, self._s0, self._groups, dict(self.named_buffers()))
+            else:
+                base = self._build_bank(N)
+            tensors = {
+                k: v.to(like.device) if v.dtype == torch.int64 else v.to(like.device, like.dtype)
+                for k, v in base.tensors.items()
+            }
+            tensors.update({k: doubled(v) for k, v in tensors.items() if k.startswith("psi")})
+            self._banks[key] = _Bank1D(base.padding, base.s0, base.groups, tensors)
+        return self._banks[key]
+
+    def _apply(self, fn, recurse=True):
+        self._banks = {}  # buffers moved or cast: drop the cached copies
+        return super()._apply(fn, recurse)
+
+    # ---------------------------------------------------------------- forward
+    def _check_input(self, x: torch.Tensor) -> torch.Tensor:
+        x = check_tensor(x, "x", min_dim=1)
+        if x.is_complex():
+            raise TypeError(f"x must be real (float32 or float64), got {x.dtype}")
+        N = x.shape[-1]
+        if N < 2**self.J:
+            raise ValueError(f"x has length {N} but J={self.J} needs at least 2**J = {2**self.J}")
+        if N < self.T:
+            raise ValueError(f"x has length {N}, shorter than the low-pass support T={self.T}")
+        return x
+
+    def _pad(self, x: torch.Tensor, bank: _Bank1D) -> torch.Tensor:
+        p = bank.padding
+        if p.pad_left == 0 and p.pad_right == 0:
+            return x
+        index = [bank.tensors.get("pad_index")]
+        return pad_last_dims(x, [(p.pad_left, p.pad_right)], self.padding, index)
+
+    def forward(self, x: torch.Tensor):
+        """Scattering coefficients of ``x`` (``(..., N)``), see the class docstring."""
+        x = self._check_input(x)
+        bank = self._bank(x.shape[-1], x)
+        batch_shape = x.shape[:-1]
+        x = self._pad(x.reshape(-1, x.shape[-1]), bank)
+        widest = max(len(g.n1) for g in bank.groups)
+        largest = widest * bank.padding.N_padded * 2 * x.element_size()
+        outs = [
+            scattering1d(x[c], bank.s0, bank.groups, bank.tensors, self.max_order)
+            for c in chunks(x.shape[0], largest)
+        ]
+        S = outs[0] if len(outs) == 1 else torch.cat(outs)
+        S = S.reshape(batch_shape + S.shape[-2:])
+        if self.out_type == "array":
+            return S
+        m = self.meta()
+        return [
+            {
+                "coef": S[..., c, :],
+                "j": tuple(int(v) for v in m["j"][c] if v == v),
+                "n": tuple(int(v) for v in m["n"][c] if v == v),
+            }
+            for c in range(S.shape[-2])
+        ]
+
+    def modulus_coefficients(self, x: torch.Tensor) -> list[dict]:
+        """The modulus coefficients U before averaging (Kymatio issue #372).
+
+        ``U1[n1] = |x ⋆ ψ_n1|`` and ``U2[n1, n2] = ||x ⋆ ψ_n1| ⋆ ψ_n2|`` (j2 > j1), each at its own
+        resolution 2^k (no averaging, so k follows the wavelet's bandwidth, capped by
+        ``log2(T) - oversampling`` as in the scattering), cropped to the signal's extent.
+
+        Returns:
+            a list of dicts ``{"coef": (..., N_k), "order", "n", "j", "k"}`` in channel order.
+        """
+        x = self._check_input(x)
+        bank = self._bank(x.shape[-1], x)
+        f, p = bank.tensors, bank.padding
+        batch_shape = x.shape[:-1]
+        x = self._pad(x.reshape(-1, x.shape[-1]), bank)
+        x_hat = torch.fft.fft(x)
+        out1, out2 = [], []
+        for g in bank.groups:
+            u1 = wavelet_modulus(x_hat, f[g.name], g.k1, g.blocks)
+            crop1 = u1[..., p.ind_start[g.k1] : p.ind_end[g.k1]]
+            for i, n1 in enumerate(g.n1):
+                coef = crop1[:, i].reshape(batch_shape + crop1.shape[-1:])
+                out1.append({"coef": coef, "order": 1, "n": (n1,), "j": (g.j1,), "k": g.k1})
+            if self.max_order < 2:
+                continue
+            u1_hat = torch.fft.fft(u1)
+            for i, n1 in enumerate(g.n1):
+                for h in g.children:
+                    u2 = wavelet_modulus(u1_hat[:, i], f[h.name], h.k2, h.blocks)
+                    k = g.k1 + h.k2
+                    u2 = u2[..., p.ind_start[k] : p.ind_end[k]]
+                    for i2, n2 in enumerate(h.n2):
+                        coef = u2[:, i2].reshape(batch_shape + u2.shape[-1:])
+                        out2.append(
+                            {
+                                "coef": coef,
+                                "order": 2,
+                                "n": (n1, n2),
+                                "j": (g.j1, self.j2[n2]),
+                                "k": k,
+                            }
+                        )
+        return out1 + out2
+
+    # ---------------------------------------------------------------- metadata
+    def output_size(self, detail: bool = False):
+        """Number of channels C (or ``[1, C1, C2]`` with ``detail=True``)."""
+        n2 = sum(1 for a in self.j1 for b in self.j2 if b > a) if self.max_order == 2 else None
+        sizes = [1, len(self.j1)] + ([n2] if n2 is not None else [])
+        return sizes if detail else sum(sizes)
+
+    def meta(self) -> dict[str, np.ndarray]:
+        """Per channel: ``order``, ``xi``, ``sigma``, ``j``, ``n`` (NaN-padded to max_order)."""
+        rows = [(0, (), (), (), ())]
+        rows += [
+            (1, (x,), (s,), (j,), (n,))
+            for n, (x, s, j) in enumerate(zip(self.xi1, self.sigma1, self.j1))
+        ]
+        if self.max_order == 2:
+            for n1, (x1, s1, j1) in enumerate(zip(self.xi1, self.sigma1, self.j1)):
+                for n2, (x2, s2, j2) in enumerate(zip(self.xi2, self.sigma2, self.j2)):
+                    if j2 > j1:
+                        rows.append((2, (x1, x2), (s1, s2), (j1, j2), (n1, n2)))
+        width = self.max_order
+
+        def padded(i):
+            return np.array([r[i] + (math.nan,) * (width - len(r[i])) for r in rows])
+
+        return {
+            "order": np.array([r[0] for r in rows]),
+            "xi": padded(1),
+            "sigma": padded(2),
+            "j": padded(3),
+            "n": padded(4),
+            "key": [r[4] for r in rows],
+        }
+
+    def extra_repr(self) -> str:
+        return (
+            f"J={self.J}, shape=({self.N},), Q={self.Q}, T={self.T}, max_order={self.max_order}, "
+            f"oversampling={self.oversampling}, out_type={self.out_type!r}, "
+            f"padding={self.padding!r}, channels={self.output_size()}"
+        )

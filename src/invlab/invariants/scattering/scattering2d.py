@@ -1,0 +1,303 @@
+"""``Scattering2D``: Kymatio-compatible 2D scattering transform as a batched ``nn.Module``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..._validation import check_choice, check_int, check_tensor
+from .core_2d import fold_matrix, scattering2d, wavelet_modulus
+from .filters_2d import crop_spectrum, filter_bank_2d, padded_shape
+from .ops import (
+    PADDING_MODES,
+    chunks,
+    doubled,
+    lowpass_matrix,
+    pad_index,
+    pad_last_dims,
+    rfft2_full,
+)
+
+
+class Scattering2D(nn.Module):
+    r"""2D scattering transform, numerically identical to Kymatio 0.3.0's ``Scattering2D``.
+
+    .. math::
+        S_J x = \{x \star \phi_J,\ |x \star \psi_{j_1,\theta_1}| \star \phi_J,\
+        ||x \star \psi_{j_1,\theta_1}| \star \psi_{j_2,\theta_2}| \star \phi_J\}_{j_2 > j_1}
+
+    with Morlet wavelets ψ at scales 2^j (j < J) and L orientations θ ∈ [0, π), and a Gaussian
+    low-pass φ_J. Output maps are subsampled by 2^J; they are invariant to translations small
+    compared with 2^J and stable to deformations.
+
+    With ``rotation_invariant=True`` (Sifre & Mallat-style; Kymatio issue #677), the orientation
+    axis is made invariant: ``|DFT_θ1|`` of S1 for each j1, and for S2 the coefficients are
+    re-indexed by (θ1, Δθ = θ2 − θ1 mod L) before ``|DFT_θ1|``, so a rotation by a multiple of
+    π/L, which cyclically shifts θ, leaves each channel unchanged up to the spatial resampling.
+    The result is then averaged over the four 90° rotations of the input, which makes it exactly
+    invariant to ``torch.rot90`` (square images; costs four transforms).
+
+    Args:
+        J: log2 of the largest scale; output maps are ``(H, W) // 2**J``.
+        shape: ``(H, W)`` of the input images.
+        L: number of orientations.
+        max_order: 1 or 2.
+        pre_pad: the input is already padded to ``padded_shape`` (no padding is applied).
+        out_type: ``'array'`` or ``'list'`` (dicts with ``coef``, ``j``, ``theta``).
+        padding: ``'reflect'`` (Kymatio), ``'zeros'`` or ``'circular'``.
+        rotation_invariant: see above. Channels: ``1 + J·(L//2+1) + J(J−1)/2·(L//2+1)·L``.
+
+    Shape:
+        - Input: ``(..., H, W)`` float32/float64 (``padded_shape`` if ``pre_pad``).
+        - Output: ``(..., C, H // 2**J, W // 2**J)`` with ``C = 1 + J·L + L²·J(J−1)/2``
+          (``max_order=2``) or ``1 + J·L``.
+
+    Examples:
+        >>> S = Scattering2D(J=2, shape=(28, 28))
+        >>> S(torch.randn(4, 28, 28)).shape
+        torch.Size([4, 81, 7, 7])
+    """
+
+    def __init__(
+        self,
+        J: int,
+        shape: tuple[int, int],
+        L: int = 8,
+        max_order: int = 2,
+        pre_pad: bool = False,
+        out_type: str = "array",
+        padding: str = "reflect",
+        rotation_invariant: bool = False,
+    ) -> None:
+        super().__init__()
+        self.J = check_int(J, "J", minimum=1)
+        if not (isinstance(shape, Sequence) and len(shape) == 2):
+            raise ValueError(f"shape must be an (H, W) pair for 2D images, got {shape!r}")
+        M, N = (check_int(s, "shape", minimum=1) for s in shape)
+        if 2**J > M or 2**J > N:
+            raise ValueError(
+                f"J={J} is too large for images of shape {tuple(shape)}: need 2**J <= min(H, W), "
+                f"i.e. J <= {int(math.log2(min(M, N)))}"
+            )
+        self.shape = (M, N)
+        self.L = check_int(L, "L", minimum=1)
+        self.max_order = check_choice(max_order, "max_order", (1, 2))
+        self.pre_pad = bool(pre_pad)
+        self.out_type = check_choice(out_type, "out_type", ("array", "list"))
+        self.padding = check_choice(padding, "padding", PADDING_MODES)
+        self.rotation_invariant = bool(rotation_invariant)
+        if self.rotation_invariant and M != N:
+            raise ValueError(f"rotation_invariant=True needs square images, got shape {(M, N)}")
+        if self.rotation_invariant and out_type == "list":
+            raise ValueError("rotation_invariant=True supports out_type='array' only")
+        self.padded_shape = padded_shape(M, N, J)
+        Mp, Np = self.padded_shape
+        self._pads = [((Mp - M) // 2, (Mp - M + 1) // 2), ((Np - N) // 2, (Np - N + 1) // 2)]
+        if padding != "zeros":
+            for i, (n, (left, right)) in enumerate(zip(self.shape, self._pads)):
+                idx = pad_index(n, left, right, padding, kymatio_2d=True)
+                self.register_buffer(f"pad_index_{i}", torch.from_numpy(idx), persistent=False)
+
+        phi, psi = filter_bank_2d(Mp, Np, J, self.L)
+        for j, levels in enumerate(psi):
+            for res, p in enumerate(levels):
+                self.register_buffer(f"psi_{j}_{res}", torch.from_numpy(p / 4 ** (j - res)))
+        for res in range(J):
+            # φ̂ is separable, φ̂ = a ⊗ b; its averaging operator is A_resᵀ · U · B_res
+            p = crop_spectrum(phi, res)
+            a, b = p[:, 0] / math.sqrt(p[0, 0]), p[0, :] / math.sqrt(p[0, 0])
+            k = 2 ** (J - res)
+            self.register_buffer(
+                f"rows_{res}", torch.from_numpy(lowpass_matrix(a, k, 1, len(a) // k - 1))
+            )
+            self.register_buffer(
+                f"cols_{res}", torch.from_numpy(lowpass_matrix(b, k, 1, len(b) // k - 1))
+            )
+        self._cast: dict[tuple, tuple] = {}
+
+    def _apply(self, fn, recurse=True):
+        self._cast = {}
+        return super()._apply(fn, recurse)
+
+    def _filters(self, like: torch.Tensor):
+        """Filters cast to the input's dtype and device, cached until the module moves."""
+        key = (like.dtype, like.device)
+        if key not in self._cast:
+            cast = {
+                k: v.to(like.device, like.dtype)
+                for k, v in self.named_buffers()
+                if not k.startswith("pad_index")
+            }
+            psi = [
+                [cast[f"psi_{j}_{r}"] for r in range(min(j + 1, max(self.J - 1, 1)))]
+                for j in range(self.J)
+            ]
+            rows = [cast[f"rows_{r}"] for r in range(self.J)]
+            cols = [cast[f"cols_{r}"] for r in range(self.J)]
+            fold = [
+                {j2: fold_matrix(psi[j2][j1], 2 ** (j2 - j1)) for j2 in range(j1 + 1, self.J)}
+                for j1 in range(self.J)
+            ]
+            psi = [[doubled(p) for p in levels] for levels in psi]
+            self._cast[key] = (psi, fold, rows, cols)
+        return self._cast[key]
+
+    # ---------------------------------------------------------------- forward
+    def _check_input(self, x: torch.Tensor) -> torch.Tensor:
+        x = check_tensor(x, "x", min_dim=2)
+        if x.is_complex():
+            raise TypeError(f"x must be real (float32 or float64), got {x.dtype}")
+        expected = self.padded_shape if self.pre_pad else self.shape
+        if tuple(x.shape[-2:]) != expected:
+            what = "padded shape (pre_pad=True)" if self.pre_pad else "shape"
+            raise ValueError(
+                f"x must end with the {what} {expected}, got trailing size {tuple(x.shape[-2:])}"
+            )
+        return x
+
+    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+        if self.pre_pad:
+            return x
+        index = [] if self.padding == "zeros" else [self.pad_index_0, self.pad_index_1]
+        return pad_last_dims(x, self._pads, self.padding, index)
+
+    def _transform(self, x: torch.Tensor) -> torch.Tensor:
+        psi, fold, rows, cols = self._filters(x)
+        Mp, Np = self.padded_shape
+        largest = self.L * Mp * Np * 8 * (self.L // 4 if self.max_order == 2 else 1)
+        outs = [
+            scattering2d(self._pad(x[c]), psi, fold, rows, cols, self.J, self.max_order)
+            for c in chunks(x.shape[0], largest * x.element_size() // 4)
+        ]
+        return outs[0] if len(outs) == 1 else torch.cat(outs)
+
+    def forward(self, x: torch.Tensor):
+        """Scattering coefficients of ``x`` (``(..., H, W)``), see the class docstring."""
+        x = self._check_input(x)
+        batch_shape = x.shape[:-2]
+        x = x.reshape((-1, *x.shape[-2:]))
+        if self.rotation_invariant:
+            orbit = torch.cat([torch.rot90(x, r, (-2, -1)) for r in range(4)])
+            S = self._orientation_invariant(self._transform(orbit))
+            S = S.unflatten(0, (4, -1)).mean(0)
+        else:
+            S = self._transform(x)
+        S = S.reshape(batch_shape + S.shape[-3:])
+        if self.out_type == "array":
+            return S
+        m = self.meta()
+        return [
+            {"coef": S[..., c, :, :], "j": m["key_j"][c], "theta": m["key_theta"][c]}
+            for c in range(S.shape[-3])
+        ]
+
+    def _orientation_invariant(self, S: torch.Tensor) -> torch.Tensor:
+        """|DFT| along θ1 of S1 (per j1) and of S2 indexed by (θ1, θ2 − θ1) (per j1 < j2)."""
+        L, J = self.L, self.J
+        B, _, H, W = S.shape
+        s1 = S[:, 1 : 1 + J * L].reshape(B, J, L, H, W)
+        out = [S[:, :1], torch.fft.rfft(s1, dim=2).abs().reshape(B, -1, H, W)]
+        if self.max_order == 2 and J > 1:
+            # Kymatio's order is (j1, θ1, j2, θ2): regroup as (j1, j2, θ1, θ2)
+            blocks, start = [], 1 + J * L
+            for j1 in range(J - 1):
+                n = L * (J - 1 - j1) * L
+                blk = S[:, start : start + n].reshape(B, L, J - 1 - j1, L, H, W)
+                blocks.append(blk.transpose(1, 2))
+                start += n
+            s2 = torch.cat(blocks, dim=1)  # (B, pairs, θ1, θ2, H, W)
+            theta1 = torch.arange(L, device=S.device)[:, None]
+            delta = torch.arange(L, device=S.device)[None, :]
+            s2 = s2[:, :, theta1, (theta1 + delta) % L]  # (B, pairs, θ1, Δ, H, W)
+            out.append(torch.fft.rfft(s2, dim=2).abs().reshape(B, -1, H, W))
+        return torch.cat(out, dim=1)
+
+    def modulus_coefficients(self, x: torch.Tensor) -> list[dict]:
+        """The modulus coefficients U before averaging (Kymatio issue #372).
+
+        ``U1[j1, θ1] = |x ⋆ ψ_{j1,θ1}|`` at resolution 2^j1 and ``U2 = ||x ⋆ ψ_{j1,θ1}| ⋆
+        ψ_{j2,θ2}|`` at resolution 2^j2, on the padded grid (``padded_shape / 2^j``); the image
+        occupies rows ``pads[0][0] / 2^j`` onwards (see ``self._pads``).
+
+        Returns:
+            a list of dicts ``{"coef": (..., L[, L], h, w), "order", "j"}``, one per scale
+            (pair of scales), orientations stacked in the channel dimensions.
+        """
+        x = self._check_input(x)
+        batch_shape = x.shape[:-2]
+        psi, _, _, _ = self._filters(x)
+        x_pad = self._pad(x.reshape((-1, *x.shape[-2:])))
+        x_hat = rfft2_full(x_pad)
+        out1, out2 = [], []
+        for j1 in range(self.J):
+            u1 = wavelet_modulus(x_hat, psi[j1][0], j1)
+            out1.append({"coef": u1.reshape(batch_shape + u1.shape[1:]), "order": 1, "j": (j1,)})
+            if self.max_order < 2:
+                continue
+            u1_hat = rfft2_full(u1)
+            for j2 in range(j1 + 1, self.J):
+                u2 = wavelet_modulus(u1_hat, psi[j2][j1], j2 - j1)
+                out2.append(
+                    {"coef": u2.reshape(batch_shape + u2.shape[1:]), "order": 2, "j": (j1, j2)}
+                )
+        return out1 + out2
+
+    # ---------------------------------------------------------------- metadata
+    def output_size(self) -> int:
+        """Number of output channels C."""
+        J, L = self.J, self.L
+        if self.rotation_invariant:
+            K = L // 2 + 1
+            return 1 + J * K + (K * L * J * (J - 1) // 2 if self.max_order == 2 else 0)
+        return 1 + J * L + (L * L * J * (J - 1) // 2 if self.max_order == 2 else 0)
+
+    def meta(self) -> dict[str, np.ndarray]:
+        """Per channel: ``order``, ``j`` and ``theta`` (NaN-padded to max_order).
+
+        With ``rotation_invariant=True`` the ``theta`` columns hold, instead, the orientation
+        frequency k (|DFT_θ1| index) and, at order 2, the relative orientation Δθ = θ2 − θ1.
+        """
+        J, L = self.J, self.L
+        K = L // 2 + 1 if self.rotation_invariant else L
+        rows = [(0, (), ())]
+        rows += [(1, (j,), (t,)) for j in range(J) for t in range(K)]
+        if self.max_order == 2:
+            rows += [
+                (2, (j1, j2), (t1, t2))
+                for j1 in range(J)
+                for t1 in range(K)
+                for j2 in range(j1 + 1, J)
+                for t2 in range(L)
+            ]
+            if self.rotation_invariant:  # the pair loop is outermost there: (j1, j2, k, Δ)
+                rows = rows[: 1 + J * K] + [
+                    (2, (j1, j2), (k, d))
+                    for j1 in range(J)
+                    for j2 in range(j1 + 1, J)
+                    for k in range(K)
+                    for d in range(L)
+                ]
+
+        def padded(i):
+            return np.array([r[i] + (math.nan,) * (self.max_order - len(r[i])) for r in rows])
+
+        return {
+            "order": np.array([r[0] for r in rows]),
+            "j": padded(1),
+            "theta": padded(2),
+            "key_j": [r[1] for r in rows],
+            "key_theta": [r[2] for r in rows],
+        }
+
+    def extra_repr(self) -> str:
+        s = (
+            f"J={self.J}, shape={self.shape}, L={self.L}, max_order={self.max_order}, "
+            f"pre_pad={self.pre_pad}, out_type={self.out_type!r}, padding={self.padding!r}"
+        )
+        if self.rotation_invariant:
+            s += ", rotation_invariant=True"
+        return s + f", channels={self.output_size()}"
