@@ -13,6 +13,7 @@ from invlab.invariants.functional_rotscale import bispectrum_pairs, invert_bispe
 from invlab.invariants.log_polar import LogPolar
 from invlab.invariants.mellin import Mellin
 from invlab.invariants.registration import Registration, register_rotation_scale
+from invlab.invariants.scattering import Scattering1D, Scattering2D
 
 __all__ = [
     "Bispectrum",
@@ -21,6 +22,8 @@ __all__ = [
     "LogPolar",
     "Mellin",
     "Registration",
+    "Scattering1D",
+    "Scattering2D",
     "bispectrum_pairs",
     "fourier_modulus",
     "invert_bispectrum",
