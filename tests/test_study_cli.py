@@ -9,6 +9,7 @@ import torch
 from typer.testing import CliRunner
 
 from invlab.cli import app
+from invlab.study import size_vs_invariance
 
 TINY = """
 name = "cli-tiny"
@@ -67,7 +68,8 @@ def test_study_from_a_spec_file_writes_database_figure_and_report(study):
 def test_list_shows_the_builtin_studies():
     result = CliRunner().invoke(app, ["study", "--list"])
     assert result.exit_code == 0
-    assert "size-vs-invariance (default): 30 runs" in result.output
+    runs = len(size_vs_invariance().runs)
+    assert f"size-vs-invariance (default): {runs} runs" in result.output
     assert "size-vs-invariance-quick: 4 runs" in result.output
 
 
