@@ -79,7 +79,7 @@ def size_figure(runs: pd.DataFrame, title: str = "Does size give invariance?"):
     import matplotlib.pyplot as plt
 
     done = runs[runs.status == "done"] if "status" in runs else runs
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
     panels = [
         ("goodfellow", "Goodfellow score, last hidden layer\n(higher = more invariant)"),
         ("sensitivity", "sensitivity, last hidden layer\n(0 = invariant)"),
@@ -108,8 +108,8 @@ def size_figure(runs: pd.DataFrame, title: str = "Does size give invariance?"):
         ax.grid(alpha=0.3)
     if len(done) and (done.get("goodfellow", pd.Series(dtype=float)) > 0).any():
         axes[0].set_yscale("log")
-    if families:
-        axes[-1].legend(fontsize=7, loc="best")
     fig.suptitle(title)
+    if families:  # outside the panels, so no data point hides behind it
+        axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     return fig
