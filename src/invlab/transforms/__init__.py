@@ -11,6 +11,7 @@ from invlab.transforms.deform import Deform
 from invlab.transforms.rotate import Flip, Rotate, Rotate90
 from invlab.transforms.scale import Scale
 from invlab.transforms.shift import Shift
+from invlab.transforms.spec import parse_transform
 
 __all__ = [
     "Compose",
@@ -21,4 +22,5 @@ __all__ = [
     "Scale",
     "Shift",
     "Transform",
+    "parse_transform",
 ]
