@@ -15,11 +15,14 @@ All take ``(C, N)`` signals or ``(C, H, W)`` images except ``gcnn`` (images only
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from torch import nn
 
 from invlab._validation import check_int
 from invlab.models.registry import create_model, register_model
-from invlab.models.staged import Staged, conv_for
+from invlab.models.staged import Staged
+from invlab.models.zoo.conv import conv_stages
 from invlab.nn import (
     BlurPool,
     GlobalPool,
@@ -50,25 +53,34 @@ def plain_cnn(
     Undilated, so it runs on inputs as small as one sample (the pyramid's coarse levels).
     Stages: ``conv1 ... conv{depth}, pool, logits``.
     """
-    check_int(channels, "channels", minimum=1)
-    check_int(depth, "depth", minimum=1)
-    check_int(kernel_size, "kernel_size", minimum=1)
-    if kernel_size % 2 == 0:
-        raise ValueError(f"kernel_size must be odd (for 'same' padding), got {kernel_size}")
-    conv = conv_for(in_shape)
-    stages: dict[str, nn.Module] = {}
-    c_in = in_shape[0]
-    for i in range(1, depth + 1):
-        stages[f"conv{i}"] = nn.Sequential(
-            conv(c_in, channels, kernel_size, padding=kernel_size // 2, padding_mode=padding_mode),
-            nn.ReLU(),
-        )
-        c_in = channels
+    stages = conv_stages(
+        in_shape,
+        channels,
+        depth,
+        kernel_size,
+        dilate=False,
+        padding_mode=padding_mode,
+        batch_norm=False,
+    )
     return Staged(**stages, **_head(channels, num_classes))
 
 
 def _head(channels: int, num_classes: int, pool: nn.Module | None = None) -> dict[str, nn.Module]:
     return {"pool": pool or GlobalPool("avg"), "logits": nn.Linear(channels, num_classes)}
+
+
+def _pooled_blocks(
+    in_shape: tuple[int, ...],
+    channels: int,
+    depth: int,
+    kernel_size: int,
+    downsample: Callable[[], list[nn.Module]],
+) -> dict[str, nn.Module]:
+    """Blocks ``conv (circular, same) → ReLU → downsample()`` named ``block1 ... block{depth}``."""
+    convs = conv_stages(in_shape, channels, depth, kernel_size, dilate=False, batch_norm=False)
+    return {
+        f"block{i}": nn.Sequential(*convs[f"conv{i}"], *downsample()) for i in range(1, depth + 1)
+    }
 
 
 @register_model("cnn_blur")
@@ -87,23 +99,17 @@ def cnn_blur(
     ``conv → ReLU → max pool (stride 2)``, the standard CNN. Stages:
     ``block1 ... block{depth}, pool, logits``.
     """
-    check_int(channels, "channels", minimum=1)
-    check_int(depth, "depth", minimum=1)
-    check_int(kernel_size, "kernel_size", minimum=1)
     dims = _dims(in_shape)
-    conv = conv_for(in_shape)
     max_pool = nn.MaxPool1d if dims == 1 else nn.MaxPool2d
-    stages: dict[str, nn.Module] = {}
-    c_in = in_shape[0]
-    for i in range(1, depth + 1):
-        stages[f"block{i}"] = nn.Sequential(
-            conv(c_in, channels, kernel_size, padding=kernel_size // 2, padding_mode="circular"),
-            nn.ReLU(),
+
+    def downsample() -> list[nn.Module]:
+        return [
             nn.CircularPad1d((0, 1)) if dims == 1 else nn.CircularPad2d((0, 1, 0, 1)),
             max_pool(2, stride=1),
             BlurPool(filter_size, stride=2, dims=dims, padding_mode="circular"),
-        )
-        c_in = channels
+        ]
+
+    stages = _pooled_blocks(in_shape, channels, depth, kernel_size, downsample)
     return Staged(**stages, **_head(channels, num_classes))
 
 
@@ -122,21 +128,11 @@ def cnn_lp(
     ``p = 1`` is average pooling, large ``p`` max pooling; ``learnable_p=True`` learns one
     ``p`` per channel in every pooling layer. Stages: ``block1 ... block{depth}, pool, logits``.
     """
-    check_int(channels, "channels", minimum=1)
-    check_int(depth, "depth", minimum=1)
-    check_int(kernel_size, "kernel_size", minimum=1)
     dims = _dims(in_shape)
-    conv = conv_for(in_shape)
     lp = {"p": float(p), "learnable": bool(learnable_p), "channels": channels}
-    stages: dict[str, nn.Module] = {}
-    c_in = in_shape[0]
-    for i in range(1, depth + 1):
-        stages[f"block{i}"] = nn.Sequential(
-            conv(c_in, channels, kernel_size, padding=kernel_size // 2, padding_mode="circular"),
-            nn.ReLU(),
-            LpPool(2, dims=dims, **lp),
-        )
-        c_in = channels
+    stages = _pooled_blocks(
+        in_shape, channels, depth, kernel_size, lambda: [LpPool(2, dims=dims, **lp)]
+    )
     return Staged(**stages, **_head(channels, num_classes, GlobalPool("lp", **lp)))
 
 

@@ -15,7 +15,14 @@ from invlab.models.staged import Staged, conv_for, flat_features
 
 
 def conv_stages(
-    in_shape: tuple[int, ...], channels: int, depth: int, kernel_size: int
+    in_shape: tuple[int, ...],
+    channels: int,
+    depth: int,
+    kernel_size: int,
+    *,
+    dilate: bool = True,
+    padding_mode: str = "circular",
+    batch_norm: bool = True,
 ) -> dict[str, nn.Module]:
     """``depth`` blocks ``conv(k, dilation 2^(i-1), circular padding) → BatchNorm → ReLU``.
 
@@ -23,6 +30,9 @@ def conv_stages(
     ``1 + (k - 1)(2^depth - 1)`` samples without any subsampling, so every block stays
     exactly equivariant to circular shifts (batch normalisation acts per channel, the same
     at every position). Blocks are named ``conv1 ... conv{depth}``.
+
+    ``dilate=False`` keeps every dilation at 1 (for inputs as small as one sample),
+    ``padding_mode`` is any of ``nn.Conv``'s and ``batch_norm=False`` drops the normalisation.
     """
     check_int(channels, "channels", minimum=1)
     check_int(depth, "depth", minimum=1)
@@ -33,24 +43,29 @@ def conv_stages(
     stages: dict[str, nn.Module] = {}
     c_in = in_shape[0]
     for i in range(1, depth + 1):
-        dilation = 2 ** (i - 1)
+        dilation = 2 ** (i - 1) if dilate else 1
         # Circular padding cannot wrap more than once: cap the dilation on small inputs.
         while dilation > 1 and dilation * (kernel_size // 2) > min(in_shape[1:]):
             dilation //= 2
-        stages[f"conv{i}"] = nn.Sequential(
+        block: list[nn.Module] = [
             conv(
                 c_in,
                 channels,
                 kernel_size,
                 dilation=dilation,
                 padding=dilation * (kernel_size // 2),
-                padding_mode="circular",
-            ),
-            nn.BatchNorm1d(channels) if len(in_shape) == 2 else nn.BatchNorm2d(channels),
-            nn.ReLU(),
-        )
+                padding_mode=padding_mode,
+            )
+        ]
+        if batch_norm:
+            block.append(_batch_norm(channels, len(in_shape) - 1))
+        stages[f"conv{i}"] = nn.Sequential(*block, nn.ReLU())
         c_in = channels
     return stages
+
+
+def _batch_norm(channels: int, spatial_dims: int) -> nn.Module:
+    return nn.BatchNorm1d(channels) if spatial_dims == 1 else nn.BatchNorm2d(channels)
 
 
 @register_model("cnn")
