@@ -583,11 +583,16 @@ def fourier_mellin_from_taps(
 
 
 def _magnitude_to(z: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
-    """:func:`magnitude` of a (permuted) complex view, written contiguous as ``shape``."""
+    """:func:`magnitude` of a (permuted) complex view, written contiguous as ``shape``.
+
+    ``sqrt(re² + im²)`` in three vectorised passes into one buffer (``hypot`` is one pass
+    but scalar on CPU, about 1.5× slower here).
+    """
     if z.requires_grad:
         return z.abs().reshape(shape)
     out = torch.empty(z.shape, dtype=z.real.dtype, device=z.device)
-    return torch.hypot(z.real, z.imag, out=out).view(shape)
+    torch.mul(z.real, z.real, out=out)
+    return out.addcmul_(z.imag, z.imag).sqrt_().view(shape)
 
 
 def check_square_image(x: torch.Tensor, name: str, what: str) -> None:
