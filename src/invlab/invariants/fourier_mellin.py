@@ -9,8 +9,9 @@ from invlab._resample import linear_sample_1d
 from invlab._validation import check_int, check_positive, check_tensor
 from invlab.invariants.functional_rotscale import (
     check_square_image,
-    fourier_mellin_from_parts,
+    fourier_mellin_from_taps,
     fourier_mellin_matrix,
+    fourier_mellin_taps,
     log_positions,
     radial_hann,
 )
@@ -85,8 +86,13 @@ class FourierMellin(nn.Module):
         matrix = fourier_mellin_matrix(self.shape, n_radii, n_angles, r_min, r_max, highpass)
         self.r_min = r_min
         self.r_max = float(self.shape[0] / 4 if r_max is None else r_max)
-        # Sparse (n_radii·n_angles, H·(W//2+1)) log-polar resampling with the high-pass gains.
-        self.register_buffer("resample", matrix.float(), persistent=False)
+        # The log-polar resampling with the high-pass gains (a sparse (n_radii·n_angles,
+        # H·(W//2+1)) matrix) as embedding_bag taps into the (H, C) corner of the half
+        # spectrum, plus one bag for the mean: see fourier_mellin_taps.
+        taps, offsets, weights, self.n_cols = fourier_mellin_taps(matrix, self.shape)
+        self.register_buffer("taps", taps, persistent=False)
+        self.register_buffer("offsets", offsets, persistent=False)
+        self.register_buffer("weights", weights.float(), persistent=False)
         self.register_buffer("hann", radial_hann(self.shape), persistent=False)
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -107,10 +113,13 @@ class FourierMellin(nn.Module):
         check_square_image(x, "x", "FourierMellin")
         if tuple(x.shape[-2:]) != self.shape:
             raise ValueError(f"x must end with shape {self.shape}, got {tuple(x.shape)}")
-        return fourier_mellin_from_parts(
+        return fourier_mellin_from_taps(
             x,
             self.hann if self.window else None,
-            self.resample,
+            self.taps,
+            self.offsets,
+            self.weights,
+            self.n_cols,
             self.n_radii,
             self.n_angles,
             self.floor,
