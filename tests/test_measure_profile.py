@@ -261,3 +261,25 @@ def test_profile_frame_is_tidy_and_measure_keeps_its_rows():
     g = layer_score(goodfellow_unit_scores(model, x, Shift(4), ["act"], steps=5)["act"])
     assert legacy.query("metric == 'goodfellow' and layer == 'act'").value.item() == g
     assert not math.isnan(g)
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+@pytest.mark.parametrize("mode", ["circular", "zeros"])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_shift_action_trajectory_error_matches_per_point_loop(dims, mode, stride):
+    from invlab.measure.equivariance import ShiftAction
+
+    torch.manual_seed(0)
+    action = ShiftAction([stride] * dims, mode)
+    base = torch.randn(5, 3, *(12,) * dims)
+    grid = torch.randint(-8, 9, (7, dims)).float()
+    moved = torch.randn(5, 7, *base.shape[1:])
+    loop = torch.stack(
+        [
+            torch.linalg.vector_norm(
+                (action(base, grid[j].expand(5, -1)) - moved[:, j]).reshape(5, -1), dim=1
+            ).sum()
+            for j in range(7)
+        ]
+    )
+    torch.testing.assert_close(action.trajectory_error(base, moved, grid), loop)
