@@ -283,3 +283,31 @@ def test_shift_action_trajectory_error_matches_per_point_loop(dims, mode, stride
         ]
     )
     torch.testing.assert_close(action.trajectory_error(base, moved, grid), loop)
+
+
+def test_running_top_k_prefilter_is_exact_with_ties_and_any_batching():
+    # after the first merge only values beyond the kept k-th enter (compacted or skipped):
+    # the k-th value and the firing (row, unit) pairs must equal a full top-k's
+    gen = torch.Generator().manual_seed(1)
+    for trial in range(60):
+        n, units, k, b = (
+            int(torch.randint(lo, hi, (), generator=gen))
+            for lo, hi in ((5, 300), (1, 20), (1, 12), (1, 70))
+        )
+        if trial % 2:
+            h = torch.randn(n, units, generator=gen)
+        else:  # many ties, and ReLU-like zeros
+            h = torch.randint(-3, 4, (n, units), generator=gen).float()
+        if trial % 3 == 0:
+            h = h.relu()
+        for sign in (1.0, -1.0):
+            tail = RunningTopK(
+                k, sign=sign, merge_rows=int(torch.randint(1, 100, (), generator=gen))
+            )
+            for start in range(0, n, b):
+                tail.update(h[start : start + b], start)
+            t = tail.kth()
+            assert torch.equal(t, (sign * h).topk(min(k, n), dim=0).values[-1])
+            rows, unit = tail.firing(t)
+            got = sorted(zip(rows.tolist(), unit.tolist()))
+            assert got == sorted(map(tuple, ((sign * h) > t).nonzero().tolist()))
