@@ -101,11 +101,13 @@ class DataSource:
                 f"x.unsqueeze(1) or choose a transform for this data"
             )
 
-    def batches(self) -> Iterator[Batch]:
-        """The batches, moved to ``device``."""
+    def batches(self, batch_size: int | None = None) -> Iterator[Batch]:
+        """The batches, moved to ``device``; ``batch_size`` overrides the size for tensor data
+        (a DataLoader yields its own batches)."""
+        size = self.batch_size if batch_size is None else batch_size
         if self.loader is None:
-            for start in range(0, self.n, self.batch_size):
-                sl = slice(start, min(self.n, start + self.batch_size))
+            for start in range(0, self.n, size):
+                sl = slice(start, min(self.n, start + size))
                 yb = None if self.y is None else self.y[sl]
                 yield Batch(self._move(self.x[sl], "data"), yb, start)
             return
