@@ -5,8 +5,8 @@ For each batch of ``b`` inputs the whole trajectory ``{g_θ x : θ ∈ transform
 each layer's output to running statistics and drop it. Nothing grows with ``N × T``:
 
 * Goodfellow et al. (2009) needs each unit's threshold before its local firing rate, so it
-  costs a first pass over the untransformed inputs (``N`` forwards in batches of ``b·T``,
-  ``1/T`` of the main pass) that keeps a running top-``(k+1)`` per unit,
+  costs a first pass over the untransformed inputs (``N`` forwards, ``1/T`` of the main
+  pass) that keeps a running top-``(k+1)`` per unit,
   ``k = firing_rate · N``: ``O(0.01 · N · U)`` memory, exact thresholds (once ``k+1`` values
   are kept, only values beyond a unit's current ``(k+1)``-th are buffered). The second
   pass is the trajectory pass shared by all metrics.
@@ -279,8 +279,7 @@ def compute_profile(
         if "goodfellow" in wanted:
             signs = (1.0,) if polarity == "positive" else (1.0, -1.0)
             tails = {name: [RunningTopK(k + 1, sign) for sign in signs] for name in names}
-            # as many inputs per forward as the trajectory pass holds: fewer, larger forwards
-            for batch in source.batches(batch_size * t_len):
+            for batch in source.batches():
                 out = model(batch.x)
                 acts = _collect(store, names, batch.x, out)
                 for name in names:

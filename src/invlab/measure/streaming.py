@@ -176,7 +176,8 @@ class RunningTopK:
     """The ``k`` largest values of ``sign · h`` per column seen so far, with their rows.
 
     Memory is ``O((k + merge_rows) × U)`` whatever the number of rows fed in: rows wait in a
-    buffer until it holds ``merge_rows`` rows, then the buffer and the kept values are merged
+    buffer until it holds ``merge_rows`` rows (``4k`` candidate rows once ``k`` values are
+    kept), then the buffer and the kept values are merged
     and the top ``k`` kept again (one selection over many rows is several times cheaper per
     row than one per small batch). Once ``k`` values are kept per column, only values beyond
     the column's current ``k``-th can still enter (the kept ones stay a valid top ``k`` of
@@ -196,6 +197,9 @@ class RunningTopK:
         # (values (r, U), global rows: (r,) for whole rows or (r, U) for compacted ones)
         self._pending: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._pending_rows = 0
+        # once a floor is known: merge when 4·k candidate rows wait (each merge raises the
+        # floor), and compact a batch when its candidates fit in a quarter of its rows
+        self._merge_after_floor = 4 * k
 
     def update(self, h: torch.Tensor, start: int) -> None:
         """Feed rows ``h`` of shape ``(b, U)`` whose first row has global index ``start``."""
@@ -206,19 +210,22 @@ class RunningTopK:
             c = int(counts.max())
             if c == 0:
                 return
-            if 2 * c <= h.shape[0]:
-                h, rows = self._compact(h, above, c, start)
+            if 4 * c <= h.shape[0]:
+                h, rows = self._compact(h, above, counts, c, start)
         if rows is None:
             rows = torch.arange(start, start + h.shape[0], device=h.device)
         self._pending.append((h, rows))
         self._pending_rows += h.shape[0]
-        if self._pending_rows >= self.merge_rows:
+        budget = self.merge_rows if self._floor is None else self._merge_after_floor
+        if self._pending_rows >= budget:
             self._merge()
 
-    def _compact(self, h, above, c, start):
+    def _compact(self, h, above, counts, c, start):
         """The candidates of each column in ``c`` rows, padded with values that never enter."""
-        r, u = above.nonzero(as_tuple=True)
-        slot = above.cumsum(0, dtype=torch.int32)[r, u].long() - 1  # rank in its column
+        u, r = above.t().nonzero(as_tuple=True)  # column-major: each column's rows in order
+        first = torch.zeros(h.shape[1], dtype=torch.long, device=h.device)
+        first[1:] = counts.cumsum(0)[:-1]
+        slot = torch.arange(r.numel(), device=h.device) - first[u]  # rank in its column
         fill = float("-inf") if self.sign > 0 else float("inf")
         values = h.new_full((c, h.shape[1]), fill)
         values[slot, u] = h[r, u]
@@ -229,27 +236,27 @@ class RunningTopK:
     def _merge(self) -> None:
         if not self._pending:
             return
-        parts = [h for h, _ in self._pending]
-        segments = [(h.shape[0], rows) for h, rows in self._pending]
-        if self.values is not None:
-            parts.insert(0, self.values)
-            segments.insert(0, (self.values.shape[0], self.index))
-        h = torch.cat(parts)
+        # values with their own (r, U) rows (the kept ones, compacted batches) first, then
+        # whole rows with one global row each; the order does not change the result (only
+        # values strictly beyond the final k-th count, and all of them are kept)
+        kept = [] if self.values is None else [(self.values, self.index)]
+        per_value = kept + [(h, r) for h, r in self._pending if r.dim() == 2]
+        whole = [(h, r) for h, r in self._pending if r.dim() == 1]
+        h = torch.cat([v for v, _ in per_value] + [v for v, _ in whole])
         if h.shape[0] > self.k:
             h, pos = h.topk(self.k, dim=0, largest=self.sign > 0, sorted=False)
         else:
             pos = torch.arange(h.shape[0], device=h.device).unsqueeze(1).expand_as(h)
-        # the global row of each kept value, segment by segment; no (rows × U) index of
-        # whole rows is ever built
-        index = torch.zeros_like(pos)
-        offset = 0
-        for n, rows in segments:
-            local = pos - offset
-            inside = (local >= 0) & (local < n)
-            local = local.clamp(0, n - 1)
-            found = rows[local] if rows.dim() == 1 else rows.gather(0, local)
-            index = torch.where(inside, found, index)
-            offset += n
+        # the global row of each kept value; no (rows × U) index of whole rows is built
+        split = sum(v.shape[0] for v, _ in per_value)
+        index = None
+        if per_value:
+            rows = torch.cat([r for _, r in per_value])
+            index = rows.gather(0, pos.clamp(max=split - 1))
+        if whole:
+            rows = torch.cat([r for _, r in whole])
+            found = rows[(pos - split).clamp(min=0)]
+            index = found if index is None else torch.where(pos < split, index, found)
         self.values, self.index = h, index
         self._pending, self._pending_rows = [], 0
         if h.shape[0] == self.k:
