@@ -134,15 +134,13 @@ def own_forward_ratios(n: int, channels: int, repeats: int) -> dict[str, list[fl
     """
     model, x, y, shift = setup(n, channels=channels)
     spent = {"traj": 0.0}
-    t_len = shift.grid(STEPS).shape[0]
     state = {}
 
     def before(_m, inputs):
-        state["t"] = CLOCK()
+        state["t"], state["rows"] = CLOCK(), inputs[0].shape[0]
 
     def after(_m, _inputs, _out):
-        state["calls"] += 1
-        if state["calls"] > state["skip"]:  # a trajectory batch, not the threshold pass
+        if state["rows"] > BATCH:  # a trajectory batch, not the threshold pass
             spent["traj"] += CLOCK() - state["t"]
 
     handles = [model.register_forward_pre_hook(before), model.register_forward_hook(after)]
@@ -159,9 +157,6 @@ def own_forward_ratios(n: int, channels: int, repeats: int) -> dict[str, list[fl
         ratios[name] = []
         for _ in range(repeats):
             spent["traj"] = 0.0
-            # Goodfellow's threshold pass comes first: ceil(N / (b·T)) forwards of b·T inputs
-            threshold_pass = metrics is None or "goodfellow" in metrics
-            state["calls"], state["skip"] = 0, -(-n // (BATCH * t_len)) if threshold_pass else 0
             start = CLOCK()
             profile(model, x, shift, y=y, metrics=metrics, steps=STEPS, batch_size=BATCH)
             ratios[name].append((CLOCK() - start) / spent["traj"])
