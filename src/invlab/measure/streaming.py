@@ -187,7 +187,7 @@ class RunningTopK:
     values of ``h`` (the largest of ``−h``) without negating the batch.
     """
 
-    def __init__(self, k: int, sign: float = 1.0, merge_rows: int = 64) -> None:
+    def __init__(self, k: int, sign: float = 1.0, merge_rows: int = 1024) -> None:
         self.k = k
         self.sign = sign
         self.merge_rows = max(merge_rows, 4 * k)
