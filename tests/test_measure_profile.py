@@ -261,3 +261,53 @@ def test_profile_frame_is_tidy_and_measure_keeps_its_rows():
     g = layer_score(goodfellow_unit_scores(model, x, Shift(4), ["act"], steps=5)["act"])
     assert legacy.query("metric == 'goodfellow' and layer == 'act'").value.item() == g
     assert not math.isnan(g)
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+@pytest.mark.parametrize("mode", ["circular", "zeros"])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_shift_action_trajectory_error_matches_per_point_loop(dims, mode, stride):
+    from invlab.measure.equivariance import ShiftAction
+
+    torch.manual_seed(0)
+    action = ShiftAction([stride] * dims, mode)
+    base = torch.randn(5, 3, *(12,) * dims)
+    grid = torch.randint(-8, 9, (7, dims)).float()
+    moved = torch.randn(5, 7, *base.shape[1:])
+    loop = torch.stack(
+        [
+            torch.linalg.vector_norm(
+                (action(base, grid[j].expand(5, -1)) - moved[:, j]).reshape(5, -1), dim=1
+            ).sum()
+            for j in range(7)
+        ]
+    )
+    torch.testing.assert_close(action.trajectory_error(base, moved, grid), loop)
+
+
+def test_running_top_k_prefilter_is_exact_with_ties_and_any_batching():
+    # after the first merge only values beyond the kept k-th enter (compacted or skipped):
+    # the k-th value and the firing (row, unit) pairs must equal a full top-k's
+    gen = torch.Generator().manual_seed(1)
+    for trial in range(60):
+        n, units, k, b = (
+            int(torch.randint(lo, hi, (), generator=gen))
+            for lo, hi in ((5, 300), (1, 20), (1, 12), (1, 70))
+        )
+        if trial % 2:
+            h = torch.randn(n, units, generator=gen)
+        else:  # many ties, and ReLU-like zeros
+            h = torch.randint(-3, 4, (n, units), generator=gen).float()
+        if trial % 3 == 0:
+            h = h.relu()
+        for sign in (1.0, -1.0):
+            tail = RunningTopK(
+                k, sign=sign, merge_rows=int(torch.randint(1, 100, (), generator=gen))
+            )
+            for start in range(0, n, b):
+                tail.update(h[start : start + b], start)
+            t = tail.kth()
+            assert torch.equal(t, (sign * h).topk(min(k, n), dim=0).values[-1])
+            rows, unit = tail.firing(t)
+            got = sorted(zip(rows.tolist(), unit.tolist()))
+            assert got == sorted(map(tuple, ((sign * h) > t).nonzero().tolist()))

@@ -122,9 +122,7 @@ def feature_action(transform, xb, feat, *, strict: bool, layer: str = "") -> Rho
                 break
             strides.append(n_in // n_out)
         if fail is None:
-            stride = torch.tensor(strides, dtype=torch.float32)
-            on_features = Shift(dims=d, mode=transform.mode)
-            return lambda f, p: on_features.apply(f, p / stride.to(p.device))
+            return ShiftAction(strides, transform.mode)
     elif isinstance(transform, Compose):
         fail = "Compose has no automatic action; pass rho=callable"
     else:
@@ -132,3 +130,53 @@ def feature_action(transform, xb, feat, *, strict: bool, layer: str = "") -> Rho
     if strict:
         raise ValueError(f"rho='same' is not defined for layer {layer!r}: {fail}")
     return None
+
+
+class ShiftAction:
+    """``ρ``: a shift by ``θ / stride`` (rounded) on the feature map's last ``len(strides)`` axes.
+
+    Callable like any ``rho``; :meth:`trajectory_error` measures every grid point at once with
+    one gather of the base features (roll by index) instead of one call per grid point.
+    """
+
+    def __init__(self, strides: Sequence[int], mode: str) -> None:
+        self.stride = torch.tensor(list(strides), dtype=torch.float32)
+        self.on_features = Shift(dims=len(strides), mode=mode)
+
+    def __call__(self, f: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        return self.on_features.apply(f, p / self.stride.to(p.device))
+
+    def trajectory_error(self, base: torch.Tensor, moved: torch.Tensor, grid: torch.Tensor):
+        """``Σ_x ‖φ(g_θ x) − ρ(g_θ) φ(x)‖`` per grid point, shape ``(T,)``, in ``base.dtype``.
+
+        ``base``: ``(b, C, *spatial)``; ``moved``: ``(b, T, C, *spatial)``; ``grid``: ``(T, d)``.
+        """
+        d = self.stride.numel()
+        spatial = base.shape[-d:]
+        b, t_len = moved.shape[:2]
+        shifts = (grid / self.stride.to(grid.device)).round().long()  # as Shift rounds
+        index = torch.zeros((t_len, 1), dtype=torch.long, device=base.device)
+        inside = None
+        for axis, n in enumerate(spatial):
+            s = shifts[:, axis].to(base.device)
+            biggest = int(s.abs().max()) if s.numel() else 0
+            if biggest >= n:
+                raise ValueError(
+                    f"shift of {biggest} samples is not smaller than the signal's length {n} "
+                    f"along dimension {base.dim() - d + axis}; use shifts with |s| < {n}"
+                )
+            source = torch.arange(n, device=base.device) - s.unsqueeze(1)  # (T, n)
+            index = (index.unsqueeze(2) * n + source.remainder(n).unsqueeze(1)).flatten(1)
+            if self.on_features.mode != "circular":
+                ok = (source >= 0) & (source < n)
+                inside = ok if inside is None else (inside.unsqueeze(2) & ok.unsqueeze(1))
+                inside = inside.flatten(1)
+        size = index.shape[1]
+        flat = base.reshape(b, 1, -1, size)
+        shape = (b, t_len, flat.shape[2], size)
+        # every grid point's prediction in the layout of ``moved``, one gather (roll by index)
+        predicted = torch.gather(flat.expand(shape), 3, index.view(1, t_len, 1, size).expand(shape))
+        if inside is not None:
+            predicted.mul_(inside.to(predicted.dtype).view(1, t_len, 1, size))
+        predicted.sub_(moved.reshape(shape))
+        return torch.linalg.vector_norm(predicted.view(b, t_len, -1), dim=2).sum(0)

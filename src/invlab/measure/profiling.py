@@ -5,9 +5,11 @@ For each batch of ``b`` inputs the whole trajectory ``{g_θ x : θ ∈ transform
 each layer's output to running statistics and drop it. Nothing grows with ``N × T``:
 
 * Goodfellow et al. (2009) needs each unit's threshold before its local firing rate, so it
-  costs a first pass over the untransformed inputs (``N`` forwards, ``1/T`` of the main pass)
-  that keeps a running top-``(k+1)`` per unit, ``k = firing_rate · N``: ``O(0.01 · N · U)``
-  memory, exact thresholds. The second pass is the trajectory pass shared by all metrics.
+  costs a first pass over the untransformed inputs (``N`` forwards, ``1/T`` of the main
+  pass) that keeps a running top-``(k+1)`` per unit,
+  ``k = firing_rate · N``: ``O(0.01 · N · U)`` memory, exact thresholds (once ``k+1`` values
+  are kept, only values beyond a unit's current ``(k+1)``-th are buffered). The second
+  pass is the trajectory pass shared by all metrics.
 * sensitivity, consistency, accuracy and equivariance error are sums over the trajectory pass.
 
 The parameters ``θ`` are the grid points, with ``g`` drawn uniformly from the grid wherever a
@@ -28,7 +30,7 @@ from torch import nn
 
 from invlab._validation import check_choice, check_int
 from invlab.measure.activations import INPUT, evaluating, model_device, resolve_layers
-from invlab.measure.equivariance import Rho, resolve_actions
+from invlab.measure.equivariance import Rho, ShiftAction, resolve_actions
 from invlab.measure.goodfellow import layer_score
 from invlab.measure.streaming import (
     DataSource,
@@ -326,7 +328,9 @@ def compute_profile(
             for name in names:
                 a = acts[name]
                 base, moved = _split(a, b, t_len, identity)
-                st = stats.setdefault(name, _LayerStats(t_len))
+                st = stats.get(name)
+                if st is None:
+                    st = stats[name] = _LayerStats(t_len)
                 if "sensitivity" in wanted:
                     st.add_sensitivity(base, moved)
                 if "equivariance" in wanted and rhos.get(name) is not None:
@@ -393,8 +397,9 @@ class _LayerStats:
         fb = base.reshape(b, -1)
         diff = moved.reshape(b, t_len, -1) - fb.unsqueeze(1)
         # Per-batch sums in the activations' dtype (sums of squares: no cancellation),
-        # accumulated over batches in float64.
-        self.moved_sq += diff.square_().sum(2).sum(0).double().cpu()
+        # accumulated over batches in float64; one fused norm pass over the difference.
+        dist = torch.linalg.vector_norm(diff, dim=2)
+        self.moved_sq += dist.square_().sum(0).double().cpu()
         if self.centre is None:
             self.centre = fb.mean(0)
         centred = fb - self.centre
@@ -408,18 +413,21 @@ class _LayerStats:
 
     def add_equivariance(self, base, moved, grid, rho) -> None:
         b, t_len = moved.shape[:2]
-        err = torch.zeros(t_len, dtype=torch.float64)
-        for j in range(t_len):  # ρ(g_θ) on the batch, one θ at a time: no b·T copy of base
-            predicted = rho(base, grid[j].expand(b, -1))
-            if predicted.shape != base.shape:
-                raise ValueError(
-                    f"rho must return features of the layer's shape {tuple(base.shape)}, got "
-                    f"{tuple(predicted.shape)}"
-                )
-            # out of place: a user's rho may return its input (ρ = identity) or a view of it
-            diff = predicted.reshape(b, -1) - moved[:, j].reshape(b, -1)
-            err[j] = float(torch.linalg.vector_norm(diff, dim=1).sum())
-        self.eq_err = err if self.eq_err is None else self.eq_err + err
+        if self.eq_err is None:
+            self.eq_err = torch.zeros(t_len, dtype=torch.float64)
+        if isinstance(rho, ShiftAction):  # every grid point with one gather
+            self.eq_err += rho.trajectory_error(base, moved, grid).double().cpu()
+        else:
+            for j in range(t_len):  # ρ(g_θ) one θ at a time: no b·T copy of base
+                predicted = rho(base, grid[j].expand(b, -1))
+                if predicted.shape != base.shape:
+                    raise ValueError(
+                        f"rho must return features of the layer's shape {tuple(base.shape)}, "
+                        f"got {tuple(predicted.shape)}"
+                    )
+                # out of place: a user's rho may return its input (ρ = identity) or a view
+                diff = predicted.reshape(b, -1) - moved[:, j].reshape(b, -1)
+                self.eq_err[j] += float(torch.linalg.vector_norm(diff, dim=1).sum())
         self.base_norm += float(torch.linalg.vector_norm(base.reshape(b, -1), dim=1).sum())
 
     def add_goodfellow(self, moved, thresholds, pairs) -> None:
