@@ -40,11 +40,14 @@ def resolve_layers(model: nn.Module, layers: str | Sequence[str]) -> list[str]:
 
 
 @contextmanager
-def recording(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, torch.Tensor]]:
-    """Within the block, every forward of ``model`` stores each layer's output, flattened.
+def recording(
+    model: nn.Module, layers: Sequence[str], *, flatten: bool = True
+) -> Iterator[dict[str, torch.Tensor]]:
+    """Within the block, every forward of ``model`` stores each layer's output, detached.
 
     The dictionary maps a layer name to its output of the latest forward, shape
-    ``(B, units)``. The ``'input'`` pseudo-layer records the input.
+    ``(B, units)`` (``flatten=True``) or the layer's own shape (``flatten=False``, for
+    metrics that act on feature maps). The ``'input'`` pseudo-layer records the input.
     """
     store: dict[str, torch.Tensor] = {}
     modules = dict(model.named_modules())
@@ -54,12 +57,13 @@ def recording(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, tor
         def hook(_module, _inputs, output):
             if isinstance(output, tuple | list):
                 output = output[0]
-            store[name] = output.detach().flatten(1)
+            store[name] = output.detach().flatten(1) if flatten else output.detach()
 
         return hook
 
     def input_hook(_module, inputs):
-        store[INPUT] = inputs[0].detach().flatten(1)
+        x = inputs[0].detach()
+        store[INPUT] = x.flatten(1) if flatten else x
 
     try:
         for name in layers:

@@ -29,14 +29,19 @@ import torch
 from torch import nn
 
 from invlab._validation import check_choice, check_int
-from invlab.measure.activations import INPUT, evaluating, model_device, resolve_layers
+from invlab.measure.activations import (
+    INPUT,
+    evaluating,
+    model_device,
+    recording,
+    resolve_layers,
+)
 from invlab.measure.equivariance import Rho, ShiftAction, resolve_actions
 from invlab.measure.goodfellow import layer_score
 from invlab.measure.streaming import (
     DataSource,
     RunningTopK,
     pairs_in,
-    raw_outputs,
     same_device,
 )
 from invlab.transforms import Transform
@@ -273,7 +278,7 @@ def compute_profile(
             f"input would fire); give at least {math.ceil(1 / firing_rate)}"
         )
 
-    with evaluating(model), raw_outputs(model, hooked) as store:
+    with evaluating(model), recording(model, hooked, flatten=False) as store:
         # Pass 1 (goodfellow only): per-unit thresholds from the untransformed inputs.
         sums: dict[str, torch.Tensor] = {}
         if "goodfellow" in wanted:

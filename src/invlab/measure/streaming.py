@@ -6,15 +6,12 @@ batch, so memory does not grow with the number of inputs × transformations.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from invlab._validation import check_tensor
-from invlab.measure.activations import INPUT
 
 
 @dataclass
@@ -140,36 +137,6 @@ def same_device(a: torch.device, b: torch.device) -> bool:
     if a.type == "cpu":
         return True
     return (a.index or 0) == (b.index or 0)
-
-
-@contextmanager
-def raw_outputs(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, torch.Tensor]]:
-    """Within the block, each forward stores every layer's output, detached, unflattened."""
-    store: dict[str, torch.Tensor] = {}
-    modules = dict(model.named_modules())
-    handles = []
-
-    def hook_for(name: str):
-        def hook(_module, _inputs, output):
-            if isinstance(output, tuple | list):
-                output = output[0]
-            store[name] = output.detach()
-
-        return hook
-
-    def input_hook(_module, inputs):
-        store[INPUT] = inputs[0].detach()
-
-    try:
-        for name in layers:
-            if name == INPUT:
-                handles.append(model.register_forward_pre_hook(input_hook))
-            else:
-                handles.append(modules[name].register_forward_hook(hook_for(name)))
-        yield store
-    finally:
-        for h in handles:
-            h.remove()
 
 
 class RunningTopK:
