@@ -309,44 +309,25 @@ class ResultStore:
     def layers(self, study: str | None = None) -> pd.DataFrame:
         """Per-layer measurements, long format: ``key, label, family, augment, layer, metric,
         value`` (layers in the model's order)."""
-        where, args = _where(study, done=True)
-        rows = []
-        for key, label, config, layers in self._db.execute(
-            "SELECT key, label, config, layers FROM runs" + where, args
-        ):
-            cfg = json.loads(config)
-            for item in json.loads(layers or "[]"):
-                rows.append(
-                    {
-                        "key": key,
-                        "label": label,
-                        "family": cfg["family"],
-                        "augment": cfg["augment"],
-                        **item,
-                    }
-                )
-        return pd.DataFrame(rows)
+        return self._expand("layers", (), study)
 
     def curves(self, study: str | None = None) -> pd.DataFrame:
         """Accuracy along the transformation: ``key, label, family, augment, transform, param,
         accuracy``, one row per point of each run's parameter grid."""
+        return self._expand("curve", ("transform",), study)
+
+    def _expand(self, column: str, extra: tuple[str, ...], study: str | None) -> pd.DataFrame:
+        """One row per item of the JSON list in ``column`` of every finished run, led by the
+        run's key, label, family, augmentation and the configuration fields ``extra``."""
         where, args = _where(study, done=True)
         rows = []
-        for key, label, config, curve in self._db.execute(
-            "SELECT key, label, config, curve FROM runs" + where, args
+        for key, label, config, items in self._db.execute(
+            f"SELECT key, label, config, {column} FROM runs" + where, args
         ):
             cfg = json.loads(config)
-            for point in json.loads(curve or "[]"):
-                rows.append(
-                    {
-                        "key": key,
-                        "label": label,
-                        "family": cfg["family"],
-                        "augment": cfg["augment"],
-                        "transform": cfg["transform"],
-                        **point,
-                    }
-                )
+            lead = {"key": key, "label": label, "family": cfg["family"], "augment": cfg["augment"]}
+            lead.update({name: cfg[name] for name in extra})
+            rows.extend({**lead, **item} for item in json.loads(items or "[]"))
         return pd.DataFrame(rows)
 
     def failures(self, study: str | None = None) -> pd.DataFrame:
