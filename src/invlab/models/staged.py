@@ -50,3 +50,16 @@ def flat_features(module: nn.Module, in_shape: tuple[int, ...]) -> int:
     """Number of features ``module`` produces per sample (a dry run on zeros)."""
     with torch.no_grad():
         return int(module(torch.zeros(1, *in_shape)).flatten(1).shape[1])
+
+
+def dense_head(features: int, num_classes: int, width: int, depth: int) -> dict[str, nn.Module]:
+    """``depth`` stages ``linear → ReLU`` of ``width`` units then the ``logits`` layer.
+
+    Stages are named ``hidden1 ... hidden{depth}, logits``; ``depth=0`` is a linear read-out.
+    """
+    stages: dict[str, nn.Module] = {}
+    for i in range(1, depth + 1):
+        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
+        features = width
+    stages["logits"] = nn.Linear(features, num_classes)
+    return stages

@@ -8,7 +8,7 @@ from torch import nn
 
 from invlab._validation import check_int
 from invlab.models.registry import register_model
-from invlab.models.staged import Staged
+from invlab.models.staged import Staged, dense_head
 
 
 @register_model("linear")
@@ -27,8 +27,5 @@ def mlp(in_shape: tuple[int, ...], num_classes: int, width: int = 128, depth: in
     check_int(depth, "depth", minimum=1)
     stages: dict[str, nn.Module] = {"flatten": nn.Flatten()}
     features = math.prod(in_shape)
-    for i in range(1, depth + 1):
-        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
-        features = width
-    stages["logits"] = nn.Linear(features, num_classes)
+    stages.update(dense_head(features, num_classes, width, depth))
     return Staged(**stages)

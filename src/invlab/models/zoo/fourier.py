@@ -9,7 +9,7 @@ from torch import nn
 from invlab._validation import check_int
 from invlab.invariants import FourierModulus
 from invlab.models.registry import register_model
-from invlab.models.staged import Staged
+from invlab.models.staged import Staged, dense_head
 
 
 @register_model("fourier_mlp")
@@ -27,8 +27,5 @@ def fourier_mlp(
     fourier = FourierModulus(dims=dims, normalized=True, log=True)
     features = math.prod(fourier.output_shape(in_shape))
     stages: dict[str, nn.Module] = {"fourier": fourier, "flatten": nn.Flatten()}
-    for i in range(1, depth + 1):
-        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
-        features = width
-    stages["logits"] = nn.Linear(features, num_classes)
+    stages.update(dense_head(features, num_classes, width, depth))
     return Staged(**stages)

@@ -13,7 +13,7 @@ from torch import nn
 from invlab._validation import check_int
 from invlab.invariants import Bispectrum, FourierMellin
 from invlab.models.registry import register_model
-from invlab.models.staged import Staged, flat_features
+from invlab.models.staged import Staged, dense_head, flat_features
 
 
 def _head(
@@ -30,10 +30,7 @@ def _head(
     features = flat_features(nn.Sequential(*stages.values()), in_shape)
     # Per-feature standardisation: the invariants' coefficients span decades.
     stages["normalize"] = nn.BatchNorm1d(features)
-    for i in range(1, depth + 1):
-        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
-        features = width
-    stages["logits"] = nn.Linear(features, num_classes)
+    stages.update(dense_head(features, num_classes, width, depth))
     return Staged(**stages)
 
 

@@ -10,7 +10,7 @@ from torch import nn
 from invlab._validation import check_choice, check_int
 from invlab.invariants.scattering import Scattering1D, Scattering2D
 from invlab.models.registry import register_model
-from invlab.models.staged import Staged
+from invlab.models.staged import Staged, dense_head
 
 
 class LogScattering(nn.Module):
@@ -53,10 +53,7 @@ def _build(in_shape, num_classes, J, Q, L, max_order, norm, width, depth) -> nn.
         "scattering": scattering,
         "norm": nn.Sequential(norm_stage, nn.Flatten(), nn.BatchNorm1d(features)),
     }
-    for i in range(1, depth + 1):
-        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
-        features = width
-    stages["logits"] = nn.Linear(features, num_classes)
+    stages.update(dense_head(features, num_classes, width, depth))
     return Staged(**stages)
 
 
