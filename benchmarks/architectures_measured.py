@@ -32,29 +32,7 @@ from invlab.data import digits, mnist1d
 from invlab.measure import accuracy_along, consistency, sensitivity
 from invlab.models import count_parameters, create_model
 from invlab.train import accuracy, seeded, train
-from invlab.transforms import Shift, Transform
-
-
-class QuarterTurn(Transform):
-    """Rotation by ``k·90°`` (exact, ``torch.rot90``); parameter ``k`` in {0, 1, 2, 3}."""
-
-    spatial_dims = 2
-    param_dim = 1
-
-    def sample(self, n, generator=None):
-        return torch.randint(0, 4, (n, 1), generator=generator).float()
-
-    def grid(self, steps):
-        return torch.arange(4.0).unsqueeze(1)
-
-    def _apply(self, x, params):
-        k = params[:, 0].round().long()
-        out = x.clone()
-        for q in range(1, 4):
-            sel = k % 4 == q
-            if sel.any():
-                out[sel] = torch.rot90(x[sel], q, dims=(-2, -1))
-        return out
+from invlab.transforms import Rotate90, Shift, Transform
 
 
 class Turn(Transform):
@@ -147,7 +125,7 @@ def gcnn_experiment(quick: bool) -> pd.DataFrame:
                 lambda n=name, s=size: create_model(n, in_shape, ds.num_classes, **s), seed
             )
             train(model, x_tr, ds.y_train, epochs=epochs, batch_size=64, lr=3e-3, seed=seed)
-            quarter = accuracy_along(model, x_te, ds.y_test, QuarterTurn())
+            quarter = accuracy_along(model, x_te, ds.y_test, Rotate90())
             turns = accuracy_along(model, x_te, ds.y_test, Turn(), steps=8)
             row = {"model": label, "seed": seed, "params": count_parameters(model)}
             row.update(

@@ -17,7 +17,7 @@ from invlab.measure import (
 )
 from invlab.measure.streaming import RunningTopK
 from invlab.models import Staged
-from invlab.transforms import Shift, Transform
+from invlab.transforms import Rotate90, Shift
 
 
 def tiny_model() -> nn.Module:
@@ -162,23 +162,6 @@ def test_fourier_modulus_has_zero_sensitivity_under_circular_shifts():
     assert sens["input"] > 0.5
 
 
-class Rot90(Transform):
-    """The four quarter turns of square images (C4), written here for the test."""
-
-    spatial_dims = 2
-    param_dim = 1
-
-    def sample(self, n, generator=None):
-        return torch.randint(0, 4, (n, 1), generator=generator).float()
-
-    def grid(self, steps):
-        return torch.arange(4.0).unsqueeze(1)
-
-    def _apply(self, x, params):
-        turns = params[:, 0].round().long() % 4
-        return torch.stack([torch.rot90(xi, int(k), (-2, -1)) for xi, k in zip(x, turns)])
-
-
 class C4Mean(nn.Module):
     """``mean_k relu(conv(rot90^k x))``: exactly invariant to rot90 (a group pooling)."""
 
@@ -196,7 +179,7 @@ def test_group_pooled_model_is_invariant_to_rot90():
     torch.manual_seed(0)
     model = Staged(c4=C4Mean(), flatten=nn.Flatten(), logits=nn.Linear(4 * 8 * 8, 3)).double()
     x = torch.randn(200, 1, 8, 8, dtype=torch.float64)
-    result = compute_profile(model, x, Rot90(), ["input", "c4", "logits"], steps=4)
+    result = compute_profile(model, x, Rotate90(), ["input", "c4", "logits"], steps=4)
     assert max(result.sensitivity["c4"]) < 1e-20
     assert max(result.sensitivity["logits"]) < 1e-20
     assert result.sensitivity["input"][1:].min() > 0.5  # the raw image is not invariant
@@ -204,7 +187,7 @@ def test_group_pooled_model_is_invariant_to_rot90():
     assert result.consistency == pytest.approx(1.0)
     # the same convolution without the group pooling is not invariant
     plain = Staged(conv=model.c4.conv, act=nn.ReLU())
-    control = compute_profile(plain, x, Rot90(), ["act"], metrics=["sensitivity"])
+    control = compute_profile(plain, x, Rotate90(), ["act"], metrics=["sensitivity"])
     assert control.sensitivity["act"][1:].min() > 0.3
 
 
