@@ -19,3 +19,13 @@ def _isolated_cache(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Train in-process at one torch thread, like the parallel workers: on a shared, loaded
+    CI machine two intra-op threads per tiny model are several times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from invlab.study import ResultStore, RunConfig, parse_spec, run_study
 from invlab.study.report import write_report
@@ -41,14 +40,7 @@ pytestmark = pytest.mark.skipif(
 FIGURES = ["fig-size", "fig-curve", "fig-layers"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Train in-process at one torch thread, like the parallel workers: on a shared, loaded
-    CI machine two intra-op threads per tiny model are several times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class DevTools:

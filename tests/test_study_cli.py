@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from invlab.cli import app
@@ -32,14 +31,7 @@ grid = { width = 8, depth = 1 }
 """
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Train in-process at one torch thread, like the parallel workers: on a shared, loaded
-    CI machine two intra-op threads per tiny model are several times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import torch
 
 import invlab.study.execute as execute_module
 from invlab.study import ResultStore, RunConfig, StoreError, StudySpec, parse_spec, run_study
@@ -20,14 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 VERSIONS = {"invlab": "test"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Train in-process at one torch thread, like the parallel workers: on a shared, loaded
-    CI machine two intra-op threads per tiny model are several times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tiny_spec(widths=(8, 16)) -> StudySpec:
