@@ -38,6 +38,7 @@ import time
 
 import torch
 
+from invlab.allocator import tune_malloc
 from invlab.measure import profile
 from invlab.models import create_model
 from invlab.transforms import Shift
@@ -203,6 +204,7 @@ def main() -> None:
     parser.add_argument("--no-memory", action="store_true", help="skip the memory part")
     parser.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    tune_malloc()  # same allocator settings for the bare loop and profile (see invlab.allocator)
     if args.memory_child:
         memory_child(args.memory_child)
         return

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import statistics
 import sys
 import tempfile
@@ -89,6 +90,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="only the first N runs")
     parser.add_argument("--every", type=int, default=1, help="every K-th run (a grid sample)")
     parser.add_argument("--repeat", type=int, default=1, help="repetitions (median)")
+    parser.add_argument(
+        "--skip", help="leave out the runs whose label matches this regular expression"
+    )
     parser.add_argument("--workers", type=int, default=2, help="parallel workers")
     parser.add_argument(
         "--executors",
@@ -102,6 +106,8 @@ def main() -> None:
     else:
         spec = builtin_study(args.spec, quick=args.quick)
     runs = spec.runs[:: args.every][: args.limit] if args.limit else spec.runs[:: args.every]
+    if args.skip:
+        runs = tuple(r for r in runs if not re.search(args.skip, r.label()))
     if args.epochs:
         runs = tuple(dataclasses.replace(r, epochs=args.epochs) for r in runs)
     spec = StudySpec(spec.name, spec.description, tuple(runs))

@@ -28,4 +28,7 @@ def _root() -> None:
 
 def main() -> None:
     """Entry point of the ``invlab`` script."""
+    from invlab.allocator import tune_malloc
+
+    tune_malloc()  # torch's buffers reused, whatever MALLOC_* the shell set (invlab.allocator)
     app()
