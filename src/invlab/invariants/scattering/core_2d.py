@@ -29,44 +29,9 @@ def lowpass(u: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Te
     return ((u @ cols).mT @ rows).mT
 
 
-def fold_matrix(psi: torch.Tensor, k: int) -> torch.Tensor:
-    """ψ̂ ``(L, m, n)`` as one small matrix per output frequency, for :func:`second_order`.
-
-    Entry ``[p, (i, c), (ℓ, c')] = ψ̂_ℓ[alias i of p] · δ(c, c')``: folding the k² aliases of each
-    frequency p and multiplying by the L filters is then one batched matrix product, acting on
-    the real and imaginary parts (c) alike.
-    """
-    L, M, N = psi.shape
-    m, n = M // k, N // k
-    per_freq = psi.view(L, k, m, k, n).permute(2, 4, 1, 3, 0).reshape(m * n, k * k, L)
-    eye = torch.eye(2, dtype=psi.dtype, device=psi.device)
-    return torch.einsum("pil,cd->picld", per_freq, eye).reshape(m * n, 2 * k * k, 2 * L)
-
-
-def second_order(u1_hat, W, k: int, rows, cols) -> torch.Tensor:
-    """S2 = ||x ⋆ ψ1| ⋆ ψ2| ⋆ φ_J for all (θ1, θ2) of one (j1, j2) pair.
-
-    ``u1_hat`` ``(B, L1, M, N)`` is the spectrum of U1; the work happens in frequency-major
-    layout ``(m, n, B, L1, L2)`` so that fold + filter is a single ``bmm`` with ``W``
-    (:func:`fold_matrix`) and no full-size product is formed. Returns ``(B, L1, L2, H, W)``.
-    """
-    B, L1, M, N = u1_hat.shape
-    m, n = M // k, N // k
-    L2 = W.shape[-1] // 2
-    z = torch.view_as_real(u1_hat).view(B * L1, k, m, k, n, 2).permute(2, 4, 0, 1, 3, 5)
-    z = z.reshape(m * n, B * L1, 2 * k * k)
-    spec = torch.bmm(z, W).view(m, n, B, L1, L2, 2)
-    u2 = modulus(torch.fft.ifft2(torch.view_as_complex(spec), dim=(0, 1)))  # (m, n, B, L1, L2)
-    H, Wd = rows.shape[1], cols.shape[1]
-    t = (rows.mT @ u2.reshape(m, -1)).view(H, n, -1)  # average + subsample the rows
-    t = t.transpose(1, 2) @ cols  # then the columns: (H, B·L1·L2, W)
-    return t.view(H, B, L1, L2, Wd).permute(1, 2, 3, 0, 4)
-
-
 def scattering2d(
     x_pad: torch.Tensor,
     psi: list[list[torch.Tensor]],
-    fold: list[dict[int, torch.Tensor]],
     rows,
     cols,
     J: int,
@@ -74,8 +39,7 @@ def scattering2d(
 ) -> torch.Tensor:
     """Scattering coefficients ``(B, C, H, W)`` of padded images ``x_pad`` ``(B, M, N)``.
 
-    ``psi[j][res]``: wavelets of scale j at resolution res; ``fold[j1][j2]``: ``psi[j2][j1]`` as
-    :func:`fold_matrix`; ``rows[j]``/``cols[j]``: the
+    ``psi[j][res]``: wavelets of scale j at resolution res; ``rows[j]``/``cols[j]``: the
     averaging operators for maps at resolution j. Channel order (Kymatio's): S0; S1 by (j1, θ1);
     S2 by (j1, θ1, j2, θ2).
     """
@@ -90,7 +54,7 @@ def scattering2d(
             continue
         u1_hat = rfft2_full(u1)
         s2 = [
-            second_order(u1_hat, fold[j1][j2], 2 ** (j2 - j1), rows[j2], cols[j2])
+            lowpass(wavelet_modulus(u1_hat, psi[j2][j1], j2 - j1), rows[j2], cols[j2])
             for j2 in range(j1 + 1, J)
         ]  # each (B, L1, L2, H, W)
         out_2.append(torch.cat(s2, dim=2).reshape(B, -1, *s2[0].shape[-2:]))

