@@ -74,19 +74,30 @@ def _fold(u_hat: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, blocks) -> 
     return out
 
 
-def _unfold_adjoint(grad: torch.Tensor, psi: torch.Tensor, k: int, ndim: int) -> torch.Tensor:
-    """Adjoint of the fold: ∂L/∂û = Σ_F tile_k(∂L/∂out_F) · ψ̂_F, as one contraction over F."""
-    psi = psi[..., 0]
-    F_, S = psi.shape[0], psi.shape[1:]
+def _unfold_adjoint(grad: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, blocks):
+    """Adjoint of the fold: ∂L/∂û = Σ_F tile_k(∂L/∂out_F) · ψ̂_F, block by block.
+
+    Each block of ∂L/∂û is an elementwise product summed over the F filters; the blocks the
+    forward skipped (``blocks``) stay zero, so this is the exact adjoint of what was computed.
+    (A single einsum over F became thousands of tiny matrix products, one per frequency.)
+    """
+    p = psi  # (F, *S, 2)
     g = torch.view_as_real(grad)  # (..., F, *S/k, 2)
-    if ndim == 1:
-        p = psi.view(F_, k, S[0] // k)
-        out = torch.einsum("...fnc,fin->...inc", g, p)
-    else:
-        p = psi.view(F_, k, S[0] // k, k, S[1] // k)
-        out = torch.einsum("...fmnc,fimjn->...imjnc", g, p)
-    lead = out.shape[: out.dim() - 2 * ndim - 1]
-    return torch.view_as_complex(out.reshape(*lead, *S, 2).contiguous())
+    lead = g.shape[: g.dim() - ndim - 2]
+    S = psi.shape[1:-1]
+    sizes = [n // k for n in S]
+    out = g.new_empty(*lead, *S, 2)
+    every = list(itertools.product(range(k), repeat=ndim))
+    used = every if blocks is None else [(b,) for b in blocks]
+    for offset in every:
+        idx = tuple(slice(o * n, (o + 1) * n) for o, n in zip(offset, sizes))
+        block = out[(Ellipsis, *idx, slice(None))]
+        if offset not in used:
+            block.zero_()  # ψ̂ negligible there: the forward skipped this block
+            continue
+        pb = p[(slice(None), *idx, slice(None))]  # (F, *S/k, 2)
+        block.copy_((g * pb).sum(dim=-ndim - 2))
+    return torch.view_as_complex(out)
 
 
 class _FoldProduct(torch.autograd.Function):
@@ -95,13 +106,13 @@ class _FoldProduct(torch.autograd.Function):
     @staticmethod
     def forward(ctx, u_hat, psi, k, ndim, blocks):
         ctx.save_for_backward(psi)
-        ctx.k, ctx.ndim = k, ndim
+        ctx.k, ctx.ndim, ctx.blocks = k, ndim, blocks
         return torch.view_as_complex(_fold(u_hat, psi, k, ndim, blocks))
 
     @staticmethod
     def backward(ctx, grad):
         (psi,) = ctx.saved_tensors
-        return _unfold_adjoint(grad, psi, ctx.k, ctx.ndim), None, None, None, None
+        return _unfold_adjoint(grad, psi, ctx.k, ctx.ndim, ctx.blocks), None, None, None, None
 
 
 def fold_product(
