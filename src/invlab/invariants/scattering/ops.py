@@ -26,7 +26,7 @@ class _StableModulus(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         re, im, out = ctx.saved_tensors
-        scale = torch.where(out > 0, grad / out, torch.zeros_like(out))
+        scale = torch.where(out > 0, grad / out, 0.0)
         return re * scale, im * scale
 
 
