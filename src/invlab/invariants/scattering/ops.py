@@ -96,7 +96,10 @@ def _unfold_adjoint(grad: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, bl
             block.zero_()  # ψ̂ negligible there: the forward skipped this block
             continue
         pb = p[(slice(None), *idx, slice(None))]  # (F, *S/k, 2)
-        block.copy_((g * pb).sum(dim=-ndim - 2))
+        fdim = g.dim() - ndim - 2
+        torch.mul(g.select(fdim, 0), pb[0], out=block)
+        for f in range(1, pb.shape[0]):
+            block.addcmul_(g.select(fdim, f), pb[f])
     return torch.view_as_complex(out)
 
 
