@@ -25,8 +25,16 @@ def wavelet_modulus(u_hat: torch.Tensor, psi: torch.Tensor, k: int) -> torch.Ten
 
 
 def lowpass(u: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
-    """(u ⋆ φ_J) subsampled and unpadded: ``rowsᵀ · u · cols`` on the last two dimensions."""
-    return ((u @ cols).mT @ rows).mT
+    """(u ⋆ φ_J) subsampled and unpadded: ``rowsᵀ · u · cols`` on the last two dimensions.
+
+    Two plain matrix products over all leading dimensions at once (``u`` ``(..., m, n)`` →
+    ``(..., H, W)``); a batched product per map would run as one tiny GEMM per map, forward and
+    backward.
+    """
+    t = u @ cols  # (..., m, W)
+    *lead, m, w = t.shape
+    s = t.transpose(-1, -2).reshape(-1, m) @ rows  # (... · W, H)
+    return s.view(*lead, w, rows.shape[1]).transpose(-1, -2)
 
 
 def scattering2d(
