@@ -189,14 +189,6 @@ class PoolExecutor(_Windowed):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-#: Dask settings for the workers of a LocalCluster started here; set the same in the Dask
-#: configuration of an existing cluster's workers (see docs/studies.md).
-QUIET_WORKERS = {
-    "distributed.worker.profile.enabled": False,
-    "distributed.admin.system-monitor.gil.enabled": False,
-}
-
-
 class DaskExecutor(_Windowed):
     """Runs on a Dask distributed cluster: an existing one (``scheduler='tcp://HOST:PORT'``)
     or a :class:`distributed.LocalCluster` of ``local_workers`` processes started here.
@@ -232,18 +224,13 @@ class DaskExecutor(_Windowed):
         if local_workers is not None:
             if not isinstance(local_workers, int) or local_workers < 1:
                 raise ValueError(f"local_workers must be an int >= 1, got {local_workers!r}")
-            import dask
-
-            # The workers' statistical profiler (every 10 ms) and GIL monitor interrupt a run's
-            # thread: 16 % slower runs of small models, measured (docs/studies.md).
-            with dask.config.set(QUIET_WORKERS):
-                self._cluster = LocalCluster(
-                    n_workers=local_workers,
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    host="127.0.0.1",
-                )
+            self._cluster = LocalCluster(
+                n_workers=local_workers,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+                host="127.0.0.1",
+            )
             self._client = Client(self._cluster)
         else:
             if not isinstance(scheduler, str) or "://" not in scheduler:
