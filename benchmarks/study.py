@@ -4,6 +4,8 @@
     python benchmarks/study.py --epochs 2 --limit 8  # a shortened version of it
     python benchmarks/study.py --every 3 --epochs 4  # every 3rd run of it, 4 epochs each
     python benchmarks/study.py --quick --repeat 3    # the quick study, medians of 3
+    python benchmarks/study.py --executors serial,serial1,pool,dask --skip 'width=2048'
+                                                     # without the runs that use 2 threads well
 
 For each executor (serial; a local pool of 2 processes; a Dask LocalCluster of 2 workers) it
 runs the study into a fresh database and reports the median wall time over ``--repeat``
@@ -13,7 +15,9 @@ Runner overhead (serial executor) is the wall time not spent inside the runs the
 ``wall - sum(run seconds)``, i.e. storing (one synchronous SQLite transaction per run),
 skip checks, progress callbacks. A store micro-benchmark times :meth:`ResultStore.save` alone.
 
-Timings on a shared machine are noisy; compare ratios from one invocation only.
+``serial1`` (the serial executor at one torch thread) gives the bound of any 2-worker executor:
+half its wall time. Timings on a shared machine are noisy; compare ratios from one invocation
+only.
 """
 
 from __future__ import annotations
