@@ -59,16 +59,27 @@ def doubled(psi: torch.Tensor) -> torch.Tensor:
     return psi.unsqueeze(-1).expand(*psi.shape, 2).contiguous()
 
 
+def _frequency_blocks(S, k: int, blocks=None):
+    """``(offset, index)`` of the blocks a fold by ``k`` sums over a spectrum of shape ``S``.
+
+    ``k`` blocks per dimension (all of them, or in 1D only those listed in ``blocks``);
+    ``index`` selects the block's ``S / k`` frequencies.
+    """
+    sizes = [n // k for n in S]
+    offsets = (
+        itertools.product(range(k), repeat=len(S)) if blocks is None else [(b,) for b in blocks]
+    )
+    for offset in offsets:
+        yield offset, tuple(slice(o * n, (o + 1) * n) for o, n in zip(offset, sizes))
+
+
 def _fold(u_hat: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, blocks) -> torch.Tensor:
     zr = torch.view_as_real(u_hat).unsqueeze(-2 - ndim)  # (..., 1, *S, 2)
     p = psi  # (F, *S, 2), see doubled()
     if k == 1:
         return zr * p
-    sizes = [n // k for n in psi.shape[1:-1]]
-    offsets = itertools.product(range(k), repeat=ndim) if blocks is None else [(b,) for b in blocks]
     out = None
-    for offset in offsets:
-        idx = tuple(slice(o * n, (o + 1) * n) for o, n in zip(offset, sizes))
+    for _, idx in _frequency_blocks(psi.shape[1:-1], k, blocks):
         zb, pb = zr[(Ellipsis, *idx, slice(None))], p[(slice(None), *idx, slice(None))]
         out = zb * pb if out is None else out.addcmul_(zb, pb)
     return out
@@ -83,20 +94,16 @@ def _unfold_adjoint(grad: torch.Tensor, psi: torch.Tensor, k: int, ndim: int, bl
     """
     p = psi  # (F, *S, 2)
     g = torch.view_as_real(grad)  # (..., F, *S/k, 2)
-    lead = g.shape[: g.dim() - ndim - 2]
+    fdim = g.dim() - ndim - 2  # the filters' dimension
     S = psi.shape[1:-1]
-    sizes = [n // k for n in S]
-    out = g.new_empty(*lead, *S, 2)
-    every = list(itertools.product(range(k), repeat=ndim))
-    used = every if blocks is None else [(b,) for b in blocks]
-    for offset in every:
-        idx = tuple(slice(o * n, (o + 1) * n) for o, n in zip(offset, sizes))
+    out = g.new_empty(*g.shape[:fdim], *S, 2)
+    used = {offset for offset, _ in _frequency_blocks(S, k, blocks)}
+    for offset, idx in _frequency_blocks(S, k):
         block = out[(Ellipsis, *idx, slice(None))]
         if offset not in used:
             block.zero_()  # ψ̂ negligible there: the forward skipped this block
             continue
         pb = p[(slice(None), *idx, slice(None))]  # (F, *S/k, 2)
-        fdim = g.dim() - ndim - 2
         torch.mul(g.select(fdim, 0), pb[0], out=block)
         for f in range(1, pb.shape[0]):
             block.addcmul_(g.select(fdim, f), pb[f])
