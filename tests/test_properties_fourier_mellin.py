@@ -37,6 +37,10 @@ from _hypothesis_profiles import batch_shapes, budget, dtypes, randn, rel_change
 from invlab.invariants import FourierMellin
 from invlab.transforms import Rotate, Scale
 
+# One torch thread: these tensors are tiny, and on a loaded machine a 2-thread pool stalls
+# at every op (about 30x slower here); bit-for-bit comparisons also want a fixed count.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 QUARTER_TURN_TOL = {torch.float32: 1e-5, torch.float64: 1e-8}
 
 

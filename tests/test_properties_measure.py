@@ -31,6 +31,10 @@ from invlab.measure import goodfellow_scores, goodfellow_unit_scores, sensitivit
 from invlab.nn import Symmetrize
 from invlab.transforms import Flip, Rotate90, Shift
 
+# One torch thread: these tensors are tiny, and on a loaded machine a 2-thread pool stalls
+# at every op (about 30x slower here); bit-for-bit comparisons also want a fixed count.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 class SortedValues(nn.Module):
     """``x ↦ sort(x)`` over all entries of each sample: invariant to any permutation."""
@@ -67,7 +71,7 @@ def invariant_cases(draw):
     return model, transform, (1, n, n), torch.float64
 
 
-@budget(15)
+@budget(25)
 @given(
     case=invariant_cases(),
     rate=st.sampled_from([0.01, 0.02, 0.05, 0.1, 0.25]),

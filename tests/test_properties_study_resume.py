@@ -28,6 +28,10 @@ from hypothesis import strategies as st
 from _hypothesis_profiles import budget
 from invlab.study import ResultStore, parse_spec, run_study
 
+# One torch thread: these tensors are tiny, and on a loaded machine a 2-thread pool stalls
+# at every op (about 30x slower here); bit-for-bit comparisons also want a fixed count.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 SPEC = parse_spec(
     {
         "name": "resume-property",
@@ -81,8 +85,7 @@ def uninterrupted() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _one_thread(one_torch_thread):
-    """Bit-for-bit comparisons: the reference and the resumed runs at one thread."""
+def _fresh_reference():
     yield
     uninterrupted.cache_clear()
 

@@ -8,12 +8,17 @@ these transformations only move samples.
 
 from __future__ import annotations
 
+import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from _hypothesis_profiles import budget, dtypes, randn, seeds
 from invlab.transforms import Flip, Rotate90, Shift
+
+# One torch thread: these tensors are tiny, and on a loaded machine a 2-thread pool stalls
+# at every op (about 30x slower here); bit-for-bit comparisons also want a fixed count.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 channels = st.lists(st.integers(1, 3), min_size=0, max_size=2).map(tuple)
 
