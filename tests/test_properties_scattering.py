@@ -112,8 +112,6 @@ def test_scattering_1d_is_locally_shift_invariant_below_2_to_the_J(
         changes.append(rel_change(S(torch.roll(x, s, -1)), S(x)))
     assert changes[0] <= 0.5 * s / 2**J
     assert changes[-1] <= changes[0]
-    # while the signal itself moves by about √2 (white noise)
-    assert rel_change(torch.roll(x, s, -1), x) > 0.5
 
 
 @budget(15)
