@@ -10,6 +10,7 @@ from invlab.invariants import FourierMellin, LogPolar, Mellin
 from invlab.invariants._fourier_mellin_fast import fourier_mellin_fast, fourier_mellin_taps
 from invlab.invariants.functional import (
     fourier_mellin,
+    fourier_mellin_1d,
     fourier_mellin_matrix,
     log_polar,
     mellin,
@@ -200,6 +201,10 @@ def test_fourier_mellin_1d_is_shift_and_dilation_invariant():
     y = _bump(t, 80.0 * 1.3, 3.0 * 1.3) - 0.5 * _bump(t, 130.0, 6.5)  # x dilated by 1.3
     assert _relative(fm(y), fx) < 0.1
     assert fm.output_shape((2, 1, 256)) == (2, 1, 33)
+    # The module is its functional twin with the grid held as a buffer.
+    assert torch.equal(fx, fourier_mellin_1d(x, n_radii=64, r_min=4.0))
+    with pytest.raises(ValueError, match="x must have length N >= 8"):
+        fourier_mellin_1d(torch.randn(2, 6))
 
 
 def test_fourier_mellin_bad_input():

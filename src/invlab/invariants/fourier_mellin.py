@@ -180,6 +180,55 @@ register_rotation_scale` phase-correlates these maps.
     return lp.reshape(*lp.shape[:-1], n_radii, n_angles)
 
 
+def fourier_mellin_1d(
+    x: torch.Tensor,
+    n_radii: int = 32,
+    r_min: float = 2.0,
+    r_max: float | None = None,
+    floor: float = 0.1,
+) -> torch.Tensor:
+    """1D Fourier–Mellin invariant of signals: ``|F_{log k} log(1 + L|F x| / (f · mean))|``.
+
+    ``|rfft x|`` (circular shifts go) resampled at ``n_radii`` log-spaced frequencies ``k_j``
+    in ``[r_min, r_max]`` bins (a dilation becomes a shift in ``log k``), divided by its
+    mean, log-compressed with floor ``f``, then ``|rfft|`` (the shift goes). Invariant to
+    circular shifts exactly and to dilations up to boundary and interpolation effects.
+
+    Args:
+        x: real ``(..., N)``, ``N >= 8``.
+        n_radii: number of log-spaced frequencies.
+        r_min, r_max: frequency range in bins (default ``r_max = N//2 − 1``).
+        floor: ``f`` in the log compression, relative to the mean.
+
+    Shape:
+        ``(..., N)`` → ``(..., n_radii // 2 + 1)``.
+
+    Examples:
+        >>> x = torch.randn(3, 64)
+        >>> torch.allclose(fourier_mellin_1d(x), fourier_mellin_1d(torch.roll(x, 9, -1)))
+        True
+    """
+    x = check_tensor(x, "x", min_dim=1)
+    check_positive(floor, "floor")
+    if x.shape[-1] < 8:
+        raise ValueError(f"x must have length N >= 8 (last dim), got {x.shape[-1]}")
+    positions = _log_frequencies(x.shape[-1], n_radii, r_min, r_max)
+    return _fourier_mellin_1d(x, positions, floor)
+
+
+def _log_frequencies(n: int, n_radii: int, r_min: float, r_max: float | None) -> torch.Tensor:
+    r_max = float(n // 2 - 1 if r_max is None else r_max)
+    if r_max > n // 2:
+        raise ValueError(f"r_max must be <= N//2 = {n // 2}, got {r_max}")
+    return log_positions(n_radii, r_min, r_max)
+
+
+def _fourier_mellin_1d(x: torch.Tensor, positions: torch.Tensor, floor: float) -> torch.Tensor:
+    lp = linear_sample_1d(torch.fft.rfft(x, dim=-1).abs(), positions)
+    mean = lp.mean(-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
+    return torch.fft.rfft(torch.log1p(lp / (floor * mean)), norm="ortho").abs()
+
+
 class FourierMellin(nn.Module):
     """Fourier–Mellin invariant: ``|F_{log r, θ} log(1 + L(H · |F x|) / (f · mean))|``.
 
@@ -236,11 +285,8 @@ class FourierMellin(nn.Module):
             self.dims, self.shape = 1, (shape,)
             self.r_min = r_min
             self.r_max = float(shape // 2 - 1 if r_max is None else r_max)
-            if self.r_max > shape // 2:
-                raise ValueError(f"r_max must be <= N//2 = {shape // 2}, got {self.r_max}")
-            self.register_buffer(
-                "positions", log_positions(n_radii, r_min, self.r_max), persistent=False
-            )
+            positions = _log_frequencies(shape, n_radii, r_min, self.r_max)
+            self.register_buffer("positions", positions, persistent=False)
             return
         self.dims, self.shape = 2, _image_shape(shape)
         if self.shape[0] != self.shape[1]:
@@ -268,10 +314,7 @@ class FourierMellin(nn.Module):
         if self.dims == 1:
             if x.shape[-1] != self.shape[0]:
                 raise ValueError(f"x must have length {self.shape[0]}, got {x.shape[-1]}")
-            spectrum = torch.fft.rfft(x, dim=-1).abs()
-            lp = linear_sample_1d(spectrum, self.positions)
-            mean = lp.mean(-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
-            return torch.fft.rfft(torch.log1p(lp / (self.floor * mean)), norm="ortho").abs()
+            return _fourier_mellin_1d(x, self.positions, self.floor)
         check_square(x, "x", "FourierMellin")
         if tuple(x.shape[-2:]) != self.shape:
             raise ValueError(f"x must end with shape {self.shape}, got {tuple(x.shape)}")

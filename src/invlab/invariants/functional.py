@@ -16,6 +16,7 @@ from invlab.invariants.bispectrum import bispectrum, bispectrum_pairs, invert_bi
 from invlab.invariants.fourier import fourier_modulus
 from invlab.invariants.fourier_mellin import (
     fourier_mellin,
+    fourier_mellin_1d,
     fourier_mellin_matrix,
     half_spectrum,
     log_polar_spectrum,
@@ -30,6 +31,7 @@ __all__ = [
     "bispectrum",
     "bispectrum_pairs",
     "fourier_mellin",
+    "fourier_mellin_1d",
     "fourier_mellin_matrix",
     "fourier_modulus",
     "half_spectrum",
