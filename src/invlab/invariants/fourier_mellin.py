@@ -170,8 +170,8 @@ def log_polar_spectrum(
     """Steps 1–2 of :func:`fourier_mellin`: ``L(H · |F(w · x)|)`` on the log-polar grid.
 
     ``matrix`` is a :func:`fourier_mellin_matrix` (log-polar resampling × high-pass) and
-    ``window`` a :func:`radial_hann` or ``None``. :func:`~invlab.invariants.registration.\
-register_rotation_scale` phase-correlates these maps.
+    ``window`` a :func:`radial_hann` or ``None``. ``register_rotation_scale`` phase-correlates
+    these maps.
 
     Shape:
         ``(..., H, W)`` → ``(..., n_radii, n_angles)``.
@@ -238,9 +238,10 @@ class FourierMellin(nn.Module):
     division by the mean); the final ``|FFT|`` removes both shifts. See
     :func:`fourier_mellin` for every step.
 
-    1D (``shape=N``): ``|rfft x|`` resampled at log-spaced frequencies in
-    ``[r_min, r_max]`` bins, normalised and compressed the same way, then ``|rfft|``:
-    invariant to circular shifts and, up to boundary effects, to dilations.
+    1D (``shape=N``, functional twin :func:`fourier_mellin_1d`): ``|rfft x|`` resampled at
+    log-spaced frequencies in ``[r_min, r_max]`` bins, normalised and compressed the same
+    way, then ``|rfft|``: invariant to circular shifts and, up to boundary effects, to
+    dilations.
 
     Invariance: exact for circular translations without the window and for rotations by
     multiples of 90°; approximate (boundary and interpolation effects) otherwise. Measured on
