@@ -29,7 +29,7 @@ from skimage.registration import phase_cross_correlation
 from skimage.transform import resize, warp_polar
 
 from invlab.invariants import FourierMellin, register_rotation_scale
-from invlab.invariants.functional_rotscale import radial_hann
+from invlab.invariants.functional import radial_hann
 from invlab.transforms import Compose, Rotate, Scale, Shift
 
 REPEATS = 7

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from invlab.invariants import Bispectrum, bispectrum_pairs, invert_bispectrum
-from invlab.invariants.functional_rotscale import bispectrum
+from invlab.invariants.functional import bispectrum
 
 
 def _fractional_shift(x: torch.Tensor, phase_per_bin: torch.Tensor) -> torch.Tensor:

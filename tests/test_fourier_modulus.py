@@ -48,10 +48,31 @@ def test_not_invariant_to_non_circular_shift():
     assert relative_change(fourier_modulus(x), fourier_modulus(moved)) > 0.1
 
 
-def test_normalized_satisfies_parseval():
-    x = torch.randn(5, 32, dtype=torch.float64)
-    full = torch.fft.fft(x, norm="ortho").abs()
-    assert torch.allclose(fourier_modulus(x, normalized=True), full[..., :17])
+@pytest.mark.parametrize("n", [32, 33])
+def test_normalized_satisfies_parseval(n):
+    # Parseval: ‖x‖² = Σ_k |X_k|² over the full spectrum; the half spectrum counts each
+    # k in 1 … ⌈N/2⌉−1 twice (|X_{N−k}| = |X_k|), DC and, for even N, Nyquist once.
+    x = torch.randn(5, n, dtype=torch.float64)
+    half = fourier_modulus(x, normalized=True)
+    weights = torch.full((half.shape[-1],), 2.0, dtype=torch.float64)
+    weights[0] = 1.0
+    if n % 2 == 0:
+        weights[-1] = 1.0
+    energy = (weights * half.square()).sum(-1)
+    assert torch.allclose(energy, x.square().sum(-1))
+    assert torch.allclose(half, torch.fft.fft(x, norm="ortho").abs()[..., : n // 2 + 1])
+    # Without normalisation the energy is N times larger.
+    raw = (weights * fourier_modulus(x).square()).sum(-1)
+    assert torch.allclose(raw, n * x.square().sum(-1))
+
+
+def test_normalized_satisfies_parseval_in_2d():
+    x = torch.randn(3, 8, 10, dtype=torch.float64)
+    half = fourier_modulus(x, dims=2, normalized=True)  # (3, 8, 6): columns 0 … 5
+    weights = torch.full((half.shape[-1],), 2.0, dtype=torch.float64)
+    weights[0] = weights[-1] = 1.0  # DC and Nyquist columns (W = 10 is even)
+    energy = (weights * half.square()).sum((-2, -1))
+    assert torch.allclose(energy, x.square().sum((-2, -1)))
 
 
 def test_gradients_flow():

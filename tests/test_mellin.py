@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from invlab.invariants import FourierMellin, LogPolar, Mellin
-from invlab.invariants.functional_rotscale import (
+from invlab.invariants._fourier_mellin_fast import fourier_mellin_fast, fourier_mellin_taps
+from invlab.invariants.functional import (
     fourier_mellin,
-    fourier_mellin_from_parts,
+    fourier_mellin_1d,
     fourier_mellin_matrix,
     log_polar,
     mellin,
@@ -163,26 +164,30 @@ def test_fourier_mellin_exact_cases():
         (48, 20, 15, True, False, torch.float64),
     ],
 )
-def test_fourier_mellin_fast_path_matches_sparse_reference(
+def test_fourier_mellin_fast_path_matches_the_readable_formula(
     size, n_radii, n_angles, window, highpass, dtype
 ):
-    """The embedding_bag fast path equals the sparse-matrix pipeline it replaced."""
+    """The private embedding_bag fast path (the module's) equals the readable functional."""
     torch.manual_seed(0)
     x = torch.randn(5, 2, size, size, dtype=dtype)
+    ref = fourier_mellin(x, n_radii, n_angles, window=window, highpass=highpass)
+    matrix = fourier_mellin_matrix((size, size), n_radii, n_angles, highpass=highpass)
+    taps, offsets, weights, n_cols = fourier_mellin_taps(matrix, (size, size))
+    hann = radial_hann((size, size), dtype) if window else None
+    sizes = {"n_cols": n_cols, "n_radii": n_radii, "n_angles": n_angles, "floor": 0.1}
+    fast = fourier_mellin_fast(x, hann, taps, offsets, weights, **sizes)
     fm = FourierMellin((size, size), n_radii, n_angles, window=window, highpass=highpass)
     fm = fm.to(dtype)
-    matrix = fourier_mellin_matrix((size, size), n_radii, n_angles, highpass=highpass)
-    hann = radial_hann((size, size), dtype) if window else None
-    ref = fourier_mellin_from_parts(x, hann, matrix.float(), n_radii, n_angles)
-    fast = fm(x)
     assert fast.shape == ref.shape == (5, 2, n_radii, n_angles // 2 + 1)
     assert float((fast - ref).abs().max() / ref.abs().max()) < 1e-5
-    functional = fourier_mellin(x, n_radii, n_angles, window=window, highpass=highpass)
-    assert float((functional - ref).abs().max() / ref.abs().max()) < 1e-5
-    # Gradients follow the reference too (the autograd branch of the fast path).
+    assert float((fm(x) - ref).abs().max() / ref.abs().max()) < 1e-5
+    # Not vacuous: another floor gives other values.
+    other = fourier_mellin(x, n_radii, n_angles, window=window, highpass=highpass, floor=0.5)
+    assert float((other - ref).abs().max() / ref.abs().max()) > 1e-2
+    # Gradients follow the readable form too (the autograd branch of the fast path).
     xg = x[:2].clone().requires_grad_(True)
     (grad_fast,) = torch.autograd.grad(fm(xg).square().sum(), xg)
-    ref_g = fourier_mellin_from_parts(xg, hann, matrix.float(), n_radii, n_angles)
+    ref_g = fourier_mellin(xg, n_radii, n_angles, window=window, highpass=highpass)
     (grad_ref,) = torch.autograd.grad(ref_g.square().sum(), xg)
     assert float((grad_fast - grad_ref).abs().max() / grad_ref.abs().max()) < 1e-4
 
@@ -196,6 +201,10 @@ def test_fourier_mellin_1d_is_shift_and_dilation_invariant():
     y = _bump(t, 80.0 * 1.3, 3.0 * 1.3) - 0.5 * _bump(t, 130.0, 6.5)  # x dilated by 1.3
     assert _relative(fm(y), fx) < 0.1
     assert fm.output_shape((2, 1, 256)) == (2, 1, 33)
+    # The module is its functional twin with the grid held as a buffer.
+    assert torch.equal(fx, fourier_mellin_1d(x, n_radii=64, r_min=4.0))
+    with pytest.raises(ValueError, match="x must have length N >= 8"):
+        fourier_mellin_1d(torch.randn(2, 6))
 
 
 def test_fourier_mellin_bad_input():

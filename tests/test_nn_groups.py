@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from invlab.nn import FiniteGroup
+from invlab.transforms import Flip, Rotate, Rotate90
 
 
 @pytest.mark.parametrize("name", ["C4", "D4", "C8", "D2"])
@@ -56,3 +57,26 @@ def test_unsupported_group_name_is_rejected(bad):
 def test_group_name_must_be_a_string():
     with pytest.raises(TypeError, match="group"):
         FiniteGroup(4)
+
+
+@pytest.mark.parametrize("name", ["C4", "C8", "C16", "D8"])
+def test_group_rotation_is_transforms_rotate_at_the_same_angle(name):
+    # One rotation convention: R^r of the group is Rotate by 360·r/n degrees, bit for bit,
+    # and a reflection element is Flip then Rotate.
+    g = FiniteGroup(name)
+    x = torch.randn(3, 2, 9, 9, dtype=torch.float64)
+    for a in range(g.order):
+        r, m = g.element(a)
+        degrees = torch.full((3, 1), 360.0 * r / g.rotations, dtype=torch.float64)
+        flipped = Flip().apply(x, torch.ones(3, 1)) if m else x
+        assert torch.equal(g.act(x, a), Rotate().apply(flipped, degrees))
+    quarter = g.act(x, g.index(g.rotations // 4, 0))
+    assert torch.equal(quarter, Rotate90().apply(x, torch.ones(3, 1)))
+    assert not torch.equal(quarter, x)
+
+
+def test_non_square_images_rotate_only_by_quarter_turns():
+    x = torch.randn(2, 5, 7)
+    assert FiniteGroup("C4").act(x, 1).shape == (2, 7, 5)
+    with pytest.raises(ValueError, match="x must be square"):
+        FiniteGroup("C8").act(x, 1)

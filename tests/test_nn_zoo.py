@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from invlab.models import create_model, layer_names
+from invlab.train import train
 
 ARCHITECTURES = {
     "cnn_blur": {"channels": 4},
@@ -33,6 +34,12 @@ def test_zoo_model_builds_runs_and_trains(name, in_shape):
     out.sum().backward()
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
     assert layer_names(model)
+    # A few Adam steps on a small fixed batch lower the training loss.
+    gen = torch.Generator().manual_seed(1)
+    x, y = torch.randn(12, *in_shape, generator=gen), torch.randint(3, (12,), generator=gen)
+    result = train(model, x, y, epochs=10, batch_size=12, lr=1e-2, seed=0)
+    assert result.steps == 10
+    assert result.losses[-1] < 0.95 * result.losses[0]
 
 
 @pytest.mark.parametrize("group", ["C4", "D4"])

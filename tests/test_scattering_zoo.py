@@ -8,7 +8,7 @@ from invlab.models import create_model, layer_names, list_models
 
 @pytest.mark.parametrize("name", ["scattering_linear", "scattering_mlp"])
 @pytest.mark.parametrize("in_shape", [(1, 40), (1, 8, 8), (3, 16, 12)])
-def test_scattering_models_build_and_train(name, in_shape):
+def test_scattering_models_build_and_backpropagate(name, in_shape):
     assert name in list_models()
     model = create_model(name, in_shape=in_shape, num_classes=10)
     names = layer_names(model)

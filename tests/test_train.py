@@ -45,3 +45,36 @@ def test_bad_arguments():
         train(model, x, y, augment=lambda t: t)
     with pytest.raises(ValueError, match="x contains NaN"):
         train(model, torch.full((10, 1, 40), float("nan")), y)
+
+
+class _FixedReadout(torch.nn.Module):
+    """Logits from fixed weights held as a buffer: nothing to train."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer(
+            "weight", torch.randn(3, 12, generator=torch.Generator().manual_seed(0))
+        )
+
+    def forward(self, x):
+        return x.flatten(1) @ self.weight.T
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        torch.nn.Sequential(torch.nn.AdaptiveAvgPool1d(3), torch.nn.Flatten()),  # no tensors
+        _FixedReadout(),  # buffers only
+    ],
+)
+def test_parameter_free_model_is_evaluated_not_trained(model):
+    x = torch.randn(40, 1, 12, generator=torch.Generator().manual_seed(1))
+    y = torch.randint(3, (40,), generator=torch.Generator().manual_seed(2))
+    before = [b.clone() for b in model.buffers()]
+    result = train(model, x, y, epochs=2, batch_size=16, schedule="cosine")
+    assert result.steps == 0
+    assert len(result.losses) == 2 and result.losses[0] == pytest.approx(result.losses[1])
+    expected = float(torch.nn.functional.cross_entropy(model(x), y))
+    assert result.losses[0] == pytest.approx(expected, rel=1e-5)
+    assert result.train_accuracy == accuracy(model, x, y)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers()))

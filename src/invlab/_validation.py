@@ -90,3 +90,12 @@ def check_range(value: Any, name: str) -> tuple[float, float]:
     if not (math.isfinite(low) and math.isfinite(high)) or low > high:
         raise ValueError(f"{name} must satisfy low <= high with finite bounds, got {value!r}")
     return low, high
+
+
+def check_square(x: torch.Tensor, name: str, what: str) -> None:
+    """Raise a ValueError naming ``name`` when ``x``'s last two dimensions differ."""
+    if x.shape[-1] != x.shape[-2]:
+        raise ValueError(
+            f"{name} must be square (H == W) for {what}, got H={x.shape[-2]}, "
+            f"W={x.shape[-1]}; crop or pad it first"
+        )

@@ -1,15 +1,12 @@
 """Fixed invariant representations: each module documents the group it is invariant to.
 
-The functional forms of the rotation/scale invariants (``bispectrum``, ``mellin``,
-``log_polar``, ``fourier_mellin``) live in :mod:`invlab.invariants.functional_rotscale`; their
-names are taken here by the modules that hold the classes.
+Every functional form (``fourier_modulus``, ``bispectrum``, ``mellin``, ``log_polar``,
+``fourier_mellin``, ...) is in :mod:`invlab.invariants.functional`, defined beside its module.
 """
 
-from invlab.invariants.bispectrum import Bispectrum
-from invlab.invariants.fourier import FourierModulus
+from invlab.invariants.bispectrum import Bispectrum, bispectrum_pairs, invert_bispectrum
+from invlab.invariants.fourier import FourierModulus, fourier_modulus
 from invlab.invariants.fourier_mellin import FourierMellin
-from invlab.invariants.functional import fourier_modulus
-from invlab.invariants.functional_rotscale import bispectrum_pairs, invert_bispectrum
 from invlab.invariants.log_polar import LogPolar
 from invlab.invariants.mellin import Mellin
 from invlab.invariants.registration import Registration, register_rotation_scale

@@ -1,39 +1,46 @@
-"""Functional forms of the fixed invariant representations (no state, no buffers)."""
+"""Functional forms of the fixed invariant representations (no state, no buffers).
 
-from __future__ import annotations
+The one namespace of invlab's functionals, as :mod:`torch.nn.functional` is torch's: each is
+defined beside its module (``fourier.py``, ``bispectrum.py``, ``mellin.py``, ``log_polar.py``,
+``fourier_mellin.py``) and collected here. The scattering transforms have no functional form
+(their filter banks are state).
 
-import torch
+Examples:
+    >>> import torch
+    >>> import invlab.invariants.functional as IF
+    >>> IF.fourier_mellin(torch.randn(2, 32, 32), 16, 16).shape
+    torch.Size([2, 16, 9])
+"""
 
-from invlab._validation import check_int, check_tensor
+from invlab.invariants.bispectrum import bispectrum, bispectrum_pairs, invert_bispectrum
+from invlab.invariants.fourier import fourier_modulus
+from invlab.invariants.fourier_mellin import (
+    fourier_mellin,
+    fourier_mellin_1d,
+    fourier_mellin_matrix,
+    half_spectrum,
+    log_polar_spectrum,
+    magnitude,
+    radial_hann,
+    spectrum_highpass,
+)
+from invlab.invariants.log_polar import log_polar, log_polar_grid
+from invlab.invariants.mellin import mellin
 
-
-def fourier_modulus(x: torch.Tensor, dims: int = 1, *, normalized: bool = False) -> torch.Tensor:
-    """Modulus of the real FFT over the last ``dims`` axes: ``|F x|``.
-
-    A circular shift multiplies ``F x`` by a unit-modulus phase ``e^{-2πi k s / N}``, so
-    ``|F x|`` is exactly invariant to circular shifts (and, with ``dims=2``, to 2D circular
-    translations).
-
-    Args:
-        x: real tensor ``(..., N)`` for ``dims=1`` or ``(..., H, W)`` for ``dims=2``.
-        dims: 1 or 2.
-        normalized: divide by ``sqrt(N)`` (``sqrt(H W)``) so Parseval holds.
-
-    Shape:
-        ``(..., N)`` → ``(..., N // 2 + 1)``; ``(..., H, W)`` → ``(..., H, W // 2 + 1)``.
-
-    Examples:
-        >>> x = torch.randn(4, 40)
-        >>> torch.allclose(fourier_modulus(x), fourier_modulus(torch.roll(x, 7, -1)), atol=1e-5)
-        True
-    """
-    check_int(dims, "dims", minimum=1)
-    if dims > 2:
-        raise ValueError(f"dims must be 1 or 2, got {dims}")
-    x = check_tensor(x, "x", min_dim=dims)
-    if x.is_complex():
-        raise TypeError("x must be real; fourier_modulus uses the real FFT")
-    norm = "ortho" if normalized else "backward"
-    axes = tuple(range(-dims, 0))
-    spectrum = torch.fft.rfftn(x, dim=axes, norm=norm)
-    return spectrum.abs()
+__all__ = [
+    "bispectrum",
+    "bispectrum_pairs",
+    "fourier_mellin",
+    "fourier_mellin_1d",
+    "fourier_mellin_matrix",
+    "fourier_modulus",
+    "half_spectrum",
+    "invert_bispectrum",
+    "log_polar",
+    "log_polar_grid",
+    "log_polar_spectrum",
+    "magnitude",
+    "mellin",
+    "radial_hann",
+    "spectrum_highpass",
+]

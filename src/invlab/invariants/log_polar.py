@@ -2,11 +2,76 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-from invlab._validation import check_tensor
-from invlab.invariants.functional_rotscale import log_polar_grid, sample_images
+from invlab._resample import log_positions, sample_images
+from invlab._validation import check_int, check_tensor
+
+
+def log_polar_grid(
+    shape: tuple[int, int],
+    n_radii: int,
+    n_angles: int,
+    r_min: float = 1.0,
+    r_max: float | None = None,
+    center: tuple[float, float] | None = None,
+    half_turn: bool = False,
+    angle_offset: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pixel coordinates ``(rows, cols)``, each ``(n_radii, n_angles)``, of a log-polar grid.
+
+    ``row = c_r − r_i sin θ_j``, ``col = c_c + r_i cos θ_j`` with ``r_i`` log-spaced in
+    ``[r_min, r_max]`` and ``θ_j = θ_0 + T j / n_angles`` (``T = 2π``, or ``π`` with
+    ``half_turn``; ``θ_0 = angle_offset`` radians); ``θ`` grows counter-clockwise as
+    displayed. Defaults: centre ``((H−1)/2, (W−1)/2)``, ``r_max = min(H, W)/2 − 1``.
+    """
+    h, w = shape
+    check_int(n_radii, "n_radii", minimum=2)
+    check_int(n_angles, "n_angles", minimum=1)
+    if r_max is None:
+        r_max = min(h, w) / 2 - 1
+    radii = log_positions(n_radii, r_min, r_max)
+    turn = math.pi if half_turn else 2 * math.pi
+    theta = angle_offset + turn * torch.arange(n_angles, dtype=torch.float64) / n_angles
+    cr, cc = ((h - 1) / 2, (w - 1) / 2) if center is None else center
+    rows = cr - radii[:, None] * torch.sin(theta)[None, :]
+    cols = cc + radii[:, None] * torch.cos(theta)[None, :]
+    return rows, cols
+
+
+def log_polar(
+    x: torch.Tensor,
+    n_radii: int = 32,
+    n_angles: int = 32,
+    r_min: float = 1.0,
+    r_max: float | None = None,
+    center: tuple[float, float] | None = None,
+) -> torch.Tensor:
+    """Resample images on a log-polar grid (bilinear, differentiable).
+
+    ``L x(i, j) = x(c + r_i (−sin θ_j, cos θ_j))``: a rotation of ``x`` about ``c`` by ``α``
+    becomes a cyclic shift of ``j`` by ``α n_angles / 2π``, a zoom by ``a`` a shift of ``i``
+    by ``log a / log(r_max/r_min) · (n_radii − 1)``.
+
+    Args:
+        x: ``(..., H, W)``.
+        n_radii, n_angles: output size.
+        r_min, r_max: radius range in pixels (default ``r_max = min(H, W)/2 − 1``).
+        center: ``(row, col)`` of the origin (default the image centre).
+
+    Shape:
+        ``(..., H, W)`` → ``(..., n_radii, n_angles)``.
+
+    Examples:
+        >>> log_polar(torch.randn(2, 1, 32, 32), 16, 24).shape
+        torch.Size([2, 1, 16, 24])
+    """
+    x = check_tensor(x, "x", min_dim=2)
+    rows, cols = log_polar_grid(x.shape[-2:], n_radii, n_angles, r_min, r_max, center)
+    return sample_images(x, rows, cols)
 
 
 class LogPolar(nn.Module):

@@ -5,9 +5,53 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from invlab._resample import linear_sample_1d
+from invlab._resample import linear_sample_1d, log_positions
 from invlab._validation import check_int, check_tensor
-from invlab.invariants.functional_rotscale import _mellin_positions
+
+
+def mellin(
+    x: torch.Tensor,
+    n_log: int = 64,
+    r_min: float = 1.0,
+    r_max: float | None = None,
+    origin: int = 0,
+) -> torch.Tensor:
+    """Modulus of the Mellin transform on the line ``Re s = 0``, by log resampling then FFT.
+
+    ``M x(ω) = |∫ x(t) t^{iω−1} dt| = |∫ x(e^u) e^{iωu} du|``: dilating about the origin,
+    ``x(t/a)``, shifts ``u ↦ x(e^u)`` by ``log a``, which the modulus ignores. Here
+    ``x`` is sampled (linear interpolation) at ``t_j = origin + r_j`` with ``r_j`` log-spaced
+    in ``[r_min, r_max]``, then ``|rfft|`` is taken over ``j``. Invariance is exact for
+    dilations by a whole number of log-steps of a signal supported inside
+    ``[r_min, r_max]``; otherwise up to interpolation and boundary effects.
+
+    Args:
+        x: real ``(..., N)``.
+        n_log: number of log-spaced samples.
+        r_min, r_max: the range of distances from ``origin`` (default ``r_max = N−1−origin``).
+        origin: index of the dilation's fixed point.
+
+    Shape:
+        ``(..., N)`` → ``(..., n_log // 2 + 1)``.
+
+    Examples:
+        >>> mellin(torch.randn(4, 64), n_log=32).shape
+        torch.Size([4, 17])
+    """
+    x = check_tensor(x, "x", min_dim=1)
+    positions = _mellin_positions(x.shape[-1], n_log, r_min, r_max, origin)
+    return torch.fft.rfft(linear_sample_1d(x, positions), dim=-1).abs()
+
+
+def _mellin_positions(
+    n: int, n_log: int, r_min: float, r_max: float | None, origin: int
+) -> torch.Tensor:
+    check_int(origin, "origin", minimum=0)
+    if origin >= n - 1:
+        raise ValueError(f"origin must be < N−1 = {n - 1}, got {origin}")
+    if r_max is None:
+        r_max = float(n - 1 - origin)
+    return origin + log_positions(n_log, r_min, r_max)
 
 
 class Mellin(nn.Module):

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 import torch
 
 from invlab._resample import affine_warp
-from invlab._validation import check_int, check_tensor
-from invlab.invariants.functional_rotscale import (
-    apply_matrix,
-    check_square_image,
+from invlab._validation import check_int, check_square, check_tensor
+from invlab.invariants.fourier_mellin import (
     fourier_mellin_matrix,
-    half_spectrum,
+    log_polar_spectrum,
     radial_hann,
 )
 
@@ -140,7 +138,7 @@ def register_rotation_scale(
         raise ValueError(
             f"reference must be (H, W) or (B, H, W), got shape {tuple(reference.shape)}"
         )
-    check_square_image(reference, "reference", "register_rotation_scale")
+    check_square(reference, "reference", "register_rotation_scale")
     if reference.dim() == 2:
         reference, moving = reference[None], moving[None]
     if not reference.is_floating_point():
@@ -157,12 +155,12 @@ def register_rotation_scale(
     window = radial_hann((n, n), dtype)
     matrix = fourier_mellin_matrix((n, n), n_radii, n_angles, r_min, r_max, highpass=True)
 
-    def log_polar_spectrum(x: torch.Tensor) -> torch.Tensor:
-        # Log-magnitudes: the 1/f decay and the factor a² become additive, not dominant.
-        lp = apply_matrix(matrix, half_spectrum(x, window)).reshape(-1, n_radii, n_angles)
-        return _log_magnitude(lp)
-
-    d, _ = phase_correlation(log_polar_spectrum(reference), log_polar_spectrum(moving))
+    # Log-magnitudes: the 1/f decay and the factor a² become additive, not dominant.
+    maps = [
+        _log_magnitude(log_polar_spectrum(x, matrix, window, n_radii, n_angles))
+        for x in (reference, moving)
+    ]
+    d, _ = phase_correlation(*maps)
     log_step = math.log(r_max / r_min) / (n_radii - 1)
     scale = torch.exp(-d[:, 0] * log_step)
     angle = d[:, 1] * 180.0 / n_angles

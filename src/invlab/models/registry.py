@@ -57,6 +57,7 @@ def create_model(
         **size: the model's size arguments (``width``, ``depth``, ``channels``, ...).
 
     Examples:
+        >>> import torch
         >>> m = create_model("mlp", in_shape=(1, 40), width=32, depth=2)
         >>> m(torch.zeros(5, 1, 40)).shape
         torch.Size([5, 10])

@@ -7,6 +7,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
+from invlab.nn import GlobalPool
+
 
 class Staged(nn.Sequential):
     """``nn.Sequential`` of named stages; :meth:`layer_names` lists them for measurement.
@@ -63,3 +65,21 @@ def dense_head(features: int, num_classes: int, width: int, depth: int) -> dict[
         features = width
     stages["logits"] = nn.Linear(features, num_classes)
     return stages
+
+
+def pooled_head(
+    channels: int, num_classes: int, pool: nn.Module | None = None
+) -> dict[str, nn.Module]:
+    """``pool`` (default global average pooling) then the ``logits`` layer: the read-out of
+    a convolutional model with ``channels`` output channels. Stages ``pool, logits``."""
+    return {"pool": pool or GlobalPool("avg"), "logits": nn.Linear(channels, num_classes)}
+
+
+def standardized_head(
+    features: int, num_classes: int, width: int, depth: int
+) -> dict[str, nn.Module]:
+    """Per-feature batch norm, then :func:`dense_head`: the read-out of a fixed invariant,
+    whose coefficients span decades. Stages ``normalize, hidden1 ... hidden{depth}, logits``.
+    """
+    normalize = nn.BatchNorm1d(features)
+    return {"normalize": normalize, **dense_head(features, num_classes, width, depth)}

@@ -7,9 +7,12 @@ then rotating. Composition follows from ``F R F = R⁻¹``::
 
     (r1, m1)·(r2, m2) = (r1 + (−1)^m1 · r2 mod n,  m1 + m2 mod 2)
 
-Rotations by multiples of 90° are exact (``torch.rot90``), so ``C1, C2, C4, D1, D2, D4`` act
-exactly on square images; ``C8``, ``C16`` (and ``D8``, ``D16``) rotate the remaining angles by
-bilinear interpolation. A rotation by ``+90°`` equals ``torch.rot90(x, 1, dims=(-2, -1))``.
+Rotations follow invlab's one convention (``invlab._resample.rotate``, also behind
+``transforms.Rotate`` and ``Rotate90``): ``R^r`` is ``Rotate`` by ``360·r/n`` degrees,
+counter-clockwise as displayed, and ``+90°`` equals ``torch.rot90(x, 1, dims=(-2, -1))``.
+Multiples of 90° are exact index moves, so ``C1, C2, C4, D1, D2, D4`` act exactly on square
+images; ``C8``, ``C16`` (and ``D8``, ``D16``) rotate the remaining angles by bilinear
+interpolation.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ import math
 import re
 
 import torch
-import torch.nn.functional as F
 
-from invlab._validation import check_tensor
+from invlab._resample import rotate
+from invlab._validation import check_square, check_tensor
 
 SUPPORTED_ORDERS = (1, 2, 4, 8, 16)
 GROUP_NAMES = tuple(f"{kind}{n}" for kind in "CD" for n in SUPPORTED_ORDERS)
@@ -112,14 +115,28 @@ class FiniteGroup:
     def act(self, x: torch.Tensor, a: int) -> torch.Tensor:
         """Apply element ``a`` to the last two axes of ``x`` (flip first, then rotate).
 
-        Exact for multiples of 90° (``torch.rot90``, ``torch.flip``); other angles are
-        bilinear rotations about the image centre with zeros outside (square images only).
+        The rotation is ``transforms.Rotate`` by :meth:`angle` (in degrees): exact for
+        multiples of 90° (index moves, any image shape: a quarter turn transposes a
+        non-square image), bilinear about the image centre with zeros outside otherwise
+        (square images only).
         """
         check_tensor(x, "x", min_dim=2)
         r, m = self.element(a)
         if m:
             x = torch.flip(x, dims=(-1,))
-        return rotate(x, 2 * math.pi * r / self.rotations)
+        degrees = 360.0 * r / self.rotations
+        h, w = x.shape[-2:]
+        if h != w:
+            if degrees % 90:
+                check_square(
+                    x,
+                    "x",
+                    f"a rotation by {degrees:g}° (only multiples of 90° rotate non-square images)",
+                )
+            return torch.rot90(x, int(degrees // 90), dims=(-2, -1))
+        flat = x.reshape(1, -1, h, w)
+        out = rotate(flat, torch.tensor([degrees], dtype=torch.float64))
+        return out.reshape(x.shape)
 
     def act_regular(self, x: torch.Tensor, a: int, group_dim: int = -3) -> torch.Tensor:
         """Apply ``a`` to a feature map on the group ``(..., G, H, W)``.
@@ -147,29 +164,3 @@ class FiniteGroup:
         return torch.stack(
             [self.act(basis, a).reshape(size * size, size * size).T for a in range(self.order)]
         )
-
-
-def rotate(x: torch.Tensor, angle: float) -> torch.Tensor:
-    """Rotate the last two axes by ``angle`` radians in the sense of ``torch.rot90(x, 1)``.
-
-    Multiples of 90° use ``torch.rot90`` (exact, any size); other angles use bilinear
-    interpolation about the centre of a square image, zeros outside.
-    """
-    quarter = angle / (math.pi / 2)
-    k = round(quarter)
-    if abs(quarter - k) < 1e-9:
-        return torch.rot90(x, k % 4, dims=(-2, -1))
-    h, w = x.shape[-2:]
-    if h != w:
-        raise ValueError(
-            f"x must be square to rotate by {math.degrees(angle):.1f}°, got {h}×{w}; only "
-            f"multiples of 90° rotate non-square images"
-        )
-    lead = x.shape[:-2]
-    flat = x.reshape(-1, 1, h, w)
-    c, s = math.cos(angle), math.sin(angle)
-    # affine_grid maps output coordinates to input ones: the inverse rotation R(−θ).
-    theta = torch.tensor([[c, -s, 0.0], [s, c, 0.0]], dtype=x.dtype, device=x.device)
-    grid = F.affine_grid(theta.expand(flat.shape[0], 2, 3), list(flat.shape), align_corners=True)
-    out = F.grid_sample(flat, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
-    return out.reshape(*lead, h, w)

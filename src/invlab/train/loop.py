@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ class TrainResult:
         losses: mean training loss of each epoch.
         train_accuracy: accuracy on the (unaugmented) training set after the last epoch.
         seconds: wall time of the loop.
-        steps: number of optimiser steps taken.
+        steps: number of optimiser steps taken (0 for a model without trainable
+            parameters).
     """
 
     losses: list[float] = field(default_factory=list)
@@ -50,6 +52,10 @@ def train(
     The same ``seed`` gives the same weights on CPU: the seed fixes the initial weights
     (when ``model`` was created under ``torch.manual_seed(seed)``; see :func:`seeded`), the
     order of the minibatches and the augmentation parameters, each from its own generator.
+    A model without trainable parameters (a fixed feature map with a fixed read-out) is
+    evaluated, not trained: the losses are recorded and no optimiser step is taken. The data
+    moves to the model's device (that of its first parameter or buffer; a model with neither
+    runs where ``x`` is).
 
     Args:
         model: maps ``(B, ...)`` inputs to ``(B, num_classes)`` logits.
@@ -61,7 +67,8 @@ def train(
         weight_decay: L2 penalty (Adam's ``weight_decay``).
         augment: a transformation applied with random parameters to every minibatch.
         seed: seed of the minibatch order and of the augmentation.
-        max_steps: stop after this many optimiser steps (overrides ``epochs`` if reached).
+        max_steps: stop after this many minibatches (optimiser steps; overrides ``epochs``
+            if reached).
         schedule: ``'constant'`` learning rate or ``'cosine'`` decay from ``lr`` to 0 over
             the run (reaches a given accuracy in fewer epochs).
         progress: called as ``progress(epoch, loss)`` after each epoch.
@@ -83,23 +90,25 @@ def train(
     if max_steps is not None:
         check_int(max_steps, "max_steps", minimum=1)
 
-    device = next(model.parameters()).device
+    device = model_device(model, x.device)
     x, y = x.to(device), y.to(device)
     order_gen = torch.Generator().manual_seed(seed)
     aug_gen = torch.Generator().manual_seed(seed + 1)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.Adam(trainable, lr=lr, weight_decay=weight_decay) if trainable else None
     total_steps = epochs * -(-x.shape[0] // batch_size)
     if max_steps is not None:
         total_steps = min(total_steps, max_steps)
     scheduler = (
         torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=total_steps)
-        if schedule == "cosine"
+        if schedule == "cosine" and optimiser is not None
         else None
     )
     loss_fn = nn.CrossEntropyLoss()
     result = TrainResult()
     start = time.perf_counter()
     n = x.shape[0]
+    batches = 0
     model.train()
     for epoch in range(epochs):
         perm = torch.randperm(n, generator=order_gen).to(device)
@@ -109,21 +118,26 @@ def train(
             xb, yb = x[idx], y[idx]
             if augment is not None:
                 xb = augment.apply(xb, augment.sample(xb.shape[0], generator=aug_gen))
-            optimiser.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimiser.step()
-            if scheduler is not None:
-                scheduler.step()
+            if optimiser is None:
+                with torch.no_grad():
+                    loss = loss_fn(model(xb), yb)
+            else:
+                optimiser.zero_grad(set_to_none=True)
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimiser.step()
+                if scheduler is not None:
+                    scheduler.step()
+                result.steps += 1
             total += loss.item() * idx.numel()
             seen += idx.numel()
-            result.steps += 1
-            if max_steps is not None and result.steps >= max_steps:
+            batches += 1
+            if max_steps is not None and batches >= max_steps:
                 break
         result.losses.append(total / seen)
         if progress is not None:
             progress(epoch + 1, result.losses[-1])
-        if max_steps is not None and result.steps >= max_steps:
+        if max_steps is not None and batches >= max_steps:
             break
     result.seconds = time.perf_counter() - start
     result.train_accuracy = accuracy(model, x, y)
@@ -137,7 +151,7 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.
     was_training = model.training
     model.eval()
     try:
-        device = next(model.parameters()).device
+        device = model_device(model, x.device)
         out = [
             model(x[i : i + batch_size].to(device)).argmax(1).cpu()
             for i in range(0, x.shape[0], batch_size)
@@ -150,6 +164,13 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of ``x`` whose predicted label equals ``y``."""
     return float((predict(model, x) == y.cpu()).float().mean())
+
+
+def model_device(model: nn.Module, default: torch.device) -> torch.device:
+    """The device of ``model``'s first parameter, else of its first buffer, else ``default``."""
+    for tensor in itertools.chain(model.parameters(), model.buffers()):
+        return tensor.device
+    return default
 
 
 def seeded(build: Callable[[], nn.Module], seed: int) -> nn.Module:

@@ -15,6 +15,7 @@ class Compose(Transform):
     The inverse applies the inverses in reverse order: use :meth:`inverse`.
 
     Examples:
+        >>> from invlab.transforms import Shift
         >>> t = Compose([Shift(3), Shift(2)])
         >>> t.param_dim
         2

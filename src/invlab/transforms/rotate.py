@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from invlab._validation import check_choice, check_int, check_range
-from invlab.transforms._warp import affine_warp, check_square
+from invlab._resample import batch_view, rot90_per_sample, rotate
+from invlab._validation import check_choice, check_int, check_range, check_square
 from invlab.transforms.base import Transform, linspace_grid, uniform
-
-# An angle within this many degrees of a multiple of 90° takes the exact (index) path.
-_EXACT_TOL = 1e-6
 
 
 class Rotate(Transform):
@@ -58,23 +55,7 @@ class Rotate(Transform):
         return -params
 
     def _apply(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
-        angle = params[:, 0].to(torch.float64)
-        quarter = torch.round(angle / 90.0)
-        exact = (angle - 90.0 * quarter).abs() < _EXACT_TOL
-        k = torch.remainder(quarter, 4).long()
-        if x.shape[-1] != x.shape[-2]:
-            exact = exact & (k % 2 == 0)  # 90° changes the shape of a non-square image
-        out = None
-        if not bool(exact.all()):
-            theta = torch.deg2rad(angle)
-            cos, sin = torch.cos(theta), torch.sin(theta)
-            # Output → input map in (row, col) coordinates: r' = cos r + sin c, c' = −sin r + cos c.
-            matrix = torch.stack([torch.stack([cos, sin], -1), torch.stack([-sin, cos], -1)], -2)
-            out = affine_warp(x, matrix.to(x.dtype), self.padding)
-        if bool(exact.any()):
-            exact_out = _rot90_per_sample(x, k)
-            out = exact_out if out is None else torch.where(_bview(exact, x), exact_out, out)
-        return out
+        return rotate(x, params[:, 0], self.padding)
 
 
 class Rotate90(Transform):
@@ -112,7 +93,7 @@ class Rotate90(Transform):
 
     def _apply(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         check_square(x, "x", "Rotate90")
-        return _rot90_per_sample(x, torch.remainder(params[:, 0].round(), 4).long())
+        return rot90_per_sample(x, torch.remainder(params[:, 0].round(), 4).long())
 
 
 class Flip(Transform):
@@ -161,19 +142,4 @@ class Flip(Transform):
     def _apply(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         flip = params[:, 0].round() != 0
         dim = -1 if self.axis == "horizontal" else -2
-        return torch.where(_bview(flip.to(x.device), x), x.flip(dim), x)
-
-
-def _bview(mask: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """A ``(B,)`` mask viewed so it broadcasts against ``x``."""
-    return mask.to(x.device).view(-1, *([1] * (x.dim() - 1)))
-
-
-def _rot90_per_sample(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """``torch.rot90`` with its own number of quarter turns per sample (index moves only)."""
-    out = x
-    for turns in range(1, 4):
-        chosen = k == turns
-        if bool(chosen.any()):
-            out = torch.where(_bview(chosen, x), torch.rot90(x, turns, (-2, -1)), out)
-    return out
+        return torch.where(batch_view(flip, x), x.flip(dim), x)

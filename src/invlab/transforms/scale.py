@@ -6,8 +6,8 @@ import math
 
 import torch
 
+from invlab._resample import affine_warp
 from invlab._validation import check_choice, check_int
-from invlab.transforms._warp import affine_warp
 from invlab.transforms.base import Transform
 
 

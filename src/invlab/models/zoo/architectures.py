@@ -21,7 +21,7 @@ from torch import nn
 
 from invlab._validation import check_int
 from invlab.models.registry import create_model, register_model
-from invlab.models.staged import Staged
+from invlab.models.staged import Staged, pooled_head
 from invlab.models.zoo.conv import conv_stages
 from invlab.nn import (
     BlurPool,
@@ -62,11 +62,7 @@ def plain_cnn(
         padding_mode=padding_mode,
         batch_norm=False,
     )
-    return Staged(**stages, **_head(channels, num_classes))
-
-
-def _head(channels: int, num_classes: int, pool: nn.Module | None = None) -> dict[str, nn.Module]:
-    return {"pool": pool or GlobalPool("avg"), "logits": nn.Linear(channels, num_classes)}
+    return Staged(**stages, **pooled_head(channels, num_classes))
 
 
 def _pooled_blocks(
@@ -110,7 +106,7 @@ def cnn_blur(
         ]
 
     stages = _pooled_blocks(in_shape, channels, depth, kernel_size, downsample)
-    return Staged(**stages, **_head(channels, num_classes))
+    return Staged(**stages, **pooled_head(channels, num_classes))
 
 
 @register_model("cnn_lp")
@@ -133,7 +129,7 @@ def cnn_lp(
     stages = _pooled_blocks(
         in_shape, channels, depth, kernel_size, lambda: [LpPool(2, dims=dims, **lp)]
     )
-    return Staged(**stages, **_head(channels, num_classes, GlobalPool("lp", **lp)))
+    return Staged(**stages, **pooled_head(channels, num_classes, GlobalPool("lp", **lp)))
 
 
 @register_model("gcnn")
@@ -168,7 +164,7 @@ def gcnn(
             GroupConv2d(channels, channels, kernel_size, g), nn.ReLU()
         )
     stages["group_pool"] = GroupPool(reduce)
-    return Staged(**stages, **_head(channels, num_classes))
+    return Staged(**stages, **pooled_head(channels, num_classes))
 
 
 @register_model("symmetric")

@@ -13,25 +13,23 @@ from torch import nn
 from invlab._validation import check_int
 from invlab.invariants import Bispectrum, FourierMellin
 from invlab.models.registry import register_model
-from invlab.models.staged import Staged, dense_head, flat_features
+from invlab.models.staged import Staged, flat_features, standardized_head
 
 
-def _head(
-    stages: dict[str, nn.Module],
+def _invariant_mlp(
+    name: str,
+    invariant: nn.Module,
     in_shape: tuple[int, ...],
     num_classes: int,
     width: int,
     depth: int,
 ) -> Staged:
-    """``flatten → batch norm → depth × (linear → ReLU) → logits`` after the invariant."""
+    """``invariant → flatten →`` :func:`standardized_head` (batch norm, MLP, logits)."""
     check_int(width, "width", minimum=1)
     check_int(depth, "depth", minimum=1)
-    stages["flatten"] = nn.Flatten()
+    stages: dict[str, nn.Module] = {name: invariant, "flatten": nn.Flatten()}
     features = flat_features(nn.Sequential(*stages.values()), in_shape)
-    # Per-feature standardisation: the invariants' coefficients span decades.
-    stages["normalize"] = nn.BatchNorm1d(features)
-    stages.update(dense_head(features, num_classes, width, depth))
-    return Staged(**stages)
+    return Staged(**stages, **standardized_head(features, num_classes, width, depth))
 
 
 @register_model("fourier_mellin_mlp")
@@ -55,7 +53,7 @@ def fourier_mellin_mlp(
     if len(spatial) == 2 and spatial[0] != spatial[1]:
         raise ValueError(f"in_shape must have square images (C, H, H), got {in_shape}")
     invariant = FourierMellin(shape, n_radii=n_radii, n_angles=n_angles)
-    return _head({"fourier_mellin": invariant}, in_shape, num_classes, width, depth)
+    return _invariant_mlp("fourier_mellin", invariant, in_shape, num_classes, width, depth)
 
 
 @register_model("bispectrum_mlp")
@@ -80,4 +78,4 @@ def bispectrum_mlp(
             f"pairs={pairs!r} gives {invariant.num_coefficients * in_shape[0]} coefficients "
             f"for in_shape {in_shape}; use pairs='reduced'"
         )
-    return _head({"bispectrum": invariant}, in_shape, num_classes, width, depth)
+    return _invariant_mlp("bispectrum", invariant, in_shape, num_classes, width, depth)
