@@ -205,16 +205,14 @@ def stream(
             )  # sample-major: row i·T + θ is g_θ x_i
             inputs = traj if identity is not None else torch.cat([xb, traj])
             out = model(inputs)
-            view = Trajectories(
-                read_layers(store, layers, inputs, out), out, b, grid_here, identity, batch.start,
-                batch.y,
-            )  # fmt: skip
+            acts = read_layers(store, layers, inputs, out)
+            view = Trajectories(acts, out, b, grid_here, identity, batch.start, batch.y)
             for acc in accumulators:
                 acc.update(view)
             # Free this batch's activations before the next forward, so that its outputs
             # reuse their memory instead of faulting in fresh pages.
             store.clear()
-            del view, out, inputs, traj
+            del view, acts, out, inputs, traj
 
 
 def identity_index(grid: torch.Tensor, transform: Transform) -> int | None:
