@@ -34,13 +34,13 @@ websocket = pytest.importorskip(
 CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
 )
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium not installed: apt-get install -y chromium"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="headless Chromium not installed: apt-get install -y chromium"
+    ),
+    pytest.mark.usefixtures("one_torch_thread"),
+]
 FIGURES = ["fig-size", "fig-curve", "fig-layers"]
-
-
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class DevTools:

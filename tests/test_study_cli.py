@@ -109,3 +109,36 @@ def test_report_command_and_bad_databases(study, tmp_path):
         result = CliRunner().invoke(app, command)
         assert result.exit_code == 2 and "is not a SQLite database" in result.output
     assert notes.read_text() == "not a database"
+
+
+def test_a_study_with_failed_runs_exits_non_zero_and_reports_them(tmp_path, monkeypatch):
+    import invlab.study.execute as execute_module
+
+    real = execute_module.execute_run
+
+    def flaky(config, *args, **kwargs):
+        if config.augment:
+            raise FloatingPointError("loss became NaN")
+        return real(config, *args, **kwargs)
+
+    monkeypatch.setattr(execute_module, "execute_run", flaky)
+    spec, out = tmp_path / "tiny.toml", tmp_path / "out"
+    spec.write_text(TINY)
+    result = CliRunner().invoke(app, ["study", str(spec), "--out", str(out), "-q"])
+    assert result.exit_code == 1, result.output
+    assert "1 run(s) failed" in result.output.replace("\n", " ")
+    db = str(out / "results.db")
+    errors = CliRunner().invoke(app, ["runs", db, "--errors"])
+    assert errors.exit_code == 0
+    assert "FloatingPointError: loss became NaN" in errors.output
+    assert "mlp(width=8,depth=1)+aug" in errors.output and "run(s)" not in errors.output
+    # the report shows the failed run's error message, not only a red row
+    page = (out / "report.html").read_text()
+    assert "Failed runs (1)" in page and "FloatingPointError: loss became NaN" in page
+
+
+def test_runs_errors_without_failures_says_so(study):
+    folder, _ = study
+    result = CliRunner().invoke(app, ["runs", str(folder / "out" / "results.db"), "--errors"])
+    assert result.exit_code == 0
+    assert "no failed runs" in result.output and "run(s)" not in result.output

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from invlab.study import ResultStore, StoreError
+from invlab.study import COLUMNS, ResultStore, StoreError
 
 LIST_COLUMNS = ["label", "study", "seed", "status", "attempts", "test_accuracy", "seconds", "key"]
 
@@ -21,7 +21,9 @@ def runs_command(
     parquet: Path | None = typer.Option(
         None, "--parquet", help="Export the runs to this Parquet file (needs pyarrow)."
     ),
-    errors: bool = typer.Option(False, "--errors", help="Print every failed attempt's error."),
+    errors: bool = typer.Option(
+        False, "--errors", help="Print every failed attempt's error instead of the runs."
+    ),
 ) -> None:
     """List the stored runs (one row per run: configuration and metrics)."""
     console = Console()
@@ -53,22 +55,22 @@ def runs_command(
         console.print(f"{len(runs)} run(s) → {parquet}")
     if csv is not None or parquet is not None:
         return
+    if failures is not None:
+        if failures.empty:
+            console.print(f"no failed runs in {db}" + (f" for study {study!r}" if study else ""))
+        for failure in failures.itertuples():
+            console.print(f"[red]{failure.label}[/] ({failure.key}):", highlight=False)
+            console.print(failure.error, markup=False, highlight=False)
+        return
     table = Table(title=f"{db}: {len(runs)} run(s)")
     for column in LIST_COLUMNS:
         table.add_column(column, justify="left" if column in ("label", "study") else "right")
     for _, run in runs.iterrows():
         table.add_row(*(_text(column, run.get(column)) for column in LIST_COLUMNS))
     Console(width=max(120, console.width)).print(table)
-    if failures is not None:
-        for failure in failures.itertuples():
-            console.print(f"[red]{failure.label}[/] ({failure.key}):\n{failure.error}")
 
 
 def _text(column: str, value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    if column == "test_accuracy":
-        return f"{value:.1%}"
-    if column == "seconds":
-        return f"{value:.1f}s"
-    return str(value)
+    return COLUMNS[column].text(value) if column in COLUMNS else str(value)

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from invlab.study import (
+    COLUMNS,
     ResultStore,
     SpecError,
     StoreError,
@@ -25,10 +26,11 @@ from invlab.study import (
     load_spec,
     print_summary,
     run_study,
-    save_figure,
+    size_figure,
 )
 from invlab.study.builtin import DEFAULT
 from invlab.study.executors import make_executor
+from invlab.study.figures import save_figure
 from invlab.study.report import write_report
 
 
@@ -95,10 +97,12 @@ def study_command(
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     with ResultStore(db) as store:
-        runs = store.runs(spec.name)
-        failed = store.counts().get("failed", 0)
+        runs = store.runs()
+    # this spec's runs, also those another study sharing the database stored first
+    runs = runs[runs.key.isin({r.key() for r in spec.runs})] if len(runs) else runs
+    failed = int((runs.status == "failed").sum()) if len(runs) else 0
     print_summary(runs, f"{spec.name} (seed {seed if seed is not None else 'from spec'})")
-    figure = save_figure(runs, out / f"{spec.name}.png")
+    figure = save_figure(size_figure(runs), out / f"{spec.name}.png")
     message = (
         f"{executed} run(s) executed, {skipped} already stored, {failed} failed; "
         f"wall time {time.perf_counter() - start:.1f}s; figure {figure}"
@@ -106,6 +110,12 @@ def study_command(
     if report:
         message += f"; report {write_report(db, out / 'report.html', study=spec.name)}"
     console.print(message)
+    if failed:
+        console.print(
+            f"[red]{failed} run(s) failed[/]: see `invlab runs {db} --errors`; rerun the same "
+            "command to retry them"
+        )
+        raise typer.Exit(1)
 
 
 def _with_bar(spec, db, executor, console) -> tuple[int, int]:
@@ -134,11 +144,11 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
             if label in running:
                 running.remove(label)
             if event == "done":
-                bar.console.print(
-                    f"  done {label:40s} test acc {info['test_accuracy']:.1%}  "
-                    f"transformed {info['shifted_accuracy']:.1%}  "
-                    f"goodfellow {info['goodfellow']:.1f}"
+                shown = ("test_accuracy", "transformed_accuracy", "goodfellow")
+                values = "  ".join(
+                    f"{COLUMNS[c].header} {COLUMNS[c].text(getattr(info, c))}" for c in shown
                 )
+                bar.console.print(f"  done {label:40s} {values}", highlight=False)
             elif event == "failed":
                 bar.console.print(f"  [red]failed[/] {label}: {info['error']}")
             bar.advance(task)
@@ -158,7 +168,7 @@ def _log(total: int):
         stamp = time.strftime("%H:%M:%S")
         detail = ""
         if event == "done":
-            detail = f" test acc {info['test_accuracy']:.3f}"
+            detail = f" test acc {info.test_accuracy:.3f}"
         elif event == "failed":
             detail = f" {info['error']}"
         print(f"{stamp} [{count}/{total}] {event} {config.label()}{detail}", flush=True)
