@@ -1,4 +1,5 @@
-"""``invlab runs DB``: list the runs of a results database; export them to CSV or Parquet."""
+"""``invlab runs DB``: the runs of a results database aggregated over seeds (mean ± 95 %
+interval, n), or one row per run; comparisons between configurations; CSV or Parquet export."""
 
 from __future__ import annotations
 
@@ -24,8 +25,18 @@ def runs_command(
     errors: bool = typer.Option(
         False, "--errors", help="Print every failed attempt's error instead of the runs."
     ),
+    each: bool = typer.Option(
+        False, "--each", help="One row per run instead of one per configuration (over seeds)."
+    ),
+    compare: tuple[str, str, str] | None = typer.Option(
+        None,
+        "--compare",
+        metavar="METRIC A B",
+        help="Print METRIC of run label B minus label A, paired by seed, with its 95 % interval.",
+    ),
 ) -> None:
-    """List the stored runs (one row per run: configuration and metrics)."""
+    """The stored runs: by default one row per configuration, mean ± 95 % interval over its
+    seeds and n, then how each invariance metric changes with size within each family."""
     console = Console()
     if status is not None and status not in ("done", "failed"):
         raise typer.BadParameter(f"got {status!r}; allowed: done, failed", param_hint="--status")
@@ -61,6 +72,20 @@ def runs_command(
         for failure in failures.itertuples():
             console.print(f"[red]{failure.label}[/] ({failure.key}):", highlight=False)
             console.print(failure.error, markup=False, highlight=False)
+        return
+    if compare is not None:
+        from invlab.study.summary import compare as compare_runs
+
+        try:
+            console.print(compare_runs(runs, *compare), highlight=False)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--compare") from None
+        return
+    if not each:
+        from invlab.study import print_summary, summary_table
+
+        configurations = len(summary_table(runs))
+        print_summary(runs, f"{db}: {len(runs)} run(s), {configurations} configuration(s)")
         return
     table = Table(title=f"{db}: {len(runs)} run(s)")
     for column in LIST_COLUMNS:

@@ -45,6 +45,12 @@ def study_command(
     seed: int | None = typer.Option(
         None, "--seed", help="Run every configuration with this seed (default: the spec's)."
     ),
+    seeds: str | None = typer.Option(
+        None,
+        "--seeds",
+        help="Run every configuration with these seeds: a list '0,1,2' or a count '3' "
+        "(= 0,1,2); default: the spec's.",
+    ),
     list_: bool = typer.Option(False, "--list", help="List the built-in studies and exit."),
     jobs: int | None = typer.Option(
         None, "--jobs", "-j", min=1, help="Local worker processes (one torch thread each)."
@@ -76,8 +82,15 @@ def study_command(
             spec = builtin_study(name, quick=quick)
     except SpecError as exc:
         raise typer.BadParameter(str(exc), param_hint="NAME") from None
-    if seed is not None:
-        spec = spec.with_seed(seed)
+    if seed is not None and seeds is not None:
+        raise typer.BadParameter("give --seed or --seeds, not both", param_hint="--seeds")
+    try:
+        if seed is not None:
+            spec = spec.with_seed(seed)
+        elif seeds is not None:
+            spec = spec.with_seeds(_parse_seeds(seeds))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--seed/--seeds") from None
     db = out / "results.db"
     try:
         executor = make_executor(jobs=jobs, scheduler=scheduler, dask_local=dask_local)
@@ -101,7 +114,8 @@ def study_command(
     # this spec's runs, also those another study sharing the database stored first
     runs = runs[runs.key.isin({r.key() for r in spec.runs})] if len(runs) else runs
     failed = int((runs.status == "failed").sum()) if len(runs) else 0
-    print_summary(runs, f"{spec.name} (seed {seed if seed is not None else 'from spec'})")
+    used = spec.seeds()
+    print_summary(runs, f"{spec.name} ({len(used)} seed(s): {', '.join(map(str, used))})")
     figure = save_figure(size_figure(runs), out / f"{spec.name}.png")
     message = (
         f"{executed} run(s) executed, {skipped} already stored, {failed} failed; "
@@ -116,6 +130,20 @@ def study_command(
             "command to retry them"
         )
         raise typer.Exit(1)
+
+
+def _parse_seeds(text: str) -> list[int] | int:
+    """``'3'`` → 3 (a count), ``'0,1,2'`` → [0, 1, 2]."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(
+            f"--seeds must be integers like '0,1,2' or a count like '3', got {text!r}"
+        ) from None
+    if "," not in text and len(values) == 1:
+        return values[0]
+    return values
 
 
 def _with_bar(spec, db, executor, console) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from importlib import resources
 from pathlib import Path
 
@@ -29,7 +30,12 @@ def load_builtin(name: str) -> StudySpec:
     """
     builtin = list_builtin()
     if name not in builtin:
-        raise SpecError(f"unknown built-in study {name!r}; allowed: {', '.join(builtin)}")
+        close = difflib.get_close_matches(name, builtin, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise SpecError(
+            f"unknown built-in study {name!r}; {hint}allowed: {', '.join(builtin)} "
+            "(or the path of a .toml spec file)"
+        )
     return load_spec(builtin[name])
 
 

@@ -98,5 +98,45 @@ class StudySpec:
 
     def with_seed(self, seed: int) -> StudySpec:
         """The same study with every run's seed replaced."""
-        runs = tuple(replace(r, seed=seed) for r in self.runs)
+        return self.with_seeds([seed])
+
+    def with_seeds(self, seeds: list[int] | int) -> StudySpec:
+        """The same configurations, each run once per seed in ``seeds`` (in this order; a
+        count n means ``[0, ..., n - 1]``).
+
+        Raises:
+            ValueError: ``seeds`` is empty, repeats a seed or holds a negative or non-integer.
+        """
+        seeds = seeds_list(seeds if isinstance(seeds, int) else list(seeds))
+        configs = {r.group_key(): r for r in self.runs}  # in order, one per configuration
+        runs = tuple(replace(r, seed=s) for r in configs.values() for s in seeds)
         return StudySpec(self.name, self.description, runs)
+
+    def seeds(self) -> list[int]:
+        """The distinct seeds of the runs, sorted."""
+        return sorted({r.seed for r in self.runs})
+
+
+def seeds_list(value) -> list[int]:
+    """The seeds a spec's ``seeds`` gives: a list of distinct integers >= 0, or a count n >= 1
+    meaning ``[0, 1, ..., n - 1]``.
+
+    Raises:
+        ValueError: anything else (empty, negative, repeated, not integers), saying what is
+            allowed.
+    """
+    allowed = "give a list of distinct integers >= 0 like [0, 1, 2], or a count like 3"
+    if isinstance(value, bool) or not isinstance(value, (int, list, tuple)):
+        raise ValueError(f"expected a list of seeds or a count, got {value!r}; {allowed}")
+    if isinstance(value, int):
+        if value < 1:
+            raise ValueError(f"a seed count must be >= 1, got {value}; {allowed}")
+        return list(range(value))
+    if not value:
+        raise ValueError(f"the list of seeds is empty; {allowed}")
+    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or v < 0]
+    if bad:
+        raise ValueError(f"every seed must be an integer >= 0, got {bad}; {allowed}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"a seed is listed twice in {list(value)}; {allowed}")
+    return list(value)

@@ -6,7 +6,7 @@ metrics to measure, and seeds; the study is their cross product::
     name = "my-study"
     description = "What this study asks."
     datasets = ["mnist1d"]
-    seeds = [0, 1]
+    seeds = [0, 1]              # or a count: seeds = 3 means [0, 1, 2]
 
     [training]                  # defaults; a model or a regime may override them
     epochs = 20
@@ -47,7 +47,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from invlab.study.config import METRICS, RunConfig, StudySpec
+from invlab.study.config import METRICS, RunConfig, StudySpec, seeds_list
 
 PositiveInt = Annotated[int, Field(ge=1)]
 SizeValue = int | float | str | bool
@@ -170,7 +170,7 @@ class StudyFile(_Strict):
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     datasets: list[str] = Field(min_length=1)
-    seeds: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [0], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [0])
     training: Training = Field(default_factory=Training)
     measure: Measure = Field(default_factory=Measure)
     regimes: list[Regime] = Field(default_factory=lambda: [Regime(name="plain")], min_length=1)
@@ -185,6 +185,11 @@ class StudyFile(_Strict):
             if name not in list_datasets():
                 raise ValueError(f"unknown dataset {name!r}; allowed: {', '.join(list_datasets())}")
         return value
+
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _seeds_list_or_count(cls, value: Any) -> list[int]:
+        return seeds_list(value)
 
     def to_spec(self) -> StudySpec:
         """Expand the grid into a :class:`StudySpec`."""

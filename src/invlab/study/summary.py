@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from invlab.study.metrics import COLUMNS, SUMMARY_METRICS
-from invlab.study.stats import mean_ci
+from invlab.study.stats import MeanCI, mean_ci, paired_difference, slope
 
 AGGREGATED = ("params", *SUMMARY_METRICS, "seconds")
 """The values :func:`summary_table` aggregates (each gets ``NAME`` and ``NAME_ci`` columns)."""
@@ -63,8 +63,79 @@ def with_interval(name: str, mean: float, half_width: float) -> str:
     return f"{text} ± {column.text(half_width)}"
 
 
-def print_summary(runs: pd.DataFrame, title: str) -> None:
-    """Print :func:`summary_table` with rich: mean ± 95 % interval over seeds, and n."""
+TREND_METRICS = ("sensitivity", "goodfellow", "transformed_accuracy")
+
+
+def trend_table(runs: pd.DataFrame, metrics: Sequence[str] = TREND_METRICS) -> pd.DataFrame:
+    """How each metric changes with size within each family and regime: the slope against
+    log10(parameters), fitted per seed, with its 95 % interval over seeds
+    (:func:`invlab.study.stats.slope`).
+
+    Returns:
+        one row per family, augmentation and metric with at least two sizes: ``family,
+        augment, metric, sizes, slope, slope_ci, n, verdict``; the verdict is ``'grows'`` or
+        ``'shrinks'`` when the interval excludes 0, ``'no clear trend'`` when it does not,
+        ``'no change'`` when every seed's slope is 0 to rounding, and ``'n = 1: no interval'``
+        with one seed.
+    """
+    columns = ["family", "augment", "metric", "sizes", "slope", "slope_ci", "n", "verdict"]
+    done = runs[runs.status == "done"] if len(runs) else runs
+    rows = []
+    if len(done):
+        done = done.assign(_augment=done.augment.fillna("none"))
+        for (family, augment), part in done.groupby(["family", "_augment"], sort=True):
+            sizes = part.params.nunique()
+            if sizes < 2:
+                continue
+            for metric in metrics:
+                if part[metric].isna().all():
+                    continue
+                where = {"family": family, "_augment": augment}
+                estimate = slope(part, metric, "params", where)
+                rows.append(
+                    {"family": family, "augment": None if augment == "none" else augment}
+                    | {"metric": metric, "sizes": sizes, "slope": estimate.mean}
+                    | {"slope_ci": estimate.half_width, "n": estimate.n}
+                    | {"verdict": verdict(estimate)}
+                )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def verdict(estimate: MeanCI) -> str:
+    """``'grows'``/``'shrinks'`` when the interval excludes 0, else what it cannot say."""
+    if math.isnan(estimate.half_width):
+        return NO_INTERVAL.split(":")[0] + ": no interval"
+    if abs(estimate.mean) < 1e-9 and estimate.half_width < 1e-9:  # rounding error only
+        return "no change"
+    if not estimate.excludes_zero():
+        return "no clear trend (interval includes 0)"
+    return "grows" if estimate.mean > 0 else "shrinks"
+
+
+def compare(runs: pd.DataFrame, metric: str, a: str, b: str) -> str:
+    """One line: ``metric`` of run label ``b`` minus label ``a``, paired by seed, with its 95 %
+    interval and n (see :func:`invlab.study.stats.paired_difference`).
+
+    Raises:
+        ValueError: unknown metric or label, or no seed in common.
+    """
+    labels = set(runs.label) if len(runs) else set()
+    for name, label in (("a", a), ("b", b)):
+        if label not in labels:
+            raise ValueError(f"{name}: no run labelled {label!r}; labels: {', '.join(labels)}")
+    d = paired_difference(runs, metric, {"label": a}, {"label": b})
+    column = COLUMNS.get(metric)
+    fmt = (lambda v: column.text(v)) if column and column.format != "count" else "{:.4g}".format
+    size = fmt(d.mean) if math.isnan(d.half_width) else f"{fmt(d.mean)} ± {fmt(d.half_width)}"
+    return (
+        f"{metric}: {b} − {a} = {size} (paired over n = {d.n} seed(s); 95 % Student-t "
+        f"interval): {verdict(d).replace('grows', 'higher').replace('shrinks', 'lower')}"
+    )
+
+
+def print_summary(runs: pd.DataFrame, title: str, trends: bool = True) -> None:
+    """Print :func:`summary_table` with rich: mean ± 95 % interval over seeds, and n; then
+    (``trends``) :func:`trend_table`."""
     from rich.console import Console
     from rich.table import Table
 
@@ -79,7 +150,24 @@ def print_summary(runs: pd.DataFrame, title: str) -> None:
         cells = [COLUMNS["params"].text(row["params"])]
         cells += [with_interval(n, row[n], row[f"{n}_ci"]) for n in AGGREGATED[1:]]
         table.add_row(row["label"], str(row["n"]), *cells)
-    Console(width=max(140, Console().width)).print(table)
+    console = Console(width=max(140, Console().width))
+    console.print(table)
+    found = trend_table(runs) if trends else pd.DataFrame()
+    if len(found):
+        table = Table(
+            title="Does it change with size? Slope against log10(parameters) within each family",
+            caption="slope per decade of parameters, fitted per seed: mean ± 95 % interval",
+        )
+        for header in ("family", "augment", "metric", "sizes", "n", "slope", "verdict"):
+            table.add_column(
+                header, justify="right" if header in ("sizes", "n", "slope") else "left"
+            )
+        for row in found.to_dict("records"):
+            ci = "" if math.isnan(row["slope_ci"]) else f" ± {row['slope_ci']:.3g}"
+            augment = "none" if pd.isna(row["augment"]) else str(row["augment"])
+            table.add_row(row["family"], augment, row["metric"], str(row["sizes"]), str(row["n"]),
+                          f"{row['slope']:+.3g}{ci}", row["verdict"])  # fmt: skip
+        console.print(table)
 
 
 def _caption(summary: pd.DataFrame) -> str:
