@@ -81,7 +81,7 @@ def runs_command(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--compare") from None
         return
-    if not each:
+    if not each and status != "failed":  # failed runs have no metrics to aggregate
         from invlab.study import print_summary, summary_table
 
         configurations = len(summary_table(runs))

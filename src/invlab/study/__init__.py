@@ -3,9 +3,10 @@ on Dask, stored in SQLite as each run finishes, summarised and reported in HTML.
 
 Modules by role: ``config`` (a run's configuration, a study's runs), ``spec`` (the TOML spec
 file), ``builtin`` (the specs shipped in ``specs/``), ``execute`` (one run), ``metrics`` (what a
-run stores), ``executors`` and ``runner`` (running a study), ``store`` (the SQLite results
-database), ``stats`` (means and 95 % intervals over seeds), ``summary`` (tables aggregated over
-seeds), ``figures`` and ``report`` (the figures, the HTML report).
+run stores), ``executors`` and ``runner`` (running a study), ``store`` and ``schema`` (the
+SQLite results database, its schema and migrations), ``stats`` (means and 95 % intervals over
+seeds), ``summary`` (tables aggregated over seeds), ``figures`` and ``report`` (the figures,
+the HTML report).
 """
 
 from invlab.study.builtin import builtin_study, list_builtin, load_builtin, size_vs_invariance

@@ -165,8 +165,8 @@ def print_summary(runs: pd.DataFrame, title: str, trends: bool = True) -> None:
         for row in found.to_dict("records"):
             ci = "" if math.isnan(row["slope_ci"]) else f" ± {row['slope_ci']:.3g}"
             augment = "none" if pd.isna(row["augment"]) else str(row["augment"])
-            table.add_row(row["family"], augment, row["metric"], str(row["sizes"]), str(row["n"]),
-                          f"{row['slope']:+.3g}{ci}", row["verdict"])  # fmt: skip
+            cells = [row["family"], augment, row["metric"], str(row["sizes"]), str(row["n"])]
+            table.add_row(*cells, f"{row['slope']:+.3g}{ci}", row["verdict"])
         console.print(table)
 
 
