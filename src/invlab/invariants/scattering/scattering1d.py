@@ -27,6 +27,9 @@ from .ops import (
 )
 
 _DENSE_MAX = 1 << 18  # low-pass operators up to this many entries are applied as a matrix
+# batch chunks: 16 MiB measured 10 % faster than 4 MiB on 1D J=6 (fewer, larger kernels), with
+# peak memory still below Kymatio's (101 / 203 MB there, 39 / 42 MB on N=40 ×4000)
+_CHUNK_BYTES = 1 << 24
 
 
 @dataclass
@@ -249,7 +252,7 @@ class Scattering1D(nn.Module):
         largest = widest * bank.padding.N_padded * 2 * x.element_size()
         outs = [
             scattering1d(x[c], bank.s0, bank.groups, bank.tensors, self.max_order)
-            for c in chunks(x.shape[0], largest)
+            for c in chunks(x.shape[0], largest, budget=_CHUNK_BYTES)
         ]
         S = outs[0] if len(outs) == 1 else torch.cat(outs)
         S = S.reshape(batch_shape + S.shape[-2:])
