@@ -171,10 +171,12 @@ def main() -> None:
         with torch.no_grad():
             fwd = lambda m=ours, x=x: m(x)  # noqa: E731
             fft_fwd = fft_replay(fwd)
-            _, i_fft, over_fft, _, _ = paired_ms(fwd, fft_fwd, args.repeats)
+            _, i_fft, over_fft, cpu_fwd, cpu_fft = paired_ms(fwd, fft_fwd, args.repeats)
         fwd_bwd = lambda m=ours, x=xg: m(x).sum().backward()  # noqa: E731
         fft_fwd_bwd = fft_replay(fwd_bwd)
-        _, i_fft_bwd, over_fft_bwd, _, _ = paired_ms(fwd_bwd, fft_fwd_bwd, args.repeats)
+        _, i_fft_bwd, over_fft_bwd, cpu_fb, cpu_fft_fb = paired_ms(
+            fwd_bwd, fft_fwd_bwd, args.repeats
+        )
         row = dict(
             case=name,
             kymatio_ms=k_fwd,
@@ -187,6 +189,9 @@ def main() -> None:
             invlab_over_fft=over_fft,
             invlab_fft_fwd_bwd_ms=i_fft_bwd,
             invlab_over_fft_fwd_bwd=over_fft_bwd,
+            # the same ratios in CPU time: robust to preemption on a loaded machine
+            invlab_over_fft_cpu=cpu_fwd / cpu_fft,
+            invlab_over_fft_fwd_bwd_cpu=cpu_fb / cpu_fft_fb,
             # the ratio invlab would reach if it cost no more than its own FFT calls
             ratio_bound=k_fwd / i_fft,
             kymatio_fwd_bwd_ms=k_bwd,
@@ -209,11 +214,11 @@ def main() -> None:
     header = (
         "| case | kymatio ms | invlab ms | ratio | CPU ms kymatio / invlab (ratio) | "
         "invlab FFT-only ms | invlab/FFT | kymatio/FFT (ratio bound) | "
-        "fwd+bwd kymatio / invlab ms (ratio) | fwd+bwd invlab/FFT | peak MB kymatio / invlab | "
-        "build ms invlab |"
+        "fwd+bwd kymatio / invlab ms (ratio) | fwd+bwd invlab/FFT | invlab/FFT CPU fwd, fwd+bwd | "
+        "peak MB kymatio / invlab | build ms invlab |"
     )
     print(header)
-    print("|" + "---|" * 12)
+    print("|" + "---|" * 13)
     for r in rows:
         mem = (
             f"{r['kymatio_peak_mb']:.0f} / {r['invlab_peak_mb']:.0f}"
@@ -225,7 +230,8 @@ def main() -> None:
             f"{r['kymatio_cpu_ms']:.0f} / {r['invlab_cpu_ms']:.0f} ({r['ratio_cpu']:.2f}x) | "
             f"{r['invlab_fft_ms']:.1f} | {r['invlab_over_fft']:.2f} | {r['ratio_bound']:.1f}x | "
             f"{r['kymatio_fwd_bwd_ms']:.0f} / {r['invlab_fwd_bwd_ms']:.0f} "
-            f"({r['ratio_fwd_bwd']:.2f}x) | {r['invlab_over_fft_fwd_bwd']:.2f} | {mem} | "
+            f"({r['ratio_fwd_bwd']:.2f}x) | {r['invlab_over_fft_fwd_bwd']:.2f} | "
+            f"{r['invlab_over_fft_cpu']:.2f}, {r['invlab_over_fft_fwd_bwd_cpu']:.2f} | {mem} | "
             f"{r['build_invlab_ms']:.1f} |"
         )
     if args.json:
