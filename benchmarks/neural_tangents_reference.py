@@ -65,7 +65,7 @@ def main() -> int:
     rng = np.random.default_rng(20261201)
     arrays = {}
     for name, config in CASES.items():
-        arch, shape, *_ = config
+        shape = config[1]
         _, _, kernel_fn = network(*config)
         x1 = rng.standard_normal((5, *shape))
         x2 = rng.standard_normal((4, *shape))

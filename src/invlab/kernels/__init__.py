@@ -9,14 +9,33 @@ and gradient-descent training of it is kernel regression with the neural tangent
   average pooling readout (exactly shift invariant);
 * :func:`symmetrize`: ``k_G(x, x′) = mean_g k(g x, x′)`` over a finite group;
 * :class:`KernelRegression`: ridge regression with any of them, an ``nn.Module`` that
-  :mod:`invlab.measure` measures like any model.
+  :mod:`invlab.measure` measures like any model;
+* :func:`mlp_kernel`, :func:`cnn_kernel`: the functional twins.
 
-All in neural-tangents' ``stax`` parameterisation, computed in blocks, float64 by default.
+All in neural-tangents' ``stax`` parameterisation, computed in blocks, float64 by default. See
+``docs/kernels.md`` for the recursions.
 """
 
 from invlab.kernels.activations import ACTIVATIONS
 from invlab.kernels.base import KINDS, Kernel
 from invlab.kernels.cnn import READOUTS, CNNKernel
+from invlab.kernels.functional import cnn_kernel, mlp_kernel
 from invlab.kernels.mlp import MLPKernel
+from invlab.kernels.regression import KernelRegression
+from invlab.kernels.symmetrize import GROUPS, SymmetrizedKernel, group_elements, symmetrize
 
-__all__ = ["ACTIVATIONS", "KINDS", "READOUTS", "CNNKernel", "Kernel", "MLPKernel"]
+__all__ = [
+    "ACTIVATIONS",
+    "GROUPS",
+    "KINDS",
+    "READOUTS",
+    "CNNKernel",
+    "Kernel",
+    "KernelRegression",
+    "MLPKernel",
+    "SymmetrizedKernel",
+    "cnn_kernel",
+    "group_elements",
+    "mlp_kernel",
+    "symmetrize",
+]

@@ -18,7 +18,8 @@ Erf (Williams 1997), ``φ = erf``:
 Linear: ``k' = k``, ``E[φ'φ'] = 1``.
 
 Every map takes the pre-activation covariance ``k`` and the two variances (any shapes that
-broadcast against ``k``) and returns ``(k', E[φ'φ'])``, the second ``None`` unless asked for.
+broadcast against ``k``) and returns ``(scale · k', E[φ'φ'])``, the second ``None`` unless asked
+for (``scale`` lets a caller fold the next layer's constant factor into the map).
 """
 
 from __future__ import annotations
@@ -36,25 +37,28 @@ _TWO_PI = 2.0 * math.pi
 
 
 def relu_map(
-    k: torch.Tensor, v1: torch.Tensor, v2: torch.Tensor, *, derivative: bool = False
+    k: torch.Tensor,
+    v1: torch.Tensor,
+    v2: torch.Tensor,
+    *,
+    derivative: bool = False,
+    scale: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The ReLU arc-cosine map ``k ↦ E[relu(u) relu(v)]`` (and ``E[1_{u>0} 1_{v>0}]``).
+    """The ReLU arc-cosine map ``k ↦ scale · E[relu(u) relu(v)]`` (and ``E[1_{u>0} 1_{v>0}]``).
 
     ``k`` is not modified. The angle comes from ``atan2`` rather than ``acos`` so that it stays
     accurate where ``k`` is close to ``√(v₁v₂)`` (nearly parallel features, the common case in
-    deep layers).
+    deep layers). ``scale`` folds a following constant factor into the last multiplication.
 
     Examples:
         >>> v = torch.tensor(2.0)
         >>> relu_map(v, v, v)[0]  # E[relu(u)²] = v / 2
         tensor(1.)
     """
-    prod = v1 * v2
-    root = torch.addcmul(prod, k, k, value=-1.0).clamp_min_(0.0).sqrt_()
-    angle = torch.atan2(root, k)
-    rest = angle.neg_().add_(math.pi)  # π − θ
-    out = torch.addcmul(root, rest, k).div_(_TWO_PI)
-    return out, (rest.div_(_TWO_PI) if derivative else None)
+    root = (v1 * v2).addcmul_(k, k, value=-1.0).clamp_min_(0.0).sqrt_()
+    rest = torch.atan2(root, k).neg_().add_(math.pi)  # π − θ
+    out = root.addcmul_(rest, k).mul_(scale / _TWO_PI)
+    return out, (rest.mul_(1.0 / _TWO_PI) if derivative else None)
 
 
 def relu_variance(v: torch.Tensor) -> torch.Tensor:
@@ -63,7 +67,12 @@ def relu_variance(v: torch.Tensor) -> torch.Tensor:
 
 
 def erf_map(
-    k: torch.Tensor, v1: torch.Tensor, v2: torch.Tensor, *, derivative: bool = False
+    k: torch.Tensor,
+    v1: torch.Tensor,
+    v2: torch.Tensor,
+    *,
+    derivative: bool = False,
+    scale: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The erf map ``k ↦ E[erf(u) erf(v)]`` (and ``E[erf'(u) erf'(v)]``).
 
@@ -72,7 +81,7 @@ def erf_map(
         0.0
     """
     denom = (1 + 2 * v1) * (1 + 2 * v2)
-    out = torch.asin((2 * k / denom.sqrt()).clamp_(-1.0, 1.0)).mul_(2 / math.pi)
+    out = torch.asin((2 * k / denom.sqrt()).clamp_(-1.0, 1.0)).mul_(scale * 2 / math.pi)
     if not derivative:
         return out, None
     deriv = (denom - 4 * k * k).clamp_min_(0.0).rsqrt_().mul_(4 / math.pi)
@@ -85,10 +94,15 @@ def erf_variance(v: torch.Tensor) -> torch.Tensor:
 
 
 def linear_map(
-    k: torch.Tensor, v1: torch.Tensor, v2: torch.Tensor, *, derivative: bool = False
+    k: torch.Tensor,
+    v1: torch.Tensor,
+    v2: torch.Tensor,
+    *,
+    derivative: bool = False,
+    scale: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The identity: ``k' = k``, ``E[φ'φ'] = 1``."""
-    return k.clone(), (torch.ones_like(k) if derivative else None)
+    return k * scale, (torch.ones_like(k) if derivative else None)
 
 
 def linear_variance(v: torch.Tensor) -> torch.Tensor:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
@@ -37,6 +39,10 @@ class Kernel(nn.Module):
         dtype: the dtype of the computation and of the result (float64 by default).
         progress: print a progress line on stderr: ``True``, ``False`` or ``None`` (only when
             the computation runs longer than two seconds).
+        threads: blocks computed concurrently (``None``: ``torch.get_num_threads()``). Each
+            block runs single-threaded, so no operation waits at a barrier for a thread the
+            operating system has not scheduled (on a loaded machine torch's intra-op threads
+            made small blocks up to 10× slower here); torch's thread count is restored after.
     """
 
     def __init__(
@@ -45,8 +51,11 @@ class Kernel(nn.Module):
         block_size: int | None = None,
         dtype: torch.dtype = torch.float64,
         progress: bool | None = None,
+        threads: int | None = None,
     ) -> None:
         super().__init__()
+        if threads is not None:
+            check_int(threads, "threads", minimum=1)
         if block_size is not None:
             check_int(block_size, "block_size", minimum=1)
         if dtype not in (torch.float32, torch.float64):
@@ -56,6 +65,7 @@ class Kernel(nn.Module):
         self.block_size = block_size
         self.dtype = dtype
         self.progress = progress
+        self.threads = threads
 
     # -- to implement --------------------------------------------------------------------
 
@@ -72,9 +82,7 @@ class Kernel(nn.Module):
             return prepared[rows]
         return type(prepared)(self._take(p, rows) for p in prepared)
 
-    def _pairs(
-        self, p1: Any, p2: Any, ntk: bool
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _pairs(self, p1: Any, p2: Any, ntk: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
         """NNGP (and NTK if ``ntk``) of every pair of the two prepared blocks."""
         raise NotImplementedError
 
@@ -124,7 +132,10 @@ class Kernel(nn.Module):
         block = self.block_size or _default_block(self._pair_cost(x1))
         tiles = list(_tiles(n1, n2, block, symmetric))
         bar = _Progress(len(tiles), type(self).__name__, self.progress)
-        for rows, cols in tiles:
+        lock = threading.Lock()
+
+        def work(tile: tuple[slice, slice]) -> None:
+            rows, cols = tile
             nngp, theta = self._pairs(self._take(p1, rows), self._take(p2, cols), ntk)
             nngp_out[rows, cols] = nngp
             if ntk:
@@ -133,7 +144,25 @@ class Kernel(nn.Module):
                 nngp_out[cols, rows] = nngp.T
                 if ntk:
                     ntk_out[cols, rows] = theta.T
-            bar.step()
+            with lock:
+                bar.step()
+
+        if x1.device.type != "cpu":
+            for tile in tiles:
+                work(tile)
+        else:
+            before = torch.get_num_threads()
+            workers = min(self.threads or before, len(tiles))
+            torch.set_num_threads(1)
+            try:
+                if workers == 1:
+                    for tile in tiles:
+                        work(tile)
+                else:
+                    with ThreadPoolExecutor(workers) as pool:
+                        list(pool.map(work, tiles))
+            finally:
+                torch.set_num_threads(before)
         bar.close()
         if kind == "nngp":
             return nngp_out
@@ -155,9 +184,10 @@ def check_std(value: Any, name: str) -> float:
 
 
 def _default_block(pair_cost: int) -> int:
-    # About 2²¹ numbers (16 MiB in float64) per intermediate array of a block: large enough
-    # that torch's per-call overhead vanishes, small enough to stay near the caches.
-    return max(1, min(4096, math.isqrt(max(1, (1 << 21) // max(1, pair_cost)))))
+    # About 2¹⁸ numbers (2 MiB in float64) per intermediate array of a block: large enough
+    # that torch's per-call overhead (~10 µs) vanishes, small enough that the dozen arrays of a
+    # layer stay in the caches (measured: 12 pairs a side 2× faster than 64 for MNIST-1D GAP).
+    return max(1, min(4096, math.isqrt(max(1, (1 << 18) // max(1, pair_cost)))))
 
 
 def _tiles(n1: int, n2: int, block: int, symmetric: bool) -> Iterator[tuple[slice, slice]]:

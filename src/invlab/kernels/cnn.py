@@ -49,7 +49,7 @@ class CNNKernel(Kernel):
         w_std: weight standard deviation ``σ_w``.
         b_std: bias standard deviation ``σ_b``.
         activation: ``'relu'``, ``'erf'`` or ``'linear'``.
-        block_size, dtype, progress: see :class:`~invlab.kernels.base.Kernel`.
+        block_size, dtype, progress, threads: see :class:`~invlab.kernels.base.Kernel`.
 
     Shape:
         ``x1 (n1, C, N)`` or ``(n1, C, H, W)``, ``x2`` the same trailing shape → ``(n1, n2)``.
@@ -75,8 +75,9 @@ class CNNKernel(Kernel):
         block_size: int | None = None,
         dtype: torch.dtype = torch.float64,
         progress: bool | None = None,
+        threads: int | None = None,
     ) -> None:
-        super().__init__(block_size=block_size, dtype=dtype, progress=progress)
+        super().__init__(block_size=block_size, dtype=dtype, progress=progress, threads=threads)
         self.depth = check_int(depth, "depth", minimum=1)
         self.kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
         self.readout = check_choice(readout, "readout", READOUTS)
@@ -117,52 +118,51 @@ class CNNKernel(Kernel):
         """First-layer patches ``(n, *S, C·kᵈ)`` and pre-activation variances ``(n, L, *S)``."""
         patches = _patches(x, self.kernel_size)
         w2, b2 = self.w_std**2, self.b_std**2
+        spatial = list(range(1, x.dim() - 1))
         v = w2 * (patches * patches).mean(-1) + b2
         variances = [v]
         for _ in range(self.depth - 1):
-            v = w2 * _window_mean(self._variance(v), self.kernel_size, range(1, v.dim())) + b2
-            variances.append(v)
+            window = self.kernel_size ** len(spatial)
+            v = _window_sum(self._variance(v), self.kernel_size, spatial).mul_(w2 / window)
+            variances.append(v.add_(b2))
         return patches, torch.stack(variances, 1)
 
     def _pairs(self, p1, p2, ntk: bool):
+        # Layout (b1, b2, *D, *S): entry [a, b, δ, i] is the covariance between position i of
+        # x1[a] and position i + δ of x2[b]. GAP needs every offset δ; flatten only δ = 0.
         (q1, v1), (q2, v2) = p1, p2
-        d = q1.dim() - 2  # spatial dimensions
-        w2, b2 = self.w_std**2, self.b_std**2
-        b1n, b2n, depth = q1.shape[0], q2.shape[0], self.depth
-        if self.readout == "flatten":
-            # Diagonal entries only: layout (b1, b2, *S).
-            k = torch.einsum("a...p,b...p->ab...", q1, q2).mul_(w2 / q1.shape[-1]).add_(b2)
-            axes = [[2 + a] for a in range(d)]
-            sp1 = [v1[:, layer].reshape(b1n, 1, *v1.shape[2:]) for layer in range(depth)]
-            sp2 = [v2[:, layer].unsqueeze(0) for layer in range(depth)]
-        else:
-            # Full covariance: layout (b1, *S, b2, *S), axis i of x1 pairs with axis i of x2.
-            spatial = q1.shape[1:-1]
-            k = (q1.reshape(-1, q1.shape[-1]) @ q2.reshape(-1, q2.shape[-1]).T).mul_(
-                w2 / q1.shape[-1]
-            )
-            k = k.view(b1n, *spatial, b2n, *spatial).add_(b2)
-            axes = [[1 + a, 2 + d + a] for a in range(d)]
-            sp1 = [v1[:, layer].reshape(b1n, *spatial, *([1] * (d + 1))) for layer in range(depth)]
-            sp2 = [v2[:, layer].reshape(1, *([1] * d), b2n, *spatial) for layer in range(depth)]
+        spatial = q1.shape[1:-1]
+        d = len(spatial)
+        offsets = spatial if self.readout == "gap" else (1,) * d
+        w2, b2, depth = self.w_std**2, self.b_std**2, self.depth
+        n1, n2 = q1.shape[0], q2.shape[0]
+        index = _offset_index(spatial, offsets, q1.device)
+        moved = q2.reshape(n2, -1, q2.shape[-1])[:, index]  # (b2, D, I, p): x2's patch at i + δ
+        k = torch.einsum("aip,bdip->abdi", q1.reshape(n1, -1, q1.shape[-1]), moved)
+        k = k.reshape(n1, n2, *offsets, *spatial).mul_(w2 / q1.shape[-1])
+        if b2:
+            k.add_(b2)
         theta = k.clone() if ntk else None
+        axes = list(range(2 + d, 2 + 2 * d))
+        window = self.kernel_size**d
         for layer in range(depth):
-            k, deriv = self._map(k, sp1[layer], sp2[layer], derivative=ntk)
+            var1 = v1[:, layer].reshape(n1, 1, *([1] * d), *spatial)
+            var2 = v2[:, layer].reshape(n2, -1)[:, index].reshape(1, n2, *offsets, *spatial)
+            last = layer == depth - 1
+            scale = w2 if last else w2 / window  # the next dense or conv layer's factor
+            k, deriv = self._map(k, var1, var2, derivative=ntk, scale=scale)
             if ntk:
-                theta.mul_(deriv)
-            if layer < depth - 1:
-                if ntk:
-                    theta.add_(k)
-                    theta = _diagonal_window_mean(theta, self.kernel_size, axes).mul_(w2).add_(b2)
-                k = _diagonal_window_mean(k, self.kernel_size, axes).mul_(w2).add_(b2)
-        if self.readout == "flatten":
-            reduce = list(range(2, 2 + d))
-        else:
-            reduce = [a for pair in axes for a in pair]
-        k = k.mean(reduce)
-        out_k = k * w2 + b2
-        out_theta = (theta.mean(reduce) + k).mul_(w2).add_(b2) if ntk else None
-        return out_k.reshape(b1n, b2n), (out_theta.reshape(b1n, b2n) if ntk else None)
+                theta = theta.mul_(deriv).mul_(scale).add_(k)
+            if not last:
+                k = _window_sum(k, self.kernel_size, axes)
+                theta = _window_sum(theta, self.kernel_size, axes) if ntk else None
+                if b2:
+                    k.add_(b2)
+                    theta = theta.add_(b2) if ntk else None
+        reduce = list(range(2, 2 + 2 * d))
+        out_k = k.mean(reduce).add_(b2)
+        out_theta = theta.mean(reduce).add_(b2) if ntk else None
+        return out_k, out_theta
 
 
 def _patches(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -178,44 +178,29 @@ def _patches(x: torch.Tensor, k: int) -> torch.Tensor:
     return xp.permute(perm).reshape(*x.shape[:1], *x.shape[2:], -1)
 
 
-def _window_mean(v: torch.Tensor, k: int, dims) -> torch.Tensor:
-    """``(1/kᵈ) Σ_t v[s + t]`` over circular windows along ``dims`` (the variance maps)."""
+def _offset_index(spatial, offsets, device) -> torch.Tensor:
+    """``(D, I)`` flat indices of position ``i + δ`` (circular) for every offset δ, position i."""
+    grids = [torch.arange(n, device=device) for n in spatial]
+    pos = torch.stack(torch.meshgrid(*grids, indexing="ij"), -1).reshape(-1, len(spatial))
+    offs = [torch.arange(m, device=device) for m in offsets]
+    delta = torch.stack(torch.meshgrid(*offs, indexing="ij"), -1).reshape(-1, len(spatial))
+    moved = (pos[None, :, :] + delta[:, None, :]) % torch.tensor(spatial, device=device)
+    flat = torch.zeros(moved.shape[:2], dtype=torch.long, device=device)
+    for a, n in enumerate(spatial):
+        flat = flat * n + moved[..., a]
+    return flat
+
+
+def _window_sum(v: torch.Tensor, k: int, dims) -> torch.Tensor:
+    """``Σ_t v[s + t]`` over circular windows ``t ∈ {−⌊(k−1)/2⌋, …}`` along each of ``dims``."""
     left = (k - 1) // 2
     for dim in dims:
+        if k == 1:
+            continue
         n = v.shape[dim]
         padded = torch.cat([v.narrow(dim, n - left, left), v, v.narrow(dim, 0, k - 1 - left)], dim)
-        out = padded.narrow(dim, 0, n).clone()
-        for t in range(1, k):
+        out = torch.add(padded.narrow(dim, 0, n), padded.narrow(dim, 1, n))
+        for t in range(2, k):
             out.add_(padded.narrow(dim, t, n))
-        v = out.div_(k)
+        v = out
     return v
-
-
-def _diagonal_window_mean(c: torch.Tensor, k: int, axes) -> torch.Tensor:
-    """``(1/kᵈ) Σ_t c[i + t, j + t]``: for every group of axes, shift them all together.
-
-    ``axes`` lists, per spatial axis, the tensor dimensions that move together (``[i]`` for a
-    diagonal-only map, ``[i, j]`` for a full covariance).
-    """
-    left = (k - 1) // 2
-    right = k - 1 - left
-    for group in axes:
-        padded = c
-        for dim in group:
-            n = padded.shape[dim]
-            padded = torch.cat(
-                [padded.narrow(dim, n - left, left), padded, padded.narrow(dim, 0, right)], dim
-            )
-        sizes = [c.shape[dim] for dim in group]
-
-        def view(t: int, padded=padded, group=group, sizes=sizes) -> torch.Tensor:
-            out = padded
-            for dim, n in zip(group, sizes, strict=True):
-                out = out.narrow(dim, t, n)
-            return out
-
-        out = view(0).clone()
-        for t in range(1, k):
-            out.add_(view(t))
-        c = out.div_(k)
-    return c

@@ -35,7 +35,7 @@ class MLPKernel(Kernel):
         w_std: weight standard deviation ``σ_w``.
         b_std: bias standard deviation ``σ_b``.
         activation: ``'relu'``, ``'erf'`` or ``'linear'``.
-        block_size, dtype, progress: see :class:`~invlab.kernels.base.Kernel`.
+        block_size, dtype, progress, threads: see :class:`~invlab.kernels.base.Kernel`.
 
     Shape:
         ``x1 (n1, *S)``, ``x2 (n2, *S)`` → ``(n1, n2)``.
@@ -57,8 +57,9 @@ class MLPKernel(Kernel):
         block_size: int | None = None,
         dtype: torch.dtype = torch.float64,
         progress: bool | None = None,
+        threads: int | None = None,
     ) -> None:
-        super().__init__(block_size=block_size, dtype=dtype, progress=progress)
+        super().__init__(block_size=block_size, dtype=dtype, progress=progress, threads=threads)
         self.depth = check_int(depth, "depth", minimum=1)
         self.w_std = check_std(w_std, "w_std")
         self.b_std = check_std(b_std, "b_std")
