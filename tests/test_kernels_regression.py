@@ -10,6 +10,15 @@ from invlab.measure import consistency, measure
 from invlab.transforms import Shift
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # Small ops: on a loaded 2-core machine torch's second intra-op thread made them far slower.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _data(n=40, length=12, seed=0):
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 1, length, generator=gen)
