@@ -9,7 +9,8 @@ The kernel is the NNGP of ``stax.serial(*[Conv(·, (3,), padding='CIRCULAR', W_s
 subprocess, invlab and neural-tangents alternating so that load on a shared machine hits both
 alike; each child calls ``invlab.allocator.tune_malloc()`` first (neural-tangents' child loads
 that file by path: it only needs ctypes) and reports its wall time and its peak resident memory
-(``ru_maxrss``), total and above the RSS it had before the computation (after imports and data).
+(``ru_maxrss``), total and above the RSS it had before the computation (after imports and data),
+and the CPU time of all its threads (less sensitive than wall time to other load on the machine).
 neural-tangents runs in its own environment (JAX is not an invlab dependency), with its
 ``kernel_fn`` under ``jax.jit``; its first call includes compilation and is reported apart, its
 second call is the one compared. The two matrices are compared too (max relative difference).
@@ -67,14 +68,15 @@ def child_invlab(data: str, rows: str, cols: str, out: str) -> dict:
     x2 = None if cols == "none" else torch.from_numpy(arrays[cols])
     kernel = CNNKernel(DEPTH, 3, "gap", progress=True)
     base = _rss_mib()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     k = kernel(x1, x2)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     if out:
         np.save(out, k.numpy())
     return {
         "lib": "invlab",
         "wall_s": wall,
+        "cpu_s": cpu,
         "peak_mib": _peak_mib(),
         "base_mib": base,
         "shape": list(k.shape),
@@ -101,14 +103,15 @@ def child_nt(data: str, rows: str, cols: str, out: str) -> dict:
     t0 = time.perf_counter()
     k = np.asarray(kernel_fn(x1, x2, "nngp").block_until_ready())
     first = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     k = np.asarray(kernel_fn(x1, x2, "nngp").block_until_ready())
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     if out:
         np.save(out, k)
     return {
         "lib": "neural-tangents",
         "wall_s": wall,
+        "cpu_s": cpu,
         "first_call_s": first,
         "peak_mib": _peak_mib(),
         "base_mib": base,
@@ -163,7 +166,8 @@ def main() -> int:
                     )
                     peak, base = res["peak_mib"], res["base_mib"]
                     print(
-                        f"  {res['lib']:>15}: {res['wall_s']:7.2f} s, peak {peak:6.0f} MiB "
+                        f"  {res['lib']:>15}: {res['wall_s']:7.2f} s (CPU {res['cpu_s']:.1f} s), "
+                        f"peak {peak:6.0f} MiB "
                         f"(+{peak - base:.0f} over {base:.0f}){extra}",
                         flush=True,
                     )
@@ -174,6 +178,7 @@ def main() -> int:
                 runs = [r for r in results["runs"] if r["lib"] == lib]
                 summary[lib] = {
                     "wall_s": statistics.median(r["wall_s"] for r in runs),
+                    "cpu_s": statistics.median(r["cpu_s"] for r in runs),
                     "peak_mib": statistics.median(r["peak_mib"] for r in runs),
                     "extra_mib": statistics.median(r["peak_mib"] - r["base_mib"] for r in runs),
                 }
@@ -183,13 +188,17 @@ def main() -> int:
                 f"\nCNN-GAP depth {DEPTH} NNGP, {args.n} MNIST-1D signals, float64, medians of "
                 f"{args.repeats} (max relative difference {results['max_rel_diff']:.1e}):"
             )
-            print(f"{'':>16} {'time s':>8} {'peak MiB':>9} {'above base':>11}")
+            print(f"{'':>16} {'time s':>8} {'CPU s':>8} {'peak MiB':>9} {'above base':>11}")
             for lib, s in summary.items():
-                print(f"{lib:>16} {s['wall_s']:8.2f} {s['peak_mib']:9.0f} {s['extra_mib']:11.0f}")
+                print(
+                    f"{lib:>16} {s['wall_s']:8.2f} {s['cpu_s']:8.1f} {s['peak_mib']:9.0f} "
+                    f"{s['extra_mib']:11.0f}"
+                )
             extra_ratio = nt["extra_mib"] / max(inv["extra_mib"], 1)
             print(
                 f"{'ratio nt/invlab':>16} {nt['wall_s'] / inv['wall_s']:8.2f} "
-                f"{nt['peak_mib'] / inv['peak_mib']:9.2f} {extra_ratio:11.2f}"
+                f"{nt['cpu_s'] / inv['cpu_s']:8.2f} {nt['peak_mib'] / inv['peak_mib']:9.2f} "
+                f"{extra_ratio:11.2f}"
             )
         if args.full:
             for name, rows, cols in (
@@ -199,7 +208,8 @@ def main() -> int:
                 res = run_child(sys.executable, "invlab", data, rows, cols)
                 results[name] = res
                 print(
-                    f"invlab full {name} {tuple(res['shape'])}: {res['wall_s']:.0f} s, peak "
+                    f"invlab full {name} {tuple(res['shape'])}: {res['wall_s']:.0f} s (CPU "
+                    f"{res['cpu_s']:.0f} s), peak "
                     f"{res['peak_mib']:.0f} MiB (+{res['peak_mib'] - res['base_mib']:.0f})",
                     flush=True,
                 )
