@@ -18,14 +18,7 @@ from invlab.kernels.experiments import (
     shift_augment,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny ops: on a loaded 2-core machine torch's second intra-op thread made them 80× slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_finite_networks_at_initialisation_have_the_kernels_covariance():

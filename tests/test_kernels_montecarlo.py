@@ -28,13 +28,7 @@ from invlab.kernels import CNNKernel, MLPKernel
 W_STD, B_STD = 1.4, 0.3
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Small ops: on a loaded 2-core machine torch's second intra-op thread made them far slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _check(samples: torch.Tensor, exact: torch.Tensor, width: int, depth: int) -> None:

@@ -9,14 +9,7 @@ from invlab.kernels import CNNKernel, KernelRegression, MLPKernel, symmetrize
 from invlab.measure import consistency, measure
 from invlab.transforms import Shift
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Small ops: on a loaded 2-core machine torch's second intra-op thread made them far slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _data(n=40, length=12, seed=0):
@@ -56,7 +49,7 @@ def test_measure_finds_the_cnn_gap_regression_exactly_consistent_and_the_mlp_not
     x, y = _data(n=30, length=10)
     shift = Shift(shift_range=(-4, 4), mode="circular")
     gap = KernelRegression(CNNKernel(2, readout="gap")).fit(x, y)
-    df = measure(gap, x, shift, y, metrics=["consistency", "sensitivity"], steps=9)
+    df = measure(gap, (x, y), shift, metrics=["consistency", "sensitivity"], steps=9)
     assert float(df[df.metric == "consistency"].value.iloc[0]) == 1.0
     assert set(df.layer) >= {"kernel", "readout"}
     sens = df[(df.metric == "sensitivity") & (df.layer == "kernel")].value.iloc[0]

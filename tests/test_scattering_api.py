@@ -1,26 +1,10 @@
 """Kymatio's API beyond the averaged array: T=0, out_type='dict', 2D images of any size."""
 
-import warnings
-
 import pytest
 import torch
 
+from _kymatio import TOL, kymatio, rel_err
 from invlab.invariants.scattering import Scattering1D, Scattering2D
-
-kymatio_torch = pytest.importorskip("kymatio.torch")
-
-TOL = 1e-5  # max |invlab − kymatio| / max |kymatio|, float32
-
-
-def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
-    return ((a - b).abs().max() / b.abs().max()).item()
-
-
-def kymatio(cls, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return getattr(kymatio_torch, cls)(*args, **kwargs)
-
 
 CASES_1D = [  # J, N, Q, oversampling, max_order, batch
     (4, 40, 1, 0, 2, (5,)),
