@@ -237,3 +237,84 @@ def test_parse_data():
 
 def test_shift_spec_matches_the_class():
     assert repr(parse_transform("shift:-3:3", 2)) == repr(Shift(3, dims=2))
+
+
+TUPLE_SOURCE = textwrap.dedent(
+    """
+    from torch import nn
+
+    class WithExtras(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+
+        def forward(self, x):
+            return self.head(x), x
+
+    def build():
+        return WithExtras()
+    """
+)
+
+
+def test_a_tuple_output_factory_gets_accuracy_and_the_factory_named(tmp_path):
+    source = tmp_path / "extras.py"
+    source.write_text(TUPLE_SOURCE)
+    out = tmp_path / "o"
+    result = invoke(
+        "--model", f"{source}:build", "--data", "digits", "--transform", "shift:-1:1",
+        "--steps", "3", "--limit", "200", "--no-plots", "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(out / "profile.csv")
+    assert {"accuracy", "consistency"} <= set(df.metric)
+    assert set(df.model) == {"build"}  # the factory, not the file
+
+
+def one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    text = " ".join(result.output.split())
+    for fragment in fragments:
+        assert fragment in text, text
+
+
+def test_cli_boundaries_are_one_line_naming_the_flag(model_files, tmp_path):
+    source, _, _ = model_files
+    common = ["--data", "digits", "--transform", "shift:-1:1", "--limit", "200", "--no-plots"]
+    good = ["--model", f"{source}:build", *common]
+    (tmp_path / "a_file").write_text("x")
+    one_line_error(invoke(*good, "--out", str(tmp_path / "a_file")), "--out", "existing file")
+    one_line_error(
+        invoke(*good, "--out", str(tmp_path / "a_file" / "sub")), "--out", "cannot write there"
+    )
+    one_line_error(invoke(*good, "--device", "banana"), "--device 'banana' is not a device")
+    if not torch.cuda.is_available():
+        one_line_error(invoke(*good, "--device", "cuda"), "--device 'cuda'", "no CUDA")
+    one_line_error(invoke(*good, "--steps", "1"), "holds only the identity")
+    one_line_error(
+        invoke("--model", f"{source}:build", "--data", "mnist1d", "--limit", "200"),
+        "the model fails on data of shape (1, 40)",
+    )
+    one_line_error(invoke("--model", str(source), *common), "is a Python file", "FILE.py:FACTORY")
+    noise = tmp_path / "noise.pt"
+    noise.write_bytes(bytes(range(256)) * 8)
+    for args in (["--model", str(noise)], [*good[:2], "--weights", str(noise)]):
+        result = invoke(*args, *common, "--out", str(tmp_path / "o"))
+        one_line_error(result, "not a file written by torch.save")
+        assert "trust" not in result.output
+
+
+def test_summary_table_keeps_layer_names_at_80_columns():
+    from rich.console import Console
+
+    from invlab.cli.measure_cmd import summary_table
+
+    name = "classifier.head.linear"
+    metrics = ["goodfellow", "sensitivity", "equivariance", "consistency", "accuracy"]
+    df = pd.DataFrame(
+        [{"model": "m", "layer": name, "metric": m, "param": None, "value": 0.5} for m in metrics]
+    )
+    console = Console(width=80, record=True)
+    console.print(summary_table(df))
+    assert name in console.export_text()

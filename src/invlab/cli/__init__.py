@@ -1,24 +1,75 @@
-"""The ``invlab`` command: a thin layer that parses arguments and calls the library."""
+"""The ``invlab`` command: a thin layer that parses arguments and calls the library.
+
+Each command's module (and torch, pandas, matplotlib behind it) is imported only when that
+command runs: ``invlab --help`` reads the commands' one-line help from their source.
+"""
 
 from __future__ import annotations
 
-import typer
+import ast
+import importlib
+from pathlib import Path
 
-from invlab.cli.measure_cmd import measure_command
-from invlab.cli.report_cmd import report_command
-from invlab.cli.runs_cmd import runs_command
-from invlab.cli.study_cmd import study_command
+import click
+import typer
+from typer.core import TyperGroup
+
+# command name → (module, function); the order is the order of ``invlab --help``
+COMMANDS = {
+    "study": ("invlab.cli.study_cmd", "study_command"),
+    "runs": ("invlab.cli.runs_cmd", "runs_command"),
+    "report": ("invlab.cli.report_cmd", "report_command"),
+    "measure": ("invlab.cli.measure_cmd", "measure_command"),
+}
+
+
+class _LazyGroup(TyperGroup):
+    """Commands built from their module when invoked; listed from their docstrings."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        # a listing (``invlab --help``) gets a stub with the help text; running the command
+        # goes through resolve_command, which builds the real one
+        return _load(name) if name in _loaded else click.Command(name, help=_summary(name))
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and args[0] in COMMANDS:
+            return args[0], _load(args[0]), args[1:]
+        return super().resolve_command(ctx, args)
+
+
+_loaded: set[str] = set()
+
+
+def _load(name: str) -> click.Command:
+    module, function = COMMANDS[name]
+    single = typer.Typer(add_completion=False)
+    single.command(name)(getattr(importlib.import_module(module), function))
+    _loaded.add(name)
+    return typer.main.get_command(single)
+
+
+def _summary(name: str) -> str:
+    """The command function's docstring, read from its source file without importing it."""
+    module, function = COMMANDS[name]
+    path = Path(__file__).with_name(module.rsplit(".", 1)[1] + ".py")
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            return " ".join((ast.get_docstring(node) or "").split())
+    return ""
+
 
 app = typer.Typer(
     name="invlab",
     help="Build and measure invariance in neural networks.",
     no_args_is_help=True,
     add_completion=False,
+    cls=_LazyGroup,
 )
-app.command("study")(study_command)
-app.command("runs")(runs_command)
-app.command("report")(report_command)
-app.command("measure")(measure_command)
 
 
 @app.callback()

@@ -101,9 +101,10 @@ def run_measure(
     trust_pickle: bool,
 ):
     """The command without the printing: returns ``(DataFrame, figure paths)``."""
-    import torch
 
-    from invlab.cli.model_loading import load_model
+    from invlab._validation import check_device
+    from invlab.cli.model_loading import load_model, model_label
+    from invlab.cli.output_paths import writable_folder
     from invlab.data.spec import parse_data
     from invlab.measure import compute_profile
     from invlab.measure.plots import save_figures
@@ -113,6 +114,8 @@ def run_measure(
         raise ValueError(f"--split must be 'test' or 'train', got {split!r}")
     if limit < 0:
         raise ValueError(f"--limit must be >= 0, got {limit}")
+    dev = check_device(device, "--device")
+    writable_folder(out, "--out")
     dataset = parse_data(data)
     x, y = (
         (dataset.x_test, dataset.y_test) if split == "test" else (dataset.x_train, dataset.y_train)
@@ -122,16 +125,15 @@ def run_measure(
     if x.dim() not in (3, 4):
         raise ValueError(f"data must be (N, C, L) or (N, C, H, W), got {tuple(x.shape)}")
     t = parse_transform(transform, x.dim() - 2)
-    net = load_model(model, weights, trust_pickle=trust_pickle).to(torch.device(device))
+    net = load_model(model, weights, trust_pickle=trust_pickle).to(dev)
     chosen = "all" if layers.strip() == "all" else [n.strip() for n in layers.split(",") if n]
     wanted = [m.strip() for m in metrics.split(",") if m.strip()] or None
     result = compute_profile(
-        net, (x, y), t, chosen, metrics=wanted, steps=steps, batch_size=batch_size, device=device
+        net, (x, y), t, chosen, metrics=wanted, steps=steps, batch_size=batch_size, device=dev
     )
-    df = result.to_frame(Path(model.rpartition(":")[0] or model).stem)
-    out.mkdir(parents=True, exist_ok=True)
+    df = result.to_frame(model_label(model))
     df.to_csv(out / "profile.csv", index=False)
-    paths = save_figures(result, df, out) if plots else []
+    paths = save_figures(result, df, out, t) if plots else []
     return df, paths
 
 
@@ -142,9 +144,11 @@ def summary_table(df):
     rows = df[df.param.isna() | (df.param == "mean")]
     wide = rows.pivot_table(index="layer", columns="metric", values="value", sort=False)
     table = Table(title="invariance profile (means over the transformation grid)")
-    table.add_column("layer")
+    # layer names are the table's key: never cut (metric columns wrap their header instead)
+    widest = max((len(str(name)) for name in wide.index), default=5)
+    table.add_column("layer", no_wrap=True, min_width=widest)
     for metric in wide.columns:
-        table.add_column(metric, justify="right")
+        table.add_column(metric, justify="right", overflow="fold")
     for layer, values in wide.iterrows():
         table.add_row(layer, *("" if v != v else f"{v:.4g}" for v in values))
     return table

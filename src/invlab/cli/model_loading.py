@@ -55,6 +55,11 @@ def load_model(
     """
     spec = str(spec)
     file, sep, factory = spec.rpartition(":")
+    if spec.endswith(".py"):
+        raise ValueError(
+            f"--model {spec!r} is a Python file: name the function that builds the model, "
+            f"FILE.py:FACTORY" + _callables_hint(Path(spec))
+        )
     if sep and file.endswith(".py"):
         model = _from_python(Path(file), factory)
     else:
@@ -141,18 +146,61 @@ def _from_archive(path: Path, trust_pickle: bool, map_location, has_weights: boo
     raise TypeError(f"{str(path)!r} holds a {type(obj).__name__}, not a torch.nn.Module")
 
 
+def model_label(spec: str | Path) -> str:
+    """A short name for the model ``spec`` names: the factory of ``FILE.py:FACTORY``, else the
+    file's stem (what the ``model`` column of a measurement shows)."""
+    spec = str(spec)
+    file, sep, factory = spec.rpartition(":")
+    if sep and file.endswith(".py"):
+        return factory
+    return Path(spec).stem
+
+
+def _callables_hint(file: Path) -> str:
+    """``'; FILE defines: a, b'`` from the file's top-level functions (parsed, not run)."""
+    import ast
+
+    try:
+        tree = ast.parse(file.read_text())
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return ""
+    names = [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_")
+    ]
+    return f"; {file.name} defines: {', '.join(names)}" if names else ""
+
+
 def _torch_load(path: Path, trust_pickle: bool, map_location, refused: str):
     """``torch.load`` with ``weights_only=True``, the one way files are read here.
 
     A file that holds more than tensors and plain containers is refused with ``refused`` and
     the reason, unless ``trust_pickle`` (then it is unpickled, which runs its code).
     """
+    if not _is_torch_file(path):
+        raise ValueError(
+            f"{str(path)!r} is not a file written by torch.save (neither its zip archive nor a "
+            f"legacy pickle): is it the right file, complete and not corrupted?"
+        )
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
+        if "Weights only load failed" not in str(err):
+            raise ValueError(
+                f"{str(path)!r} cannot be read as a torch.save file ({_first_line(err)}): is it "
+                f"complete and not corrupted?"
+            ) from None
         if not trust_pickle:
             raise ValueError(f"{refused} ({_first_line(err)}); {TRUST_HINT}") from None
     return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def _is_torch_file(path: Path) -> bool:
+    """``torch.save`` writes a zip archive (since 1.6) or, legacy, a pickle (protocol 2+)."""
+    with open(path, "rb") as f:
+        head = f.read(2)
+    return zipfile.is_zipfile(path) or (len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5)
 
 
 def _is_torchscript(path: Path) -> bool:

@@ -170,6 +170,12 @@ def npz_dataset(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"path: no .npz file at {str(path)!r}")
+    if not zipfile.is_zipfile(path):
+        # np.load would read the bytes as a pickle and suggest allow_pickle: say what it is
+        raise DataFileError(
+            f"{path}: not a readable .npz archive (not a zip file; write one with np.savez(path, "
+            f"x_train=..., y_train=..., x_test=..., y_test=...))"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [k for k in keys if k not in archive.files]

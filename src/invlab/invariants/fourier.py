@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 
 from invlab._validation import check_choice, check_int, check_tensor
+
+SMALL_AXIS = 8  # dims=2 with a second-to-last axis this short is likely (C, N), not (H, W)
 
 
 def fourier_modulus(x: torch.Tensor, dims: int = 1, *, normalized: bool = False) -> torch.Tensor:
@@ -17,7 +21,8 @@ def fourier_modulus(x: torch.Tensor, dims: int = 1, *, normalized: bool = False)
 
     Args:
         x: real tensor ``(..., N)`` for ``dims=1`` or ``(..., H, W)`` for ``dims=2``.
-        dims: 1 or 2.
+        dims: 1 or 2. With ``dims=2`` and ``H < 8`` a ``UserWarning`` asks whether ``x`` is
+            really ``(B, C, N)`` signals (the channel axis would be transformed).
         normalized: divide by ``sqrt(N)`` (``sqrt(H W)``) so Parseval holds.
 
     Shape:
@@ -34,6 +39,14 @@ def fourier_modulus(x: torch.Tensor, dims: int = 1, *, normalized: bool = False)
     x = check_tensor(x, "x", min_dim=dims)
     if x.is_complex():
         raise TypeError("x must be real; fourier_modulus uses the real FFT")
+    if dims == 2 and x.shape[-2] < SMALL_AXIS:
+        warnings.warn(
+            f"fourier_modulus(dims=2) got x of shape {tuple(x.shape)}: it transforms over the "
+            f"last two axes, and the second-to-last ({x.shape[-2]}) is as small as a channel "
+            f"axis; for (B, C, N) signals use dims=1, for images pass (..., H, W)",
+            UserWarning,
+            stacklevel=3,
+        )
     norm = "ortho" if normalized else "backward"
     axes = tuple(range(-dims, 0))
     spectrum = torch.fft.rfftn(x, dim=axes, norm=norm)

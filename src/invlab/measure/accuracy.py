@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from invlab._validation import check_labels
+
 
 class AccuracyAccumulator:
     """Running count of correct predictions per grid point."""
@@ -27,6 +29,7 @@ class AccuracyAccumulator:
 
     def add(self, logits: torch.Tensor, y: torch.Tensor) -> None:
         """``logits``: ``f(g_θ x)``, ``(b, T, classes)``; ``y``: labels ``(b,)``."""
+        check_labels(y, logits.shape[-1], "y")
         pred = logits.argmax(-1)  # (b, T)
         self.correct += (pred.cpu() == y.cpu().view(-1, 1)).sum(0).double()
         self.n += logits.shape[0]

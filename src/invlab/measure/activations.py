@@ -14,6 +14,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
+from invlab._validation import first_output
+
 INPUT = "input"  # pseudo-layer: the raw input itself, the baseline every metric is read against
 OUTPUT = "output"  # pseudo-layer: the model's output (needs no hook, works for TorchScript)
 
@@ -84,8 +86,7 @@ def recording(
 
     def hook_for(name: str):
         def hook(_module, _inputs, output):
-            if isinstance(output, tuple | list):
-                output = output[0]
+            output = first_output(output, f"layer {name!r}'s output")
             store[name] = output.detach().flatten(1) if flatten else output.detach()
 
         return hook
@@ -132,7 +133,7 @@ def forward_layers(
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """One forward pass: ``(output, {layer: (B, units)})``."""
     with recording(model, layers) as store:
-        out = model(x)
+        out = first_output(model(x))
     acts = read_layers(store, layers, x.flatten(1), out)
     return out.detach(), {name: a.flatten(1) for name, a in acts.items()}
 

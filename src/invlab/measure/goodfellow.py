@@ -9,8 +9,11 @@ score is ``S(i) = L(i) / G(i)``; a layer's score is the mean over its top ``top_
 firing is unrelated to the transformation scores about ``1``.
 
 Exact, not sampled: ``t_i`` is the ``(k+1)``-th largest activation over all ``N`` inputs
-(``k = firing_rate · N``; with ties ``G`` is the exact fraction above ``t_i``), and ``L(i)``
-averages over every grid point of every firing input's trajectory.
+(``k = firing_rate · N``), and ``L(i)`` averages over every grid point of every firing input's
+trajectory. Activations that tie at ``t_i`` (few distinct values: integer pixels, ReLU zeros)
+fire with the probability that makes ``G(i) = k / N`` exactly, in expectation (see
+:meth:`GoodfellowAccumulator.result`); without it, ``G`` would collapse to the few inputs above
+the tie and ``S = L / G`` exceed ``1 / firing_rate``.
 
 A unit may carry its information in negative excursions (a linear read-out or a pre-activation
 layer): with ``polarity='both'`` each unit also enters as ``-h_i`` with its own threshold;
@@ -33,7 +36,7 @@ class GoodfellowAccumulator:
 
     The first pass (:meth:`first`, untransformed inputs) keeps a running top-``(k+1)`` per unit:
     the exact thresholds and the firing ``(input, unit)`` pairs, ``O(k · U)`` memory. The
-    trajectory pass (:meth:`update`) visits only those pairs.
+    trajectory pass (:meth:`update`) visits those pairs, and the inputs tied at a threshold.
     """
 
     first_pass = True
@@ -46,12 +49,12 @@ class GoodfellowAccumulator:
             )
         self.layer, self.n, self.polarity = layer, n, polarity
         k = max(1, round(firing_rate * n))
+        self.k = k
         signs = (1.0,) if polarity == "positive" else (1.0, -1.0)
         self.tails: list[RunningTopK] | None = [RunningTopK(k + 1, sign) for sign in signs]
         self.sum: torch.Tensor | None = None
         self.thresholds: list[torch.Tensor] | None = None
-        self.local_sum: list[torch.Tensor] = []
-        self.local_count: list[torch.Tensor] = []
+        self.sums: list[torch.Tensor] = []
 
     def first(self, acts: dict[str, torch.Tensor], start: int) -> None:
         """Feed the untransformed inputs ``start, start + 1, ...`` of the first pass."""
@@ -62,45 +65,72 @@ class GoodfellowAccumulator:
         self.sum = s if self.sum is None else self.sum + s
 
     def _settle(self) -> None:
-        """Thresholds, firing pairs and exact ``G`` from the first pass; drop its buffers."""
+        """Thresholds and the firing pairs from the first pass; drop its buffers."""
         self.thresholds = [tail.kth() for tail in self.tails]
         self.firing = [tail.firing(t) for tail, t in zip(self.tails, self.thresholds)]
-        # exact G (ties included): the number of firing inputs per unit over N
-        self.global_rate = [
-            torch.bincount(u, minlength=tail.values.shape[1]).double().cpu() / self.n
-            for tail, (_, u) in zip(self.tails, self.firing)
-        ]
+        units = self.thresholds[0].numel()
+        # per side: n_above, n_tied, Σ_above a, Σ_above e, Σ_tied a, Σ_tied e
+        self.sums = [torch.zeros(6, units, dtype=torch.float64) for _ in self.thresholds]
         self.tails = None  # the (k+1) × U buffers: only the firing pairs are needed from here
 
     def update(self, view) -> None:
-        """Local firing of the firing inputs only: ``(input, unit)`` pairs, not ``b × U``."""
+        """Per unit: the firing inputs' and the tied inputs' trajectory firing.
+
+        ``s = sign · h``; an input fires when ``s > t`` (the first pass's ``(input, unit)``
+        pairs, visited alone) and is tied when ``s == t`` (read from the untransformed rows of
+        this pass). For each kind the sums of ``a = mean_g 1[s(gz) > t]`` and
+        ``e = mean_g 1[s(gz) == t]`` over its trajectory are kept, so that :meth:`result`
+        can give ties the weight that makes ``G`` exact.
+        """
         if self.thresholds is None:
             self._settle()
-        _, moved = view.layer(self.layer)
+        base, moved = view.layer(self.layer)
         b, t_len = moved.shape[:2]
-        h = moved.reshape(b, t_len, -1)
+        base, h = base.reshape(b, -1), moved.reshape(b, t_len, -1)
         for side, (t, (rows, units)) in enumerate(zip(self.thresholds, self.firing)):
+            sign = 1.0 if side == 0 else -1.0
+            sums = self.sums[side]
             rows, units = pairs_in(rows, units, view.start, b)
-            if len(self.local_sum) <= side:
-                self.local_sum.append(torch.zeros(h.shape[2], dtype=torch.float64))
-                self.local_count.append(torch.zeros(h.shape[2], dtype=torch.float64))
-            if rows.numel() == 0:
-                continue
-            path = h[rows, :, units]  # (m, T): each firing input's trajectory, its unit
-            # side 0: h > t; side 1 (negative polarity): −h > t  ⇔  h < −t
-            t_unit = t[units].unsqueeze(1)
-            on = (path > t_unit) if side == 0 else (path < -t_unit)
-            rate = on.sum(1).double().cpu() / t_len
-            self.local_sum[side].index_add_(0, units.cpu(), rate)
-            self.local_count[side].index_add_(0, units.cpu(), torch.ones_like(rate))
+            if rows.numel():
+                path = sign * h[rows, :, units]  # (m, T): each firing input's trajectory
+                t_unit = t[units].unsqueeze(1)
+                units_cpu = units.cpu().long()
+                sums[0].index_add_(0, units_cpu, torch.ones(units.numel(), dtype=torch.float64))
+                sums[2].index_add_(0, units_cpu, (path > t_unit).double().mean(1).cpu())
+                sums[3].index_add_(0, units_cpu, (path == t_unit).double().mean(1).cpu())
+            tied = sign * base == t  # (b, U)
+            if bool(tied.any()):
+                s = sign * h
+                tied_d = tied.double()
+                sums[1] += tied_d.sum(0).cpu()
+                sums[4] += (tied_d * (s > t).double().mean(1)).sum(0).cpu()
+                sums[5] += (tied_d * (s == t).double().mean(1)).sum(0).cpu()
 
     def result(self) -> torch.Tensor:
-        """``S(i)`` per unit, shape ``(U,)`` (``(2U,)`` for ``'both'``); NaN: never fires."""
+        """``S(i)`` per unit, shape ``(U,)`` (``(2U,)`` for ``'both'``); NaN: never fires.
+
+        Ties at the threshold (few distinct values: pixels, ReLU zeros) are broken at random,
+        in expectation: a tied input (``s == t``) fires with probability
+        ``p = (k − n_above) / n_tied``, so that exactly ``k`` inputs fire on average and
+        ``G = k / N`` is the firing rate asked for. A tied input that fires keeps firing where
+        its trajectory stays at the tie (its coin is its trajectory's); on a firing input's
+        trajectory a point at the tie fires with probability ``p``. So
+        ``L = (Σ_above (a + p e) + p Σ_tied (a + e)) / k``: without ties ``p = 0`` and this is
+        the plain definition; with them ``S ≤ 1 / G`` still holds, with equality for an
+        exactly invariant unit.
+        """
         scores = []
-        for g, local_sum, local_count in zip(self.global_rate, self.local_sum, self.local_count):
-            s = (local_sum / local_count) / g
-            s[(g == 0) | (local_count == 0)] = float("nan")
-            scores.append(s.cpu())
+        self.global_rate = []
+        for sums in self.sums:
+            n_above, n_tied, above_a, above_e, tied_a, tied_e = sums
+            p = ((self.k - n_above) / n_tied.clamp(min=1)).clamp(0, 1)
+            p = torch.where(n_tied > 0, p, torch.zeros_like(p))
+            fired = n_above + p * n_tied  # expected number of firing inputs
+            local = above_a + p * above_e + p * (tied_a + tied_e)
+            s = (local / fired.clamp(min=1e-300)) / (fired / self.n)
+            s[fired <= 0] = float("nan")
+            self.global_rate.append(fired / self.n)
+            scores.append(s)
         if self.polarity == "positive":
             return scores[0].float()
         if self.polarity == "both":

@@ -25,6 +25,38 @@ LABELS = {
 }
 
 
+def axis_label(transform) -> str:
+    """The x-axis label of a curve along ``transform``'s parameter, with its unit."""
+    from invlab.transforms import Rotate, Scale, Shift
+
+    if isinstance(transform, Shift):
+        return "shift (pixels)" if transform.spatial_dims == 2 else "shift (samples)"
+    if isinstance(transform, Rotate):
+        return "angle (°)"
+    if isinstance(transform, Scale):
+        return "scale factor"
+    return "transformation parameter"
+
+
+def layer_label(name: str, kinds: dict[str, str] | None) -> str:
+    """A layer as a reader knows it: ``'3 · Conv2d'`` where the name alone is a number."""
+    kind = (kinds or {}).get(name)
+    return f"{name} · {kind}" if kind and name.replace(".", "").isdigit() else name
+
+
+def _plain_log_axis(axis) -> None:
+    """Log scale read as plain numbers (1, 10, 100), no ``6×10¹``-style minor labels."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _legend_outside(ax) -> None:
+    """The legend right of the axes, where it covers no curve."""
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+
+
 def _figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -34,12 +66,13 @@ def _figure(width: float, height: float):
     return fig
 
 
-def plot_layers(df: pd.DataFrame, metric: str = "sensitivity"):
+def plot_layers(df: pd.DataFrame, metric: str = "sensitivity", kinds: dict[str, str] | None = None):
     """Bars of one metric per layer (its grid mean), one colour per model.
 
     Args:
         df: a tidy table from :func:`invlab.measure.profile` (several models allowed).
         metric: ``goodfellow``, ``sensitivity`` or ``equivariance``.
+        kinds: ``{layer: module class}`` (:attr:`Profile.kinds`), to name numbered layers.
 
     Examples:
         >>> fig = plot_layers(df, "goodfellow")  # doctest: +SKIP
@@ -57,17 +90,29 @@ def plot_layers(df: pd.DataFrame, metric: str = "sensitivity"):
         values = rows[rows.model == name].set_index("layer").value
         xs = [i + (j - (len(models) - 1) / 2) * width for i in range(len(layers))]
         ax.bar(xs, [values.get(layer, math.nan) for layer in layers], width, label=name)
-    ax.set_xticks(range(len(layers)), layers, rotation=30, ha="right")
+    names = [layer_label(layer, kinds) for layer in layers]
+    ax.set_xticks(range(len(layers)), names, rotation=30, ha="right")
     ax.set_ylabel(LABELS.get(metric, metric))
     if metric == "goodfellow":
         ax.set_yscale("log")
+        _plain_log_axis(ax.yaxis)
     if len(models) > 1:
-        ax.legend(fontsize="small")
+        _legend_outside(ax)
     return fig
 
 
-def plot_along(df: pd.DataFrame, metric: str = "sensitivity", layers: list[str] | None = None):
+def plot_along(
+    df: pd.DataFrame,
+    metric: str = "sensitivity",
+    layers: list[str] | None = None,
+    *,
+    xlabel: str = "transformation parameter",
+    kinds: dict[str, str] | None = None,
+):
     """One curve per layer: ``metric`` against the transformation parameter (1-parameter grids).
+
+    ``xlabel`` names the parameter with its unit (:func:`axis_label`); ``kinds`` names
+    numbered layers (:attr:`Profile.kinds`).
 
     Examples:
         >>> fig = plot_along(df, "accuracy")  # doctest: +SKIP
@@ -79,15 +124,16 @@ def plot_along(df: pd.DataFrame, metric: str = "sensitivity", layers: list[str] 
         raise ValueError(
             f"df has no per-parameter rows of {metric!r} with a single numeric parameter"
         )
-    fig = _figure(5.0, 3.2)
+    fig = _figure(6.5, 3.2)
     ax = fig.add_subplot()
     for (model, layer), part in rows.groupby(["model", "layer"], sort=False):
-        label = layer if rows.model.nunique() == 1 else f"{model}: {layer}"
+        name = layer_label(layer, kinds)
+        label = name if rows.model.nunique() == 1 else f"{model}: {name}"
         part = part.assign(param=part.param.astype(float)).sort_values("param")
         ax.plot(part.param, part.value, marker="o", ms=3, label=label)
-    ax.set_xlabel("transformation parameter")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(LABELS.get(metric, metric))
-    ax.legend(fontsize="small", ncol=2)
+    _legend_outside(ax)
     return fig
 
 
@@ -116,7 +162,7 @@ def plot_maps(result: Profile, metric: str = "sensitivity", layers: list[str] | 
         ax.set_yticks(range(len(table.index)), [_fmt(v) for v in table.index], fontsize=6)
         ax.set_xlabel("dx")
         ax.set_ylabel("dy")
-        ax.set_title(name, fontsize="small")
+        ax.set_title(layer_label(name, result.kinds), fontsize="small")
     fig.colorbar(image, ax=axes, shrink=0.8)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
@@ -124,8 +170,13 @@ def plot_maps(result: Profile, metric: str = "sensitivity", layers: list[str] | 
     return fig
 
 
-def save_figures(result: Profile, df: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """Write every figure that applies to ``out_dir`` as PNG; return their paths."""
+def save_figures(
+    result: Profile, df: pd.DataFrame, out_dir: str | Path, transform=None
+) -> list[Path]:
+    """Write every figure that applies to ``out_dir`` as PNG; return their paths.
+
+    ``transform`` (the one measured) labels the parameter axis with its unit.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -137,7 +188,7 @@ def save_figures(result: Profile, df: pd.DataFrame, out_dir: str | Path) -> list
 
     for metric in ("goodfellow", "sensitivity", "equivariance"):
         if (df.metric == metric).any():
-            save(plot_layers(df, metric), f"layers_{metric}")
+            save(plot_layers(df, metric, result.kinds), f"layers_{metric}")
     two_d = result.grid.shape[1] == 2
     for metric in ("sensitivity", "equivariance", "accuracy"):
         if not (df.metric == metric).any():
@@ -145,7 +196,8 @@ def save_figures(result: Profile, df: pd.DataFrame, out_dir: str | Path) -> list
         if two_d:
             save(plot_maps(result, metric), f"map_{metric}")
         elif result.grid.shape[1] == 1:
-            save(plot_along(df, metric), f"along_{metric}")
+            xlabel = axis_label(transform)
+            save(plot_along(df, metric, xlabel=xlabel, kinds=result.kinds), f"along_{metric}")
     return paths
 
 

@@ -15,7 +15,15 @@ import pandas as pd
 import torch
 from torch import nn
 
-from invlab._validation import check_choice, check_int
+from invlab._validation import (
+    check_choice,
+    check_device,
+    check_forward,
+    check_int,
+    check_labels,
+    first_output,
+    model_dtype,
+)
 from invlab.measure.accuracy import AccuracyAccumulator
 from invlab.measure.activations import (
     INPUT,
@@ -52,6 +60,8 @@ class Profile:
         accuracy: ``(T,)`` accuracy at each grid point, or ``None``.
         consistency: Zhang's consistency, or ``None``.
         top_fraction: share of units averaged into a layer's Goodfellow score.
+        kinds: ``{layer: module class name}`` of the measured submodules (figures name
+            numbered layers ``'0 · Conv2d'``).
     """
 
     layers: list[str]
@@ -63,6 +73,7 @@ class Profile:
     accuracy: np.ndarray | None = None
     consistency: float | None = None
     top_fraction: float = 0.2
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def goodfellow(self) -> dict[str, float]:
         """Layer scores: mean of the top ``top_fraction`` unit scores."""
@@ -203,17 +214,19 @@ def compute_profile(
 
     model_dev = model_device(model)
     if device is not None:
-        device = torch.device(device)
+        device = check_device(device)
         if not same_device(device, model_dev):
             raise ValueError(
                 f"device={str(device)!r} but the model is on {model_dev}; call "
                 f"model.to({str(device)!r}) first"
             )
-    grid = transform.grid(steps).float()
+    grid = check_grid(transform, steps)
     t_len = grid.shape[0]
     per_batch = max(1, batch_size // t_len)
     min_dim = transform.spatial_dims + 2
-    source = DataSource(data, per_batch, model_dev, min_dim, move=device is not None)
+    source = DataSource(
+        data, per_batch, model_dev, min_dim, move=device is not None, dtype=model_dtype(model)
+    )
     if source.n < 2:
         raise ValueError(f"data has {source.n} input; give at least 2 (x′ is another input)")
     names = resolve_layers(model, layers)
@@ -236,7 +249,9 @@ def compute_profile(
     read = [n for n in names if any((m, n) in accumulators for m in LAYER_METRICS)]
     stream(model, source, transform, grid, read, list(accumulators.values()))
 
-    result = Profile(layers=names, grid=grid, n=source.n, top_fraction=top_fraction)
+    modules = dict(model.named_modules())
+    kinds = {n: type(modules[n]).__name__ for n in names if n in modules}
+    result = Profile(layers=names, grid=grid, n=source.n, top_fraction=top_fraction, kinds=kinds)
     for (metric, name), acc in accumulators.items():
         if metric == "goodfellow":
             result.goodfellow_units[name] = acc.result()
@@ -245,6 +260,26 @@ def compute_profile(
         else:
             setattr(result, metric, acc.result())
     return result
+
+
+def check_grid(transform: Transform, steps: int) -> torch.Tensor:
+    """``transform.grid(steps)`` as float, refused when its only point is the identity.
+
+    Such a grid (``steps=1`` on a range around 0, a range such as ``shift:0:0``) compares
+    every input with itself: every model would score "perfectly invariant" (sensitivity 0,
+    consistency 1, Goodfellow ``1/G``), which says nothing about the model. A single other
+    point (``Shift(shift_range=(1, 1))``, ``steps=1``) is a measurement at that one
+    transformation and allowed.
+    """
+    grid = transform.grid(steps).float()
+    ident = transform.identity_params().float()
+    if bool(((grid - ident).abs() < 1e-9).all()):
+        raise ValueError(
+            f"the transformation grid of {transform!r} with steps={steps} holds only the "
+            f"identity ({param_label(ident)}): every model would look perfectly invariant; use "
+            f"steps >= 2 and a parameter range with low < high"
+        )
+    return grid
 
 
 def _applicable(model, source, transform, names, wanted, explicit, rho):
@@ -256,7 +291,7 @@ def _applicable(model, source, transform, names, wanted, explicit, rho):
     first = source.first()
     hooked = [n for n in names if n != INPUT]
     with evaluating(model), recording(model, hooked, flatten=False) as store:
-        out = model(first.x)
+        out = first_output(check_forward(model, first.x))
         acts = read_layers(store, names, first.x, out)
     wanted = list(wanted)
     if "accuracy" in wanted and first.y is None:
@@ -264,13 +299,15 @@ def _applicable(model, source, transform, names, wanted, explicit, rho):
             raise ValueError("metric 'accuracy' needs labels: pass data=(x, y)")
         wanted.remove("accuracy")
     need = [m for m in ("consistency", "accuracy") if m in wanted]
-    if need and (not isinstance(out, torch.Tensor) or out.dim() != 2):
-        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+    if need and out.dim() != 2:
+        shape = tuple(out.shape)
         if explicit:
             raise ValueError(
                 f"metrics {need} need a model output of shape (B, classes), got {shape}"
             )
         wanted = [m for m in wanted if m not in need]
+    if "accuracy" in wanted and source.y is not None:
+        check_labels(source.y, out.shape[1], "y")  # a loader's batches: checked as they come
     rhos = {}
     if "equivariance" in wanted:
         rhos = resolve_actions(rho, names, acts, first.x, transform, explicit)

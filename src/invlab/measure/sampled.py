@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from invlab._validation import check_int, check_tensor
+from invlab._validation import check_int, check_tensor, first_output, match_dtype, model_dtype
 from invlab.measure.activations import evaluating, forward_layers, model_device, resolve_layers
 from invlab.transforms import Transform
 
@@ -107,8 +107,8 @@ def sampled_consistency(
     with evaluating(model):
         for sl in _slices(n, batch_size):
             xb = x[sl]
-            a = model(transform.apply(xb, p1[sl].to(x.device))).argmax(1)
-            b = model(transform.apply(xb, p2[sl].to(x.device))).argmax(1)
+            a = first_output(model(transform.apply(xb, p1[sl].to(x.device)))).argmax(1)
+            b = first_output(model(transform.apply(xb, p2[sl].to(x.device)))).argmax(1)
             agree += int((a == b).sum())
     return agree / n
 
@@ -130,7 +130,12 @@ def _check_inputs(model: nn.Module, x: torch.Tensor, transform: Transform) -> to
         raise ValueError(
             f"x is on {x.device} but the model is on {device}; move one with .to(device)"
         )
-    return x
+    if bool((transform.grid(2) == transform.identity_params()).all()):
+        raise ValueError(
+            f"{transform!r} can only draw the identity: every model would look perfectly "
+            f"invariant; give it a parameter range with low < high"
+        )
+    return match_dtype(x, model_dtype(model), "x")
 
 
 def _slices(n: int, batch_size: int) -> Iterator[slice]:

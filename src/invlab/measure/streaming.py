@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from invlab._validation import check_tensor
+from invlab._validation import check_tensor, first_output, match_dtype
 from invlab.measure.activations import INPUT, evaluating, read_layers, recording
 from invlab.transforms import Transform
 
@@ -34,10 +34,23 @@ class Batch:
 
 
 class DataSource:
-    """Iterate over the data in batches of ``batch_size`` inputs, in the same order every time."""
+    """Iterate over the data in batches of ``batch_size`` inputs, in the same order every time.
 
-    def __init__(self, data, batch_size: int, device: torch.device, min_dim: int, move: bool):
+    Real floating data of another precision than the model's (``dtype``) is cast to it, as the
+    model computes in its own dtype anyway; complex data into a real model is refused
+    (:func:`invlab._validation.match_dtype`)."""
+
+    def __init__(
+        self,
+        data,
+        batch_size: int,
+        device: torch.device,
+        min_dim: int,
+        move: bool,
+        dtype: torch.dtype | None = None,
+    ):
         self.batch_size = batch_size
+        self.dtype = dtype
         self.device = device
         self.move = move
         self.min_dim = min_dim
@@ -49,7 +62,7 @@ class DataSource:
             x = check_tensor(data, "data", min_dim=1)
             self._check_shape(x, "data")
             self._move(x[:0], "data")
-            check_tensor(x, "data", finite=True)
+            x = match_dtype(check_tensor(x, "data", finite=True), dtype, "data")
             if y is not None:
                 y = check_tensor(y, "y", min_dim=1, floating=False)
                 if y.shape != (x.shape[0],):
@@ -107,6 +120,7 @@ class DataSource:
             xb, yb = (item[0], item[1]) if isinstance(item, tuple | list) else (item, None)
             xb = check_tensor(xb, "data batch", min_dim=1, finite=True)
             self._check_shape(xb, "a data batch")
+            xb = match_dtype(xb, self.dtype, "data batch")
             yield Batch(self._move(xb, "a data batch"), yb, start)
             start += xb.shape[0]
         if start != self.n:
@@ -191,7 +205,7 @@ def stream(
     with torch.no_grad(), evaluating(model), recording(model, hooked, flatten=False) as store:
         early = [a for a in accumulators if a.first_pass]
         for batch in source.batches() if early else ():
-            out = model(batch.x)
+            out = first_output(model(batch.x))
             acts = read_layers(store, layers, batch.x, out)
             for acc in early:
                 acc.first(acts, batch.start)
@@ -204,7 +218,7 @@ def stream(
                 xb.repeat_interleave(t_len, 0), grid_here.repeat(b, 1)
             )  # sample-major: row i·T + θ is g_θ x_i
             inputs = traj if identity is not None else torch.cat([xb, traj])
-            out = model(inputs)
+            out = first_output(model(inputs))
             acts = read_layers(store, layers, inputs, out)
             view = Trajectories(acts, out, b, grid_here, identity, batch.start, batch.y)
             for acc in accumulators:

@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from invlab._validation import check_choice, check_int, check_positive, check_tensor
+from invlab._validation import (
+    check_choice,
+    check_forward,
+    check_int,
+    check_labels,
+    check_positive,
+    check_tensor,
+    first_output,
+    match_dtype,
+    model_dtype,
+)
 from invlab.transforms import Transform
 
 
@@ -91,7 +101,8 @@ def train(
         check_int(max_steps, "max_steps", minimum=1)
 
     device = model_device(model, x.device)
-    x, y = x.to(device), y.to(device)
+    x, y = match_dtype(x, model_dtype(model), "x").to(device), y.to(device)
+    _check_fit(model, x, y)
     order_gen = torch.Generator().manual_seed(seed)
     aug_gen = torch.Generator().manual_seed(seed + 1)
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -120,10 +131,10 @@ def train(
                 xb = augment.apply(xb, augment.sample(xb.shape[0], generator=aug_gen))
             if optimiser is None:
                 with torch.no_grad():
-                    loss = loss_fn(model(xb), yb)
+                    loss = loss_fn(first_output(model(xb)), yb)
             else:
                 optimiser.zero_grad(set_to_none=True)
-                loss = loss_fn(model(xb), yb)
+                loss = loss_fn(first_output(model(xb)), yb)
                 loss.backward()
                 optimiser.step()
                 if scheduler is not None:
@@ -147,13 +158,13 @@ def train(
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
     """Predicted labels ``(N,)`` in evaluation mode, computed in batches."""
-    x = check_tensor(x, "x", min_dim=2)
+    x = match_dtype(check_tensor(x, "x", min_dim=2), model_dtype(model), "x")
     was_training = model.training
     model.eval()
     try:
         device = model_device(model, x.device)
         out = [
-            model(x[i : i + batch_size].to(device)).argmax(1).cpu()
+            first_output(model(x[i : i + batch_size].to(device))).argmax(1).cpu()
             for i in range(0, x.shape[0], batch_size)
         ]
     finally:
@@ -164,6 +175,22 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of ``x`` whose predicted label equals ``y``."""
     return float((predict(model, x) == y.cpu()).float().mean())
+
+
+def _check_fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
+    """One forward of two inputs in evaluation mode: the data fits, the labels are classes."""
+    if y.is_floating_point():
+        raise TypeError(f"y must hold integer class labels, got {y.dtype}; use y.long()")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = first_output(check_forward(model, x[:2], "x"))
+    finally:
+        model.train(was_training)
+    if out.dim() != 2:
+        raise ValueError(f"the model must return (B, classes) logits, got {tuple(out.shape)}")
+    check_labels(y, out.shape[1], "y")
 
 
 def model_device(model: nn.Module, default: torch.device) -> torch.device:
