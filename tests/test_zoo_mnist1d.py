@@ -34,11 +34,27 @@ def test_detrend_keeps_a_quadratic_at_degree_one_and_removes_it_at_degree_two():
     assert detrend(parabola, degree=2).abs().max() < 1e-5
 
 
+def test_detrend_keep_mean_removes_zero_mean_ramps_and_keeps_the_mean():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(6, 40, generator=gen)
+    t = torch.arange(40.0)
+    ramp = torch.randn(6, 1, generator=gen) * (t - t.mean())
+    y = detrend(x, keep_mean=True)
+    assert torch.allclose(detrend(x + ramp, keep_mean=True), y, atol=1e-4)
+    assert torch.allclose(y.mean(-1), x.mean(-1), atol=1e-5)
+    # A constant is not removed (it is with keep_mean=False).
+    assert torch.allclose(detrend(x + 2.0, keep_mean=True), y + 2.0, atol=1e-4)
+    assert torch.allclose(detrend(x + 2.0), detrend(x), atol=1e-4)
+
+
 def test_detrend_module_matches_functional_and_shows_degree():
     x = torch.randn(4, 1, 40)
     assert torch.equal(Detrend(0)(x), detrend(x, 0))
     assert torch.allclose(Detrend(0)(x).mean(-1), torch.zeros(4, 1), atol=1e-6)
-    assert "degree=0" in repr(Detrend(0))
+    assert "degree=0, keep_mean=False" in repr(Detrend(0))
+    assert torch.equal(Detrend(1, keep_mean=True)(x), detrend(x, 1, keep_mean=True))
+    with pytest.raises(TypeError, match="keep_mean"):
+        Detrend(1, keep_mean="yes")
 
 
 @pytest.mark.parametrize(
@@ -65,6 +81,7 @@ def test_detrend_cnn_is_invariant_to_added_ramps_and_the_plain_cnn_is_not():
     plain = create_model("cnn", in_shape=(1, 40), channels=8, depth=2).eval()
     assert not torch.allclose(plain(x + ramp), plain(x), atol=1e-2)
     assert layer_names(model) == ["detrend", "conv1", "conv2", "pool", "logits"]
+    assert model.detrend.keep_mean  # the default removes only MNIST-1D's zero-mean shear
 
 
 def test_detrend_cnn_takes_signals_only():

@@ -8,19 +8,23 @@ from torch import nn
 from invlab._validation import check_int, check_tensor
 
 
-def detrend(x: torch.Tensor, degree: int = 1) -> torch.Tensor:
+def detrend(x: torch.Tensor, degree: int = 1, *, keep_mean: bool = False) -> torch.Tensor:
     """Remove the least-squares polynomial trend of degree ``≤ degree`` along the last axis.
 
     ``x ↦ x − P x`` with ``P`` the orthogonal projector onto the polynomials of degree
     ``≤ degree`` sampled on the grid ``t = 0 … N − 1``. Exactly invariant to adding any such
-    polynomial: ``detrend(x + a + b t) = detrend(x)`` for ``degree ≥ 1``. MNIST-1D's *shear*
-    adds a random linear ramp to every signal (Greydanus 2020), so ``degree=1`` removes that
-    nuisance exactly. The map is linear, idempotent and not shift equivariant (the trend is
-    tied to the ends of the signal).
+    polynomial: ``detrend(x + a + b t) = detrend(x)`` for ``degree ≥ 1``. With
+    ``keep_mean=True``, ``P`` projects onto the zero-mean polynomials only (the constant is
+    kept): invariant to adding ``b (t − t̄)``, and the mean of ``x`` passes unchanged.
+    MNIST-1D's *shear* adds ``b (t − t̄)`` with a random ``b`` to every signal (Greydanus
+    2020), so ``degree=1, keep_mean=True`` removes exactly that nuisance and nothing else. The
+    map is linear, idempotent and not shift equivariant (the trend is tied to the ends of the
+    signal).
 
     Args:
         x: real tensor ``(..., N)`` with ``N ≥ degree + 2``.
         degree: highest power removed; 0 removes the mean, 1 the mean and a ramp.
+        keep_mean: leave the mean (the degree-0 part of the trend) in place.
 
     Shape:
         ``(..., N)`` → ``(..., N)``.
@@ -42,6 +46,8 @@ def detrend(x: torch.Tensor, degree: int = 1) -> torch.Tensor:
             f"(fewer would leave nothing); got length {n}"
         )
     basis = _orthonormal_polynomials(n, degree, x.dtype, x.device)  # (N, degree + 1)
+    if keep_mean:
+        basis = basis[:, 1:]  # the first column is the constant; the others have zero mean
     return x - (x @ basis) @ basis.T
 
 
@@ -60,10 +66,11 @@ class Detrend(nn.Module):
     along the last axis (see :func:`detrend`).
 
     Invariance: exact under adding any polynomial of degree ``≤ degree`` (a linear ramp for
-    ``degree=1``: MNIST-1D's shear).
+    ``degree=1``); with ``keep_mean=True`` under adding a zero-mean one (MNIST-1D's shear).
 
     Args:
         degree: highest power removed (0: the mean; 1: the mean and a linear ramp).
+        keep_mean: keep the mean, remove only the zero-mean part of the trend.
 
     Shape:
         ``(..., N)`` → ``(..., N)``, ``N ≥ degree + 2``.
@@ -75,12 +82,15 @@ class Detrend(nn.Module):
         True
     """
 
-    def __init__(self, degree: int = 1) -> None:
+    def __init__(self, degree: int = 1, keep_mean: bool = False) -> None:
         super().__init__()
         self.degree = check_int(degree, "degree", minimum=0)
+        if not isinstance(keep_mean, bool):
+            raise TypeError(f"keep_mean must be a bool, got {type(keep_mean).__name__}")
+        self.keep_mean = keep_mean
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return detrend(x, self.degree)
+        return detrend(x, self.degree, keep_mean=self.keep_mean)
 
     def extra_repr(self) -> str:
-        return f"degree={self.degree}"
+        return f"degree={self.degree}, keep_mean={self.keep_mean}"

@@ -26,17 +26,20 @@ def detrend_cnn(
     depth: int = 4,
     kernel_size: int = 5,
     degree: int = 1,
+    keep_mean: bool = True,
 ) -> nn.Module:
-    """``Detrend(degree)`` along the last axis, then the convolutions of ``cnn`` (circular,
-    dilated, batch-normalised), global average pooling and a linear classifier.
+    """``Detrend(degree, keep_mean)`` along the last axis, then the convolutions of ``cnn``
+    (circular, dilated, batch-normalised), global average pooling and a linear classifier.
 
-    Exactly invariant to adding a polynomial of degree ``≤ degree`` along the last axis.
+    Exactly invariant to adding a polynomial of degree ``≤ degree`` along the last axis (a
+    zero-mean one with the default ``keep_mean=True``, which keeps the signal's mean: the
+    shear of MNIST-1D is such a ramp, and the mean is no nuisance there).
     Signals only (a trend along the rows of an image is not a nuisance worth a model).
     Stages: ``detrend, conv1 ... conv{depth}, pool, logits``.
     """
     if len(in_shape) != 2:
         raise ValueError(f"detrend_cnn takes signals: in_shape must be (C, N), got {in_shape}")
     check_int(degree, "degree", minimum=0)
-    stages: dict[str, nn.Module] = {"detrend": Detrend(degree)}
+    stages: dict[str, nn.Module] = {"detrend": Detrend(degree, keep_mean)}
     stages.update(conv_stages(in_shape, channels, depth, kernel_size))
     return Staged(**stages, **pooled_head(channels, num_classes))
