@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from invlab.invariants import Detrend, detrend
-from invlab.models import create_model, layer_names
+from invlab.measure import layer_names
+from invlab.models import create_model
 from invlab.transforms import Shift
 
 
