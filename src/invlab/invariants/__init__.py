@@ -5,6 +5,7 @@ Every functional form (``fourier_modulus``, ``bispectrum``, ``mellin``, ``log_po
 """
 
 from invlab.invariants.bispectrum import Bispectrum, bispectrum_pairs, invert_bispectrum
+from invlab.invariants.detrend import Detrend, detrend
 from invlab.invariants.fourier import FourierModulus, fourier_modulus
 from invlab.invariants.fourier_mellin import FourierMellin
 from invlab.invariants.log_polar import LogPolar
@@ -14,6 +15,7 @@ from invlab.invariants.scattering import Scattering1D, Scattering2D
 
 __all__ = [
     "Bispectrum",
+    "Detrend",
     "FourierMellin",
     "FourierModulus",
     "LogPolar",
@@ -22,6 +24,7 @@ __all__ = [
     "Scattering1D",
     "Scattering2D",
     "bispectrum_pairs",
+    "detrend",
     "fourier_modulus",
     "invert_bispectrum",
     "register_rotation_scale",

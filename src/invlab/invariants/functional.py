@@ -1,9 +1,9 @@
 """Functional forms of the fixed invariant representations (no state, no buffers).
 
 The one namespace of invlab's functionals, as :mod:`torch.nn.functional` is torch's: each is
-defined beside its module (``fourier.py``, ``bispectrum.py``, ``mellin.py``, ``log_polar.py``,
-``fourier_mellin.py``) and collected here. The scattering transforms have no functional form
-(their filter banks are state).
+defined beside its module (``fourier.py``, ``bispectrum.py``, ``detrend.py``, ``mellin.py``,
+``log_polar.py``, ``fourier_mellin.py``) and collected here. The scattering transforms have no
+functional form (their filter banks are state).
 
 Examples:
     >>> import torch
@@ -13,6 +13,7 @@ Examples:
 """
 
 from invlab.invariants.bispectrum import bispectrum, bispectrum_pairs, invert_bispectrum
+from invlab.invariants.detrend import detrend
 from invlab.invariants.fourier import fourier_modulus
 from invlab.invariants.fourier_mellin import (
     fourier_mellin,
@@ -30,6 +31,7 @@ from invlab.invariants.mellin import mellin
 __all__ = [
     "bispectrum",
     "bispectrum_pairs",
+    "detrend",
     "fourier_mellin",
     "fourier_mellin_1d",
     "fourier_mellin_matrix",
