@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from invlab.data import digits, mnist1d
-from invlab.measure import accuracy_along, consistency, sensitivity
+from invlab.measure import accuracy_along, sampled_consistency, sampled_sensitivity
 from invlab.models import count_parameters, create_model
 from invlab.train import accuracy, seeded, train
 from invlab.transforms import Rotate90, Shift, Transform
@@ -90,13 +90,13 @@ def blurpool_experiment(quick: bool) -> pd.DataFrame:
                 seed,
             )
             train(model, ds.x_train, ds.y_train, epochs=epochs, lr=3e-3, seed=seed)
-            sens = sensitivity(model, ds.x_test, shift, ["pool"], seed=seed)
+            sens = sampled_sensitivity(model, ds.x_test, shift, ["pool"], seed=seed)
             rows.append(
                 {
                     "model": name,
                     "seed": seed,
                     "test_accuracy": accuracy(model, ds.x_test, ds.y_test),
-                    "shift_consistency": consistency(model, ds.x_test, shift, seed=seed),
+                    "shift_consistency": sampled_consistency(model, ds.x_test, shift, seed=seed),
                     "pool_sensitivity": float(sens.value.iloc[0]),
                 }
             )
@@ -125,8 +125,8 @@ def gcnn_experiment(quick: bool) -> pd.DataFrame:
                 lambda n=name, s=size: create_model(n, in_shape, ds.num_classes, **s), seed
             )
             train(model, x_tr, ds.y_train, epochs=epochs, batch_size=64, lr=3e-3, seed=seed)
-            quarter = accuracy_along(model, x_te, ds.y_test, Rotate90())
-            turns = accuracy_along(model, x_te, ds.y_test, Turn(), steps=8)
+            quarter = accuracy_along(model, (x_te, ds.y_test), Rotate90())
+            turns = accuracy_along(model, (x_te, ds.y_test), Turn(), steps=8)
             row = {"model": label, "seed": seed, "params": count_parameters(model)}
             row.update(
                 {f"acc_{int(p) * 90}deg": a for p, a in zip(quarter.param, quarter.accuracy)}

@@ -103,15 +103,20 @@ def paired_timing(fns: dict, repeats: int) -> dict[str, dict[str, float]]:
     }
 
 
+def per_forward() -> int:
+    """``profile``'s ``batch_size``: transformed inputs per forward, ``BATCH`` inputs × T."""
+    return BATCH * Shift(8).grid(STEPS).shape[0]
+
+
 def timing(n: int, repeats: int, channels: int) -> dict[str, dict[str, float]]:
     model, x, y, shift = setup(n, channels=channels)
     pre = pretransform(x, shift)
-    common = dict(steps=STEPS, batch_size=BATCH)
+    common = dict(steps=STEPS, batch_size=per_forward())
     return paired_timing(
         {
             "bare": lambda: bare(model, x, shift, pre),
             "bare+transform": lambda: bare(model, x, shift, None),
-            "profile (all metrics)": lambda: profile(model, x, shift, y=y, **common),
+            "profile (all metrics)": lambda: profile(model, (x, y), shift, **common),
             "profile (goodfellow)": lambda: profile(
                 model, x, shift, metrics=["goodfellow"], **common
             ),
@@ -159,7 +164,7 @@ def own_forward_ratios(n: int, channels: int, repeats: int) -> dict[str, list[fl
         for _ in range(repeats):
             spent["traj"] = 0.0
             start = CLOCK()
-            profile(model, x, shift, y=y, metrics=metrics, steps=STEPS, batch_size=BATCH)
+            profile(model, (x, y), shift, metrics=metrics, steps=STEPS, batch_size=per_forward())
             ratios[name].append((CLOCK() - start) / spent["traj"])
     for h in handles:
         h.remove()
@@ -169,9 +174,10 @@ def own_forward_ratios(n: int, channels: int, repeats: int) -> dict[str, list[fl
 def memory_child(n: int) -> None:
     torch.set_num_threads(2)
     model, x, y, shift = setup(n)
-    profile(model, x[:200], shift, y=y[:200], steps=STEPS, batch_size=BATCH)  # warm torch up
+    common = dict(steps=STEPS, batch_size=per_forward())
+    profile(model, (x[:200], y[:200]), shift, **common)  # warm torch up
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    profile(model, x, shift, y=y, steps=STEPS, batch_size=BATCH)
+    profile(model, (x, y), shift, **common)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"n": n, "before_kib": before, "after_kib": after}))
 

@@ -10,6 +10,8 @@ from invlab.measure import (
     goodfellow_scores,
     goodfellow_unit_scores,
     measure,
+    sampled_consistency,
+    sampled_sensitivity,
     sensitivity,
 )
 from invlab.models import create_model
@@ -47,10 +49,10 @@ def test_goodfellow_score_of_random_unrelated_trajectory_is_about_one():
 
 def test_sensitivity_zero_for_invariant_and_near_one_for_identity():
     x = torch.randn(256, 1, 32)
-    df = sensitivity(invariant_model(), x, Shift(16), ["input", "0", "1"])
-    s = df.set_index("layer").value
-    assert s["0"] < 1e-10 and s["1"] < 1e-10
-    assert 0.7 < s["input"] < 1.3
+    for estimate in (sensitivity, sampled_sensitivity):
+        s = estimate(invariant_model(), x, Shift(16), ["input", "0", "1"]).set_index("layer")
+        assert s.value["0"] < 1e-10 and s.value["1"] < 1e-10
+        assert 0.7 < s.value["input"] < 1.3
 
 
 def test_circular_cnn_pool_layer_is_exactly_invariant():
@@ -60,21 +62,37 @@ def test_circular_cnn_pool_layer_is_exactly_invariant():
     assert s["pool"] < 1e-10 and s["logits"] < 1e-10
     assert s["conv1"] > 0.5  # feature maps move with the input (equivariant, not invariant)
     assert consistency(model, x, Shift(19)) == 1.0
+    assert sampled_consistency(model, x, Shift(19)) == 1.0
 
 
 def test_consistency_of_position_dependent_classifier_is_low():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(40, 10))
-    assert consistency(model, torch.randn(500, 1, 40), Shift(19)) < 0.5
+    x = torch.randn(500, 1, 40)
+    assert consistency(model, x, Shift(19)) < 0.5
+    assert sampled_consistency(model, x, Shift(19)) < 0.5
+
+
+def test_sampled_estimators_are_seeded():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(40, 10))
+    x = torch.randn(200, 1, 40)
+    a = sampled_sensitivity(model, x, Shift(8), ["0"], seed=3).value.item()
+    assert a == sampled_sensitivity(model, x, Shift(8), ["0"], seed=3).value.item()
+    assert a != sampled_sensitivity(model, x, Shift(8), ["0"], seed=4).value.item()
+    c = sampled_consistency(model, x, Shift(8), seed=3)
+    assert c == sampled_consistency(model, x, Shift(8), seed=3)
 
 
 def test_measure_returns_tidy_table():
     model = create_model("mlp", in_shape=(1, 20), width=8, depth=1)
     x, y = torch.randn(200, 1, 20), torch.randint(10, (200,))
-    df = measure(model, x, Shift(4), y, steps=5, model_name="tiny")
+    df = measure(model, (x, y), Shift(4), steps=5, model_name="tiny")
     assert list(df.columns) == ["model", "layer", "metric", "param", "value"]
-    assert set(df.metric) == {"goodfellow", "sensitivity", "consistency", "accuracy"}
+    assert set(df.metric) == {"goodfellow", "sensitivity", "consistency", "accuracy"} | {
+        "equivariance"
+    }
     assert set(df[df.metric == "goodfellow"].layer) == {"input", "flatten", "hidden1", "logits"}
+    assert set(df[df.metric == "equivariance"].layer) == {"input"}  # the only feature map
     acc = df[df.metric == "accuracy"]
     assert list(acc.param) == [-4.0, -2.0, 0.0, 2.0, 4.0, "mean"]
     assert acc.value.iloc[-1] == pytest.approx(acc.value.iloc[:-1].mean())
@@ -85,9 +103,11 @@ def test_bad_input_is_reported_clearly():
     x = torch.randn(100, 1, 32)
     x_nan = x.clone()
     x_nan[3, 0, 5] = float("nan")
-    with pytest.raises(ValueError, match="x contains NaN"):
+    with pytest.raises(ValueError, match="data contains NaN"):
         sensitivity(model, x_nan, Shift(4))
-    with pytest.raises(ValueError, match="x is empty"):
+    with pytest.raises(ValueError, match="x contains NaN"):
+        sampled_sensitivity(model, x_nan, Shift(4))
+    with pytest.raises(ValueError, match="data is empty"):
         sensitivity(model, torch.zeros(0, 1, 32), Shift(4))
     with pytest.raises(ValueError, match="layer 'conv9' is not in the model; available: input"):
         sensitivity(model, x, Shift(4), ["conv9"])
@@ -99,3 +119,5 @@ def test_bad_input_is_reported_clearly():
         measure(model, x, Shift(4), metrics=["fidelity"])
     with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
         consistency(lambda t: t, x, Shift(4))
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
+        sampled_consistency(lambda t: t, x, Shift(4))

@@ -59,7 +59,7 @@ def test_bad_arguments(model):
     with pytest.raises(ValueError, match="contains NaN"):
         profile(model, torch.full((20, 1, 16), float("nan")), Shift(2))
     with pytest.raises(ValueError, match=r"y must have shape \(20,\)"):
-        profile(model, x, Shift(2), y=torch.zeros(19, dtype=torch.long))
+        profile(model, (x, torch.zeros(19, dtype=torch.long)), Shift(2))
 
 
 def test_metric_preconditions(model):

@@ -15,7 +15,7 @@ from invlab.measure import (
     measure,
     profile,
 )
-from invlab.measure.streaming import RunningTopK
+from invlab.measure.topk import RunningTopK
 from invlab.models import Staged
 from invlab.transforms import Rotate90, Shift
 
@@ -82,9 +82,9 @@ def reference():
 
 def test_goodfellow_equals_slow_reference(reference):
     model, x, shift, (pos, _), _ = reference
-    # batch_size 7: the running top-(k+1) merges across ~43 batches
+    # batches of 7 inputs (35 / T): the running top-(k+1) merges across ~43 batches
     result = compute_profile(
-        model, x, shift, ["act"], metrics=["goodfellow"], steps=5, batch_size=7,
+        model, x, shift, ["act"], metrics=["goodfellow"], steps=5, batch_size=35,
         polarity="positive",
     )  # fmt: skip
     torch.testing.assert_close(result.goodfellow_units["act"].double(), pos, rtol=1e-6, atol=0)
@@ -95,7 +95,7 @@ def test_goodfellow_equals_slow_reference(reference):
 def test_goodfellow_sign_handling_matches_reference(reference):
     model, x, shift, (pos, t_pos), (neg, t_neg) = reference
     both = compute_profile(
-        model, x, shift, ["act"], metrics=["goodfellow"], steps=5, batch_size=11, polarity="both"
+        model, x, shift, ["act"], metrics=["goodfellow"], steps=5, batch_size=55, polarity="both"
     ).goodfellow_units["act"]
     torch.testing.assert_close(both.double(), torch.cat([pos, neg]), rtol=1e-6, atol=0)
     # auto: each unit fires in the direction of the tail that reaches farther from its mean
@@ -110,7 +110,7 @@ def test_goodfellow_sign_handling_matches_reference(reference):
     assert len(set(pos.tolist())) > 2  # scores vary between units: a discriminating check
 
 
-def test_goodfellow_unit_scores_keeps_its_api(reference):
+def test_goodfellow_unit_scores_equals_reference(reference):
     model, x, shift, (pos, _), _ = reference
     scores = goodfellow_unit_scores(model, x, shift, ["act"], steps=5, batch_size=20)
     torch.testing.assert_close(scores["act"].double(), pos, rtol=1e-6, atol=0)
@@ -197,7 +197,7 @@ def test_consistency_and_accuracy_equal_direct_counts():
     x, y = torch.randn(90, 1, 16), torch.randint(0, 4, (90,))
     shift = Shift(3)
     result = compute_profile(
-        model, (x, y), shift, ["0"], metrics=["accuracy", "consistency"], steps=7, batch_size=13
+        model, (x, y), shift, ["0"], metrics=["accuracy", "consistency"], steps=7, batch_size=91
     )
     grid = shift.grid(7)
     with torch.no_grad():
@@ -216,7 +216,7 @@ def test_data_loader_gives_the_same_profile_as_tensors():
     model = tiny_model()
     x = torch.randn(200, 1, 16, dtype=torch.float64)
     y = torch.randint(0, 3, (200,))
-    a = compute_profile(model, (x, y), Shift(4), steps=5, batch_size=25, metrics=None)
+    a = compute_profile(model, (x, y), Shift(4), steps=5, batch_size=125, metrics=None)
     loader = DataLoader(TensorDataset(x, y), batch_size=25, shuffle=False)
     b = compute_profile(model, loader, Shift(4), steps=5, metrics=None)
     for name in a.layers:
@@ -225,24 +225,26 @@ def test_data_loader_gives_the_same_profile_as_tensors():
     assert a.accuracy.tolist() == b.accuracy.tolist()
 
 
-def test_profile_frame_is_tidy_and_measure_keeps_its_rows():
+def test_profile_frame_is_tidy_and_measure_is_its_grid_mean():
     torch.manual_seed(0)
     model = tiny_model().float()
     x, y = torch.randn(200, 1, 16), torch.randint(0, 3, (200,))
-    df = profile(model, x, Shift(4), y=y, steps=5, model_name="tiny")
+    df = profile(model, (x, y), Shift(4), steps=5, model_name="tiny")
     assert list(df.columns) == ["model", "layer", "metric", "param", "value"]
     assert set(df.model) == {"tiny"}
     sens = df[(df.metric == "sensitivity") & (df.layer == "act")]
     assert sens.param.tolist() == [-4.0, -2.0, 0.0, 2.0, 4.0, "mean"]
     assert sens.value.iloc[-1] == pytest.approx(sens.value.iloc[:-1].mean())
-    legacy = measure(model, x, Shift(4), y, steps=5, model_name="tiny")
-    assert (legacy[legacy.metric == "sensitivity"].groupby("layer").size() == 1).all()
-    merged = legacy[legacy.metric == "sensitivity"].set_index("layer").value
+    summary = measure(model, (x, y), Shift(4), steps=5, model_name="tiny")
+    assert (summary[summary.metric == "sensitivity"].groupby("layer").size() == 1).all()
+    merged = summary[summary.metric == "sensitivity"].set_index("layer").value
     assert merged["act"] == pytest.approx(sens.value.iloc[-1])
-    acc_mean = legacy.query("metric == 'accuracy' and param == 'mean'").value.item()
+    acc_mean = summary.query("metric == 'accuracy' and param == 'mean'").value.item()
     assert 0 <= acc_mean <= 1
+    # one set of defaults: measure, profile and the single-metric function agree exactly
     g = layer_score(goodfellow_unit_scores(model, x, Shift(4), ["act"], steps=5)["act"])
-    assert legacy.query("metric == 'goodfellow' and layer == 'act'").value.item() == g
+    assert summary.query("metric == 'goodfellow' and layer == 'act'").value.item() == g
+    assert df.query("metric == 'goodfellow' and layer == 'act'").value.item() == g
     assert not math.isnan(g)
 
 

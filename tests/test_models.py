@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from invlab.models import create_model, layer_names, list_models, model_signature
+from invlab.measure import layer_names
+from invlab.models import create_model, list_models, model_signature
 from invlab.transforms import Shift
 
 SKELETON_MODELS = ["linear", "mlp", "cnn", "cnn_flat", "fourier_mlp"]

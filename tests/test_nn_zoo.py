@@ -4,7 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from invlab.models import create_model, layer_names
+from invlab.measure import layer_names
+from invlab.models import create_model
 from invlab.train import train
 
 ARCHITECTURES = {

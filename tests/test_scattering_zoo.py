@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from invlab.models import create_model, layer_names, list_models
+from invlab.measure import layer_names
+from invlab.models import create_model, list_models
 
 
 @pytest.mark.parametrize("name", ["scattering_linear", "scattering_mlp"])

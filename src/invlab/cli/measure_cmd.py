@@ -36,7 +36,9 @@ def measure_command(
     steps: Annotated[int, typer.Option(help="grid points per parameter axis")] = 9,
     limit: Annotated[int, typer.Option(help="use the first LIMIT inputs (0 = all)")] = 1000,
     split: Annotated[str, typer.Option(help="test | train")] = "test",
-    batch_size: Annotated[int, typer.Option(help="inputs per batch (× the grid size)")] = 64,
+    batch_size: Annotated[
+        int, typer.Option(help="about this many transformed inputs per forward")
+    ] = 256,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, mps ...")] = "cpu",
     out: Annotated[Path, typer.Option(help="folder for profile.csv and the PNG figures")] = Path(
         "invlab-measure"
@@ -101,10 +103,10 @@ def run_measure(
     """The command without the printing: returns ``(DataFrame, figure paths)``."""
     import torch
 
+    from invlab.cli.model_loading import load_model
     from invlab.data.spec import parse_data
-    from invlab.measure.loading import load_model
+    from invlab.measure import compute_profile
     from invlab.measure.plots import save_figures
-    from invlab.measure.profiling import compute_profile
     from invlab.transforms.spec import parse_transform
 
     if split not in ("test", "train"):

@@ -1,25 +1,42 @@
 """How invariant is a model? Per-layer metrics for any ``nn.Module``, as tidy DataFrames.
 
-:func:`profile` measures every metric for every layer in one streaming pass;
-:func:`translation_sensitivity_map` draws sensitivity over a 2D grid of shifts; the
-single-metric functions (:func:`goodfellow_scores`, :func:`sensitivity`, :func:`consistency`,
-:func:`accuracy_along`) and :func:`measure` remain for the study code.
+One module per metric holds its formula and accumulator (:mod:`~invlab.measure.goodfellow`,
+:mod:`~invlab.measure.sensitivity`, :mod:`~invlab.measure.equivariance`,
+:mod:`~invlab.measure.consistency`, :mod:`~invlab.measure.accuracy`); the driver
+(:mod:`~invlab.measure.streaming`) streams batches through the model once and feeds them.
+:func:`compute_profile` measures the metrics asked for, exactly over the transformation's grid;
+:func:`profile` and :func:`measure` give it as a table (every grid point / one row per layer);
+one function per metric calls it for that metric alone. The Monte Carlo estimators
+(:func:`sampled_sensitivity`, :func:`sampled_consistency`) draw random transformations instead.
 """
 
-from invlab.measure.activations import INPUT, forward_layers, recording, resolve_layers
-from invlab.measure.equivariance import equivariance_error
-from invlab.measure.goodfellow import goodfellow_scores, goodfellow_unit_scores, layer_score
+from invlab.measure.activations import (
+    INPUT,
+    OUTPUT,
+    forward_layers,
+    layer_names,
+    recording,
+    resolve_layers,
+)
+from invlab.measure.goodfellow import layer_score
 from invlab.measure.maps import grid_map, translation_sensitivity_map
-from invlab.measure.predictions import accuracy_along, consistency
-from invlab.measure.profiling import OUTPUT, PROFILE_METRICS, Profile, compute_profile, profile
-from invlab.measure.report import METRICS, measure
-from invlab.measure.sensitivity import sensitivity
+from invlab.measure.metrics import (
+    accuracy_along,
+    consistency,
+    equivariance_error,
+    goodfellow_scores,
+    goodfellow_unit_scores,
+    measure,
+    profile,
+    sensitivity,
+)
+from invlab.measure.profiling import METRICS, Profile, compute_profile
+from invlab.measure.sampled import sampled_consistency, sampled_sensitivity
 
 __all__ = [
     "INPUT",
     "METRICS",
     "OUTPUT",
-    "PROFILE_METRICS",
     "Profile",
     "accuracy_along",
     "compute_profile",
@@ -29,11 +46,14 @@ __all__ = [
     "goodfellow_scores",
     "goodfellow_unit_scores",
     "grid_map",
+    "layer_names",
     "layer_score",
     "measure",
     "profile",
     "recording",
     "resolve_layers",
+    "sampled_consistency",
+    "sampled_sensitivity",
     "sensitivity",
     "translation_sensitivity_map",
 ]

@@ -1,4 +1,10 @@
-"""Reading a model's intermediate representations with forward hooks."""
+"""Which layers of a model are measured, and reading their outputs with forward hooks.
+
+The naming convention is measurement's own: a model that defines a ``layer_names()`` method
+(every zoo model does, through :class:`invlab.models.Staged`) says which layers to measure; any
+other model contributes its leaf modules. Models follow the convention by defining the method;
+they need not import this package.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +14,57 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from invlab.models.staged import layer_names
-
 INPUT = "input"  # pseudo-layer: the raw input itself, the baseline every metric is read against
+OUTPUT = "output"  # pseudo-layer: the model's output (needs no hook, works for TorchScript)
+
+
+def layer_names(model: nn.Module) -> list[str]:
+    """The layers of ``model`` worth measuring, input to output.
+
+    A model with a ``layer_names()`` method says which; any other model contributes its leaf
+    modules (those without children).
+
+    Examples:
+        >>> layer_names(nn.Sequential(nn.Linear(4, 8), nn.ReLU()))
+        ['0', '1']
+    """
+    if hasattr(model, "layer_names") and callable(model.layer_names):
+        return list(model.layer_names())
+    return [name for name, m in model.named_modules() if name and not list(m.children())]
 
 
 def resolve_layers(model: nn.Module, layers: str | Sequence[str]) -> list[str]:
     """Turn ``'all'`` or a list of names into validated layer names.
 
-    ``'all'`` means ``['input', *layer_names(model)]``. Unknown names raise a ``ValueError``
-    that lists the available ones.
+    ``'all'`` means ``['input', *layer_names(model)]`` (``['input', 'output']`` for a
+    TorchScript model, which supports no hooks). ``'output'`` is the model's output unless a
+    submodule has that name. Unknown names raise a ``ValueError`` listing the available ones.
     """
-    available = [INPUT, *layer_names(model)]
-    modules = dict(model.named_modules())
-    if isinstance(layers, str):
-        if layers == "all":
-            return available
-        layers = [layers]
-    layers = list(layers)
-    if not layers:
+    scripted = isinstance(model, torch.jit.ScriptModule)
+    if isinstance(layers, str) and layers == "all":
+        return [INPUT, OUTPUT] if scripted else [INPUT, *layer_names(model)]
+    chosen = [layers] if isinstance(layers, str) else list(layers)
+    if not chosen:
         raise ValueError("layers is empty; pass 'all' or at least one layer name")
-    for name in layers:
+    for name in chosen:
         if not isinstance(name, str):
             raise TypeError(f"layer names must be str, got {type(name).__name__}")
-        if name != INPUT and name not in modules:
+    if scripted:
+        if any(n not in (INPUT, OUTPUT) for n in chosen):
+            raise ValueError(
+                "a TorchScript model supports no forward hooks: layers can only be 'input' "
+                "and 'output'; load the model from its Python source to measure inner layers"
+            )
+        return chosen
+    modules = dict(model.named_modules())
+    for name in chosen:
+        if name not in (INPUT, OUTPUT) and name not in modules:
+            available = [INPUT, *layer_names(model)]
             raise ValueError(
                 f"layer {name!r} is not in the model; available: {', '.join(available)} "
                 f"(any name from model.named_modules() is accepted too)"
             )
-    return layers
+    return chosen
 
 
 @contextmanager
@@ -47,7 +75,8 @@ def recording(
 
     The dictionary maps a layer name to its output of the latest forward, shape
     ``(B, units)`` (``flatten=True``) or the layer's own shape (``flatten=False``, for
-    metrics that act on feature maps). The ``'input'`` pseudo-layer records the input.
+    metrics that act on feature maps). ``'input'`` records the input; ``'output'`` (when no
+    submodule has that name) is left to the caller, who has the forward's result.
     """
     store: dict[str, torch.Tensor] = {}
     modules = dict(model.named_modules())
@@ -69,7 +98,7 @@ def recording(
         for name in layers:
             if name == INPUT:
                 handles.append(model.register_forward_pre_hook(input_hook))
-            else:
+            elif name in modules:
                 handles.append(modules[name].register_forward_hook(hook_for(name)))
         yield store
     finally:
@@ -77,14 +106,35 @@ def recording(
             h.remove()
 
 
+def read_layers(
+    store: dict[str, torch.Tensor], names: Sequence[str], inputs: torch.Tensor, out
+) -> dict[str, torch.Tensor]:
+    """``{layer: activations}`` of one forward of ``inputs`` that returned ``out``."""
+    acts = {}
+    for name in names:
+        if name == INPUT:
+            acts[name] = inputs
+        elif name == OUTPUT and name not in store:
+            acts[name] = out.detach()
+        elif name in store:
+            acts[name] = store[name]
+        else:
+            raise ValueError(
+                f"layer {name!r} did not run in the model's forward; choose layers that the "
+                f"forward uses"
+            )
+    return acts
+
+
 @torch.no_grad()
 def forward_layers(
     model: nn.Module, x: torch.Tensor, layers: Sequence[str]
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """One forward pass: ``(logits, {layer: (B, units)})``."""
+    """One forward pass: ``(output, {layer: (B, units)})``."""
     with recording(model, layers) as store:
         out = model(x)
-    return out.detach(), {name: store[name] for name in layers}
+    acts = read_layers(store, layers, x.flatten(1), out)
+    return out.detach(), {name: a.flatten(1) for name, a in acts.items()}
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -92,12 +142,6 @@ def model_device(model: nn.Module) -> torch.device:
     for t in list(model.parameters()) + list(model.buffers()):
         return t.device
     return torch.device("cpu")
-
-
-def batches(n: int, batch_size: int) -> Iterator[slice]:
-    """Consecutive slices of ``range(n)`` of at most ``batch_size`` items."""
-    for start in range(0, n, batch_size):
-        yield slice(start, min(n, start + batch_size))
 
 
 @contextmanager

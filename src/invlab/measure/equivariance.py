@@ -5,77 +5,29 @@ A layer is equivariant when transforming its input transforms its output by a kn
 map), a stride-``s`` layer turns a shift by ``t`` into one by ``t / s``, an invariant layer has
 ``ρ(g) = identity``. The error is 0 for an exactly equivariant layer and about ``√2`` for a
 representation unrelated to the action (``‖a − b‖ ≈ √2 ‖a‖`` for independent ``a, b``).
+
+Exact over the grid: ``e(θ) = Σ_x ‖φ(g_θ x) − ρ(g_θ)φ(x)‖ / Σ_x ‖φ(x)‖`` for each ``θ`` of the
+grid, over all ``N`` inputs; the layer's value is the mean of ``e(θ)`` over the grid.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import pandas as pd
+import numpy as np
 import torch
-from torch import nn
 
-from invlab.transforms import Compose, Shift, Transform
+from invlab.transforms import Compose, Shift
 
 Rho = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def equivariance_error(
-    model: nn.Module,
-    data,
-    transform: Transform,
-    layers: str | Sequence[str] = "all",
-    *,
-    rho: str | Rho | dict[str, str | Rho] | None = None,
-    steps: int = 9,
-    batch_size: int = 64,
-    device: str | torch.device | None = None,
-    model_name: str = "model",
-) -> pd.DataFrame:
-    """Relative equivariance error of each layer, per transformation parameter.
+def resolve_actions(rho, names, acts, xb, transform, explicit) -> dict[str, Rho | None]:
+    """``{layer: ρ or None}`` from the user's ``rho`` (see :func:`invlab.measure.compute_profile`).
 
-    ``e(θ) = E_x‖φ(g_θ x) − ρ(g_θ) φ(x)‖ / E_x‖φ(x)‖`` for ``θ`` in ``transform.grid(steps)``.
-
-    Args:
-        model, data, transform, layers, steps, batch_size, device, model_name: as in
-            :func:`invlab.measure.profile`.
-        rho: ``None`` (automatic: the transform acting on feature maps of the input's rank,
-            a :class:`Shift` divided by the layer's stride; other layers are skipped),
-            ``'same'`` (the same, an error where undefined), a callable
-            ``rho(features (B, ...), params (B, P)) -> features`` for every layer, or a dict
-            ``{layer: 'same' | callable}``.
-
-    Returns:
-        Tidy DataFrame ``model, layer, metric='equivariance', param, value`` with one row per
-        grid point and ``param='mean'``.
-
-    Examples:
-        >>> from invlab.transforms import Shift
-        >>> conv = nn.Conv1d(1, 2, 3, padding=1, padding_mode="circular")
-        >>> df = equivariance_error(conv, torch.randn(10, 1, 16), Shift(4), layers=["output"])
-        >>> bool(df.value.max() < 1e-6)
-        True
+    ``acts``: each layer's output for the inputs ``xb`` (their shapes decide the automatic
+    action); ``explicit``: the metric was asked for, so no layer with an action is an error.
     """
-    from invlab.measure.profiling import profile  # profiling imports this module
-
-    return profile(
-        model,
-        data,
-        transform,
-        layers,
-        metrics=["equivariance"],
-        rho=rho,
-        steps=steps,
-        batch_size=batch_size,
-        device=device,
-        model_name=model_name,
-    )
-
-
-def resolve_actions(rho, names, acts, xb, transform, wanted, explicit) -> dict[str, Rho | None]:
-    """``{layer: ρ or None}`` from the user's ``rho`` (see :func:`invlab.measure.profile`)."""
-    if "equivariance" not in wanted:
-        return {}
     if rho is None or isinstance(rho, str):
         if rho not in (None, "same"):
             raise ValueError(f"rho must be None, 'same', a callable or a dict, got {rho!r}")
@@ -135,8 +87,10 @@ def feature_action(transform, xb, feat, *, strict: bool, layer: str = "") -> Rho
 class ShiftAction:
     """``ρ``: a shift by ``θ / stride`` (rounded) on the feature map's last ``len(strides)`` axes.
 
-    Callable like any ``rho``; :meth:`trajectory_error` measures every grid point at once with
-    one gather of the base features (roll by index) instead of one call per grid point.
+    Callable like any ``rho``; :meth:`trajectory_error` measures every grid point at once: one
+    :class:`invlab.transforms.Shift` of the base features, grid-major (a view of ``base``
+    repeated ``T`` times, each copy shifted by its own grid point), instead of one call per
+    grid point.
     """
 
     def __init__(self, strides: Sequence[int], mode: str) -> None:
@@ -151,32 +105,48 @@ class ShiftAction:
 
         ``base``: ``(b, C, *spatial)``; ``moved``: ``(b, T, C, *spatial)``; ``grid``: ``(T, d)``.
         """
-        d = self.stride.numel()
-        spatial = base.shape[-d:]
         b, t_len = moved.shape[:2]
-        shifts = (grid / self.stride.to(grid.device)).round().long()  # as Shift rounds
-        index = torch.zeros((t_len, 1), dtype=torch.long, device=base.device)
-        inside = None
-        for axis, n in enumerate(spatial):
-            s = shifts[:, axis].to(base.device)
-            biggest = int(s.abs().max()) if s.numel() else 0
-            if biggest >= n:
-                raise ValueError(
-                    f"shift of {biggest} samples is not smaller than the signal's length {n} "
-                    f"along dimension {base.dim() - d + axis}; use shifts with |s| < {n}"
-                )
-            source = torch.arange(n, device=base.device) - s.unsqueeze(1)  # (T, n)
-            index = (index.unsqueeze(2) * n + source.remainder(n).unsqueeze(1)).flatten(1)
-            if self.on_features.mode != "circular":
-                ok = (source >= 0) & (source < n)
-                inside = ok if inside is None else (inside.unsqueeze(2) & ok.unsqueeze(1))
-                inside = inside.flatten(1)
-        size = index.shape[1]
-        flat = base.reshape(b, 1, -1, size)
-        shape = (b, t_len, flat.shape[2], size)
-        # every grid point's prediction in the layout of ``moved``, one gather (roll by index)
-        predicted = torch.gather(flat.expand(shape), 3, index.view(1, t_len, 1, size).expand(shape))
-        if inside is not None:
-            predicted.mul_(inside.to(predicted.dtype).view(1, t_len, 1, size))
-        predicted.sub_(moved.reshape(shape))
-        return torch.linalg.vector_norm(predicted.view(b, t_len, -1), dim=2).sum(0)
+        # (T, b, C, ...): row θ holds every input's features, shifted by grid point θ
+        repeated = base.unsqueeze(0).expand(t_len, *base.shape)
+        predicted = self(repeated, grid)
+        predicted.sub_(moved.transpose(0, 1))
+        return torch.linalg.vector_norm(predicted.reshape(t_len, b, -1), dim=2).sum(1)
+
+
+class EquivarianceAccumulator:
+    """Running sums of one layer: ``Σ_x ‖φ(g_θ x) − ρ(g_θ)φ(x)‖`` per θ and ``Σ_x ‖φ(x)‖``."""
+
+    first_pass = False
+
+    def __init__(self, layer: str, rho: Rho, t_len: int) -> None:
+        self.layer, self.rho = layer, rho
+        self.err = torch.zeros(t_len, dtype=torch.float64)
+        self.base_norm = 0.0
+        self.n = 0
+
+    def update(self, view) -> None:
+        """Feed one batch of :class:`invlab.measure.streaming.Trajectories`."""
+        base, moved = view.layer(self.layer)
+        b, t_len = moved.shape[:2]
+        if isinstance(self.rho, ShiftAction):  # every grid point with one shift
+            self.err += self.rho.trajectory_error(base, moved, view.grid).double().cpu()
+        else:
+            for j in range(t_len):  # ρ(g_θ) one θ at a time: no b·T copy of base
+                predicted = self.rho(base, view.grid[j].expand(b, -1))
+                if predicted.shape != base.shape:
+                    raise ValueError(
+                        f"rho must return features of the layer's shape {tuple(base.shape)}, "
+                        f"got {tuple(predicted.shape)}"
+                    )
+                # out of place: a user's rho may return its input (ρ = identity) or a view
+                diff = predicted.reshape(b, -1) - moved[:, j].reshape(b, -1)
+                self.err[j] += float(torch.linalg.vector_norm(diff, dim=1).sum())
+        self.base_norm += float(torch.linalg.vector_norm(base.reshape(b, -1), dim=1).sum())
+        self.n += b
+
+    def result(self) -> np.ndarray:
+        """``e(θ)`` per grid point, shape ``(T,)``; NaN where every ``φ(x)`` is zero."""
+        mean_norm = self.base_norm / self.n
+        if mean_norm <= 0:
+            return np.full(self.err.shape[0], np.nan)
+        return (self.err / self.n / mean_norm).numpy()

@@ -22,7 +22,7 @@ def translation_sensitivity_map(
     max_shift: int | None = None,
     steps: int | None = None,
     mode: str = "circular",
-    batch_size: int = 16,
+    batch_size: int = 256,
     device: str | torch.device | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Normalised sensitivity of each layer to every 2D shift ``(dy, dx)`` of the images.
@@ -34,13 +34,13 @@ def translation_sensitivity_map(
 
     Args:
         model: any ``nn.Module`` taking images ``(B, C, H, W)``.
-        data: images ``(N, C, H, W)`` (or what :func:`invlab.measure.profile` accepts).
+        data: images ``(N, C, H, W)`` (or what :func:`invlab.measure.compute_profile` accepts).
         layers: ``'all'`` or layer names.
         max_shift: largest shift in pixels along each axis (default: a quarter of ``H``).
         steps: shifts per axis (default ``2·max_shift + 1``: every integer shift).
         mode: ``'circular'`` or ``'zeros'`` (see :class:`invlab.transforms.Shift`).
-        batch_size: images per batch; one forward holds ``batch_size · steps²`` images.
-        device: see :func:`invlab.measure.profile`.
+        batch_size, device: as in :func:`invlab.measure.compute_profile` (about
+            ``batch_size`` shifted images per forward, at least one image's ``steps²``).
 
     Returns:
         ``{layer: DataFrame}`` with index ``dy`` (rows) and columns ``dx``.

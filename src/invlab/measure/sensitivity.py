@@ -1,76 +1,72 @@
-"""Normalised sensitivity of a representation to a transformation.
+"""Normalised sensitivity of a representation to a transformation, exact over the grid.
 
-``sensitivity(φ) = E‖φ(g x) − φ(x)‖² / E‖φ(x′) − φ(x)‖²`` with ``g`` random and ``x′`` another
-input: 0 means invariant, about 1 means the transformation moves the representation as far as
+``s(θ) = E_x‖φ(g_θ x) − φ(x)‖² / E_{x ≠ x′}‖φ(x′) − φ(x)‖²`` for each ``θ`` of the grid;
+the layer's value is the mean of ``s(θ)`` over the ``T`` grid points (``g`` uniform on the grid).
+0 means invariant, about 1 means the transformation moves the representation as far as
 replacing the input by another one.
+
+The denominator is the average over all ordered pairs ``x ≠ x′`` of the ``N`` inputs,
+``2N/(N−1) Σ_u Var φ_u``, from streamed sums: no random partner. (The Monte Carlo estimator
+with one random ``g`` and one random partner per input is
+:func:`invlab.measure.sampled.sampled_sensitivity`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import pandas as pd
+import numpy as np
 import torch
-from torch import nn
-
-from invlab._validation import check_int
-from invlab.measure.activations import batches, evaluating, forward_layers, resolve_layers
-from invlab.measure.checks import check_inputs
-from invlab.transforms import Transform
 
 
-@torch.no_grad()
-def sensitivity(
-    model: nn.Module,
-    x: torch.Tensor,
-    transform: Transform,
-    layers: str | Sequence[str] = "all",
-    *,
-    seed: int = 0,
-    batch_size: int = 512,
-) -> pd.DataFrame:
-    """Per-layer normalised sensitivity as a DataFrame ``(layer, metric, value)``.
-
-    Args:
-        model: any ``nn.Module``.
-        x: inputs ``(N, ...)``, ``N >= 2``.
-        transform: transformation with random parameters drawn from ``seed``.
-        layers: ``'all'`` or layer names.
-        seed: seed of the transformation parameters and of the pairing ``x → x′``.
-        batch_size: inputs per forward (each forward holds ``3 × batch_size`` inputs).
+class SensitivityAccumulator:
+    """Running sums of one layer: ``Σ_x ‖φ(g_θ x) − φ(x)‖²`` per θ, and ``φ(x)``'s moments.
 
     Examples:
-        >>> from invlab.invariants import FourierModulus
-        >>> from invlab.transforms import Shift
-        >>> df = sensitivity(nn.Sequential(FourierModulus()), torch.randn(64, 1, 32), Shift(8))
-        >>> float(df.set_index("layer").value["0"]) < 1e-10
-        True
+        >>> acc = SensitivityAccumulator("input", t_len=2)
+        >>> base = torch.randn(8, 5)
+        >>> acc.add(base, torch.stack([base, base], 1))  # an invariant layer
+        >>> acc.result().tolist()
+        [0.0, 0.0]
     """
-    x = check_inputs(model, x, transform)
-    check_int(batch_size, "batch_size", minimum=2)
-    if x.shape[0] < 2:
-        raise ValueError("x needs at least 2 inputs to compare one input with another")
-    names = resolve_layers(model, layers)
-    gen = torch.Generator().manual_seed(seed)
-    n = x.shape[0]
-    partner = (torch.arange(n) + 1 + torch.randint(n - 1, (n,), generator=gen)) % n
-    params = transform.sample(n, generator=gen)
-    moved_sum = dict.fromkeys(names, 0.0)
-    other_sum = dict.fromkeys(names, 0.0)
-    with evaluating(model):
-        for sl in batches(n, batch_size):
-            xb = x[sl]
-            b = xb.shape[0]
-            moved = transform.apply(xb, params[sl].to(x.device))
-            other = x[partner[sl].to(x.device)]
-            _, out = forward_layers(model, torch.cat([xb, moved, other]), names)
-            for name in names:
-                h = out[name].double()
-                base, h_moved, h_other = h[:b], h[b : 2 * b], h[2 * b :]
-                moved_sum[name] += float(((h_moved - base) ** 2).sum())
-                other_sum[name] += float(((h_other - base) ** 2).sum())
-    rows = []
-    for name in names:
-        value = moved_sum[name] / other_sum[name] if other_sum[name] > 0 else float("nan")
-        rows.append({"layer": name, "metric": "sensitivity", "value": value})
-    return pd.DataFrame(rows, columns=["layer", "metric", "value"])
+
+    first_pass = False
+
+    def __init__(self, layer: str, t_len: int) -> None:
+        self.layer = layer
+        self.n = 0
+        self.moved_sq = torch.zeros(t_len, dtype=torch.float64)
+        self.centre: torch.Tensor | None = None  # first batch's mean, against cancellation
+        self.sum = 0.0
+        self.sum_sq = 0.0
+
+    def update(self, view) -> None:
+        """Feed one batch of :class:`invlab.measure.streaming.Trajectories`."""
+        self.add(*view.layer(self.layer))
+
+    def add(self, base: torch.Tensor, moved: torch.Tensor) -> None:
+        """``base``: ``φ(x)`` of shape ``(b, ...)``; ``moved``: ``φ(g_θ x)``, ``(b, T, ...)``."""
+        b, t_len = moved.shape[:2]
+        fb = base.reshape(b, -1)
+        diff = moved.reshape(b, t_len, -1) - fb.unsqueeze(1)
+        # Per-batch sums in the activations' dtype (sums of squares: no cancellation),
+        # accumulated over batches in float64; one fused norm pass over the difference.
+        dist = torch.linalg.vector_norm(diff, dim=2)
+        self.moved_sq += dist.square_().sum(0).double().cpu()
+        if self.centre is None:
+            self.centre = fb.mean(0)
+        centred = fb - self.centre
+        self.sum = self.sum + centred.sum(0).double()
+        self.sum_sq += float(centred.square_().sum())
+        self.n += b
+
+    def between_inputs(self) -> float:
+        """``E‖φ(x′) − φ(x)‖²`` over all ordered pairs ``x ≠ x′``: ``2N/(N−1) · Σ_u Var φ_u``."""
+        n = self.n
+        mean = self.sum / n
+        return max(0.0, 2 * n / (n - 1) * (self.sum_sq / n - float(mean.pow(2).sum())))
+
+    def result(self) -> np.ndarray:
+        """``s(θ)`` per grid point, shape ``(T,)``; NaN where all inputs look the same."""
+        between = self.between_inputs()
+        if between <= 0:
+            return np.full(self.moved_sq.shape[0], np.nan)
+        return (self.moved_sq / self.n / between).numpy()

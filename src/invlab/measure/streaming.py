@@ -1,17 +1,27 @@
-"""Streaming building blocks: data sources, raw-output hooks and running statistics.
+"""The driver: stream batches through the model once and feed the metrics' accumulators.
 
-Nothing here keeps activations of more than one batch: statistics are accumulated batch by
-batch, so memory does not grow with the number of inputs × transformations.
+For each batch of ``b`` inputs the whole trajectory ``{g_θ x : θ ∈ grid}`` (``T`` points) goes
+through the model in **one** forward of ``b·T`` inputs; forward hooks hand each layer's output
+to the accumulators (``update(view)``), which keep running sums and drop it. Nothing grows with
+``N × T``. An accumulator with ``first_pass = True`` (Goodfellow's thresholds) first sees the
+untransformed inputs in a pass of its own (``first(acts, start)``, ``N`` forwards, ``1/T`` of
+the trajectory pass).
+
+The data is plain tensors: ``x``, a pair ``(x, y)``, or a re-iterable of ``x`` or ``(x, y)``
+batches with a known total (a ``torch.utils.data.DataLoader`` without shuffling, a list).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 from invlab._validation import check_tensor
+from invlab.measure.activations import INPUT, evaluating, read_layers, recording
+from invlab.transforms import Transform
 
 
 @dataclass
@@ -24,36 +34,16 @@ class Batch:
 
 
 class DataSource:
-    """Iterate over the data in batches, in the same order every time.
+    """Iterate over the data in batches of ``batch_size`` inputs, in the same order every time."""
 
-    Accepts a tensor ``x``, a pair ``(x, y)``, an :class:`invlab.data.Dataset` (its test
-    split) or a re-iterable of batches with a known length (a ``torch.utils.data.DataLoader``
-    without shuffling) yielding ``x`` or ``(x, y)``.
-    """
-
-    def __init__(
-        self,
-        data,
-        y: torch.Tensor | None,
-        batch_size: int,
-        device: torch.device,
-        min_dim: int,
-        move: bool,
-    ) -> None:
-        from invlab.data import Dataset
-
+    def __init__(self, data, batch_size: int, device: torch.device, min_dim: int, move: bool):
         self.batch_size = batch_size
         self.device = device
         self.move = move
         self.min_dim = min_dim
         self.loader = None
-        if isinstance(data, Dataset):
-            if y is not None:
-                raise ValueError("y must not be given with a Dataset: its labels are used")
-            data, y = data.x_test, data.y_test
-        elif isinstance(data, tuple | list) and len(data) == 2:
-            if y is not None:
-                raise ValueError("y must not be given twice: data is already an (x, y) pair")
+        y = None
+        if isinstance(data, tuple | list) and len(data) == 2 and isinstance(data[0], torch.Tensor):
             data, y = data
         if isinstance(data, torch.Tensor):
             x = check_tensor(data, "data", min_dim=1)
@@ -67,7 +57,7 @@ class DataSource:
                         f"y must have shape ({x.shape[0]},) to match data, got {tuple(y.shape)}"
                     )
             self.x, self.y, self.n = x, y, x.shape[0]
-        elif hasattr(data, "__iter__") and hasattr(getattr(data, "dataset", None), "__len__"):
+        elif isinstance(data, Sequence) or hasattr(getattr(data, "dataset", None), "__len__"):
             from torch.utils.data import RandomSampler
 
             if isinstance(getattr(data, "sampler", None), RandomSampler):
@@ -75,19 +65,19 @@ class DataSource:
                     "data is a DataLoader with shuffle=True; measurement reads the data twice "
                     "in the same order: use shuffle=False"
                 )
-            self.loader, self.n, self.y = data, len(data.dataset), None
-            self.x = None
+            if isinstance(data, Sequence):
+                self.n = sum(_inputs_of(item).shape[0] for item in data)
+            else:
+                self.n = len(data.dataset)
+            self.loader, self.x, self.y = data, None, None
         else:
             raise TypeError(
-                "data must be a tensor (N, C, ...), an (x, y) pair, an invlab Dataset or a "
-                f"DataLoader without shuffling; got {type(data).__name__}"
+                "data must be a tensor (N, C, ...), an (x, y) pair, or a re-iterable of x or "
+                "(x, y) batches with a known length (a DataLoader without shuffling, a list); "
+                f"got {type(data).__name__}"
             )
         if self.n == 0:
             raise ValueError("data is empty: give at least one input")
-
-    @property
-    def has_labels(self) -> bool:
-        return self.y is not None or self.loader is not None
 
     def _check_shape(self, x: torch.Tensor, name: str) -> None:
         if x.dim() < self.min_dim:
@@ -98,13 +88,17 @@ class DataSource:
                 f"x.unsqueeze(1) or choose a transform for this data"
             )
 
-    def batches(self, batch_size: int | None = None) -> Iterator[Batch]:
-        """The batches, moved to ``device``; ``batch_size`` overrides the size for tensor data
-        (a DataLoader yields its own batches)."""
-        size = self.batch_size if batch_size is None else batch_size
+    def first(self) -> Batch:
+        """The first batch (its first two inputs at most): what the model's output looks like."""
+        batch = next(self.batches())
+        y = None if batch.y is None else batch.y[:2]
+        return Batch(batch.x[:2], y, 0)
+
+    def batches(self) -> Iterator[Batch]:
+        """The batches, moved to ``device`` (a loader yields its own batches)."""
         if self.loader is None:
-            for start in range(0, self.n, size):
-                sl = slice(start, min(self.n, start + size))
+            for start in range(0, self.n, self.batch_size):
+                sl = slice(start, min(self.n, start + self.batch_size))
                 yb = None if self.y is None else self.y[sl]
                 yield Batch(self._move(self.x[sl], "data"), yb, start)
             return
@@ -116,7 +110,7 @@ class DataSource:
             yield Batch(self._move(xb, "a data batch"), yb, start)
             start += xb.shape[0]
         if start != self.n:
-            raise ValueError(f"the data loader yielded {start} inputs but its dataset has {self.n}")
+            raise ValueError(f"the data yielded {start} inputs but announced {self.n}")
 
     def _move(self, x: torch.Tensor, name: str) -> torch.Tensor:
         if same_device(x.device, self.device):
@@ -129,6 +123,13 @@ class DataSource:
         )
 
 
+def _inputs_of(item) -> torch.Tensor:
+    x = item[0] if isinstance(item, tuple | list) else item
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"each batch of data must be x or (x, y) tensors, got {type(x).__name__}")
+    return x
+
+
 def same_device(a: torch.device, b: torch.device) -> bool:
     """Whether two devices are the same (``cuda`` and ``cuda:0`` count as the same)."""
     a, b = torch.device(a), torch.device(b)
@@ -139,115 +140,83 @@ def same_device(a: torch.device, b: torch.device) -> bool:
     return (a.index or 0) == (b.index or 0)
 
 
-class RunningTopK:
-    """The ``k`` largest values of ``sign · h`` per column seen so far, with their rows.
+@dataclass
+class Trajectories:
+    """One batch of the trajectory pass, as the accumulators read it.
 
-    Memory is ``O((k + merge_rows) × U)`` whatever the number of rows fed in: rows wait in a
-    buffer until it holds ``merge_rows`` rows (``4k`` candidate rows once ``k`` values are
-    kept), then the buffer and the kept values are merged
-    and the top ``k`` kept again (one selection over many rows is several times cheaper per
-    row than one per small batch). Once ``k`` values are kept per column, only values beyond
-    the column's current ``k``-th can still enter (the kept ones stay a valid top ``k`` of
-    everything seen, so the result is exact): a batch is reduced to those candidates, ``c``
-    rows per column where ``c`` is the largest count of candidates in a column, before it
-    is buffered, and a batch with none is skipped. ``sign=-1`` keeps the ``k`` smallest
-    values of ``h`` (the largest of ``−h``) without negating the batch.
+    Attributes:
+        acts: each layer's output for the forward's rows, ``out``: the model's output.
+        b: inputs in the batch; ``grid``: ``(T, P)`` on the batch's device.
+        identity: row of the grid that is the identity (its rows double as ``φ(x)``), or
+            ``None`` (then the forward's first ``b`` rows are the untransformed inputs).
+        start: global index of the batch's first input; ``y``: its labels or ``None``.
     """
 
-    def __init__(self, k: int, sign: float = 1.0, merge_rows: int = 1024) -> None:
-        self.k = k
-        self.sign = sign
-        self.merge_rows = max(merge_rows, 4 * k)
-        self.values: torch.Tensor | None = None  # (≤k, U), values of h (not sign · h)
-        self.index: torch.Tensor | None = None  # (≤k, U) global row of each kept value
-        self._floor: torch.Tensor | None = None  # (U,) the kept k-th value, once k are kept
-        # (values (r, U), global rows: (r,) for whole rows or (r, U) for compacted ones)
-        self._pending: list[tuple[torch.Tensor, torch.Tensor]] = []
-        self._pending_rows = 0
-        # once a floor is known: merge when 4·k candidate rows wait (each merge raises the
-        # floor), and compact a batch when its candidates fit in a quarter of its rows
-        self._merge_after_floor = 4 * k
+    acts: dict[str, torch.Tensor]
+    out: torch.Tensor
+    b: int
+    grid: torch.Tensor
+    identity: int | None
+    start: int
+    y: torch.Tensor | None
 
-    def update(self, h: torch.Tensor, start: int) -> None:
-        """Feed rows ``h`` of shape ``(b, U)`` whose first row has global index ``start``."""
-        rows = None
-        if self._floor is not None:
-            above = h > self._floor if self.sign > 0 else h < self._floor
-            counts = above.sum(0, dtype=torch.int32)
-            c = int(counts.max())
-            if c == 0:
-                return
-            if 4 * c <= h.shape[0]:
-                h, rows = self._compact(h, above, counts, c, start)
-        if rows is None:
-            rows = torch.arange(start, start + h.shape[0], device=h.device)
-        self._pending.append((h, rows))
-        self._pending_rows += h.shape[0]
-        budget = self.merge_rows if self._floor is None else self._merge_after_floor
-        if self._pending_rows >= budget:
-            self._merge()
+    def layer(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(φ(x) (b, ...), φ(g_θ x) (b, T, ...))`` of one layer."""
+        return self._split(self.acts[name])
 
-    def _compact(self, h, above, counts, c, start):
-        """The candidates of each column in ``c`` rows, padded with values that never enter."""
-        u, r = above.t().nonzero(as_tuple=True)  # column-major: each column's rows in order
-        first = torch.zeros(h.shape[1], dtype=torch.long, device=h.device)
-        first[1:] = counts.cumsum(0)[:-1]
-        slot = torch.arange(r.numel(), device=h.device) - first[u]  # rank in its column
-        fill = float("-inf") if self.sign > 0 else float("inf")
-        values = h.new_full((c, h.shape[1]), fill)
-        values[slot, u] = h[r, u]
-        rows = torch.zeros((c, h.shape[1]), dtype=torch.long, device=h.device)
-        rows[slot, u] = r + start
-        return values, rows
+    def outputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(f(x), f(g_θ x))`` of the model's output."""
+        return self._split(self.out)
 
-    def _merge(self) -> None:
-        if not self._pending:
-            return
-        # values with their own (r, U) rows (the kept ones, compacted batches) first, then
-        # whole rows with one global row each; the order does not change the result (only
-        # values strictly beyond the final k-th count, and all of them are kept)
-        kept = [] if self.values is None else [(self.values, self.index)]
-        per_value = kept + [(h, r) for h, r in self._pending if r.dim() == 2]
-        whole = [(h, r) for h, r in self._pending if r.dim() == 1]
-        h = torch.cat([v for v, _ in per_value] + [v for v, _ in whole])
-        if h.shape[0] > self.k:
-            h, pos = h.topk(self.k, dim=0, largest=self.sign > 0, sorted=False)
-        else:
-            pos = torch.arange(h.shape[0], device=h.device).unsqueeze(1).expand_as(h)
-        # the global row of each kept value; no (rows × U) index of whole rows is built
-        split = sum(v.shape[0] for v, _ in per_value)
-        index = None
-        if per_value:
-            rows = torch.cat([r for _, r in per_value])
-            index = rows.gather(0, pos.clamp(max=split - 1))
-        if whole:
-            rows = torch.cat([r for _, r in whole])
-            found = rows[(pos - split).clamp(min=0)]
-            index = found if index is None else torch.where(pos < split, index, found)
-        self.values, self.index = h, index
-        self._pending, self._pending_rows = [], 0
-        if h.shape[0] == self.k:
-            self._floor = h.min(0).values if self.sign > 0 else h.max(0).values
-
-    def kth(self) -> torch.Tensor:
-        """The ``k``-th largest value of ``sign · h`` per column, shape ``(U,)``."""
-        self._merge()
-        return (self.sign * self.values).min(0).values
-
-    def firing(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(rows, units)`` of the kept entries with ``sign · h > t``, sorted by row."""
-        self._merge()
-        above = self.sign * self.values > t
-        rows, units = self.index[above], above.nonzero()[:, 1]
-        order = rows.argsort(stable=True)
-        # int32: these pairs are the O(k·U) state kept through the trajectory pass
-        return rows[order].int(), units[order].int()
+    def _split(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        t_len = self.grid.shape[0]
+        rest = a if self.identity is not None else a[self.b :]
+        moved = rest.reshape(self.b, t_len, *a.shape[1:])
+        base = moved[:, self.identity] if self.identity is not None else a[: self.b]
+        return base, moved
 
 
-def pairs_in(
-    rows: torch.Tensor, units: torch.Tensor, start: int, b: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``(row − start, unit)`` pairs whose row lies in ``[start, start + b)``."""
-    lo = int(torch.searchsorted(rows, start))
-    hi = int(torch.searchsorted(rows, start + b))
-    return rows[lo:hi] - start, units[lo:hi]
+def stream(
+    model: nn.Module,
+    source: DataSource,
+    transform: Transform,
+    grid: torch.Tensor,
+    layers: list[str],
+    accumulators: list,
+) -> None:
+    """Feed every accumulator: the first pass where one asks for it, then the trajectories."""
+    identity = identity_index(grid, transform)
+    t_len = grid.shape[0]
+    hooked = [n for n in layers if n != INPUT]
+    with torch.no_grad(), evaluating(model), recording(model, hooked, flatten=False) as store:
+        early = [a for a in accumulators if a.first_pass]
+        for batch in source.batches() if early else ():
+            out = model(batch.x)
+            acts = read_layers(store, layers, batch.x, out)
+            for acc in early:
+                acc.first(acts, batch.start)
+            store.clear()
+            del acts, out
+        for batch in source.batches():
+            xb, b = batch.x, batch.x.shape[0]
+            grid_here = grid.to(xb.device)
+            traj = transform.apply(
+                xb.repeat_interleave(t_len, 0), grid_here.repeat(b, 1)
+            )  # sample-major: row i·T + θ is g_θ x_i
+            inputs = traj if identity is not None else torch.cat([xb, traj])
+            out = model(inputs)
+            acts = read_layers(store, layers, inputs, out)
+            view = Trajectories(acts, out, b, grid_here, identity, batch.start, batch.y)
+            for acc in accumulators:
+                acc.update(view)
+            # Free this batch's activations before the next forward, so that its outputs
+            # reuse their memory instead of faulting in fresh pages.
+            store.clear()
+            del view, acts, out, inputs, traj
+
+
+def identity_index(grid: torch.Tensor, transform: Transform) -> int | None:
+    """The row of ``grid`` that is the identity transformation, or ``None``."""
+    ident = transform.identity_params().float()
+    hits = (grid - ident).abs().amax(1) < 1e-9
+    return int(hits.nonzero()[0]) if bool(hits.any()) else None

@@ -13,6 +13,9 @@ from invlab.nn import GlobalPool
 class Staged(nn.Sequential):
     """``nn.Sequential`` of named stages; :meth:`layer_names` lists them for measurement.
 
+    ``layer_names()`` is the convention of :func:`invlab.measure.layer_names`: a model that
+    defines it says which layers are measured (no import of the measuring package needed).
+
     Examples:
         >>> m = Staged(hidden1=nn.Linear(4, 8), logits=nn.Linear(8, 2))
         >>> m.layer_names()
@@ -25,17 +28,6 @@ class Staged(nn.Sequential):
     def layer_names(self) -> list[str]:
         """Names of the stages, input to output."""
         return [name for name, _ in self.named_children()]
-
-
-def layer_names(model: nn.Module) -> list[str]:
-    """The layers of ``model`` worth measuring.
-
-    A model with a ``layer_names()`` method (every zoo model) says which; any other model
-    contributes its leaf modules (those without children).
-    """
-    if hasattr(model, "layer_names") and callable(model.layer_names):
-        return list(model.layer_names())
-    return [name for name, m in model.named_modules() if name and not list(m.children())]
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -9,8 +9,8 @@ from functools import lru_cache
 import torch
 
 from invlab.data import Dataset, load_dataset
-from invlab.measure import measure
-from invlab.models import count_parameters, create_model, layer_names
+from invlab.measure import layer_names, measure
+from invlab.models import count_parameters, create_model
 from invlab.study.spec import RunConfig
 from invlab.train import accuracy, seeded, train
 from invlab.transforms.spec import parse_transform
@@ -71,12 +71,10 @@ def execute_run(config: RunConfig, measure_inputs: int | None = None) -> dict:
     with torch.no_grad():
         table = measure(
             model,
-            x,
+            (x, y),
             transform,
-            y,
             metrics=config.metrics,
             steps=config.steps,
-            seed=config.seed,
             model_name=config.label(),
         )
     measure_seconds = time.perf_counter() - start

@@ -1,4 +1,4 @@
-"""Load a user's model for measurement, without unpickling untrusted files.
+"""Load a user's model for ``invlab measure``, without unpickling untrusted files.
 
 Three ways to name a model:
 
@@ -75,15 +75,9 @@ def load_weights(
     path = _existing(path, "weights")
     if isinstance(model, torch.jit.ScriptModule):
         raise ValueError("a TorchScript model carries its weights; drop --weights")
-    try:
-        obj = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        if not trust_pickle:
-            raise ValueError(
-                f"checkpoint {str(path)!r} holds more than tensors ({_first_line(err)}); "
-                f"{TRUST_HINT}"
-            ) from None
-        obj = torch.load(path, map_location=map_location, weights_only=False)
+    obj = _torch_load(
+        path, trust_pickle, map_location, f"checkpoint {str(path)!r} holds more than tensors"
+    )
     state = _state_dict_in(obj, path)
     state = {k.removeprefix("module."): v for k, v in state.items()}  # nn.DataParallel
     result = model.load_state_dict(state, strict=False)
@@ -124,14 +118,14 @@ def _from_archive(path: Path, trust_pickle: bool, map_location, has_weights: boo
             warnings.simplefilter("ignore", DeprecationWarning)
             return torch.jit.load(str(path), map_location=map_location)
     try:
-        obj = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        if not trust_pickle:
-            raise ValueError(
-                f"{str(path)!r} is not TorchScript but a pickled object "
-                f"({_first_line(err)}); {TRUST_HINT}"
-            ) from None
-        obj = torch.load(path, map_location=map_location, weights_only=False)
+        obj = _torch_load(
+            path,
+            trust_pickle,
+            map_location,
+            f"{str(path)!r} is not TorchScript but a pickled object",
+        )
+    except ValueError:  # refused by _torch_load, with its reason
+        raise
     except Exception as err:
         raise ValueError(
             f"{str(path)!r} is neither a TorchScript file nor a torch.save archive: {err}"
@@ -145,6 +139,20 @@ def _from_archive(path: Path, trust_pickle: bool, map_location, has_weights: boo
             + (" (and drop the extra --weights)" if has_weights else "")
         )
     raise TypeError(f"{str(path)!r} holds a {type(obj).__name__}, not a torch.nn.Module")
+
+
+def _torch_load(path: Path, trust_pickle: bool, map_location, refused: str):
+    """``torch.load`` with ``weights_only=True``, the one way files are read here.
+
+    A file that holds more than tensors and plain containers is refused with ``refused`` and
+    the reason, unless ``trust_pickle`` (then it is unpickled, which runs its code).
+    """
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if not trust_pickle:
+            raise ValueError(f"{refused} ({_first_line(err)}); {TRUST_HINT}") from None
+    return torch.load(path, map_location=map_location, weights_only=False)
 
 
 def _is_torchscript(path: Path) -> bool:

@@ -1,0 +1,36 @@
+"""Accuracy along the transformation, exact over the grid.
+
+``a(θ) = P_x[argmax f(g_θ x) = y]`` for each ``θ`` of the grid, over all ``N`` labelled inputs;
+the summary is the mean over the grid (``g`` uniform on the grid). A flat curve is invariance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+class AccuracyAccumulator:
+    """Running count of correct predictions per grid point."""
+
+    first_pass = False
+
+    def __init__(self, t_len: int) -> None:
+        self.correct = torch.zeros(t_len, dtype=torch.float64)
+        self.n = 0
+
+    def update(self, view) -> None:
+        """Feed one batch of :class:`invlab.measure.streaming.Trajectories`."""
+        if view.y is None:
+            raise ValueError("metric 'accuracy' needs labels: the data gave none")
+        self.add(view.outputs()[1], view.y)
+
+    def add(self, logits: torch.Tensor, y: torch.Tensor) -> None:
+        """``logits``: ``f(g_θ x)``, ``(b, T, classes)``; ``y``: labels ``(b,)``."""
+        pred = logits.argmax(-1)  # (b, T)
+        self.correct += (pred.cpu() == y.cpu().view(-1, 1)).sum(0).double()
+        self.n += logits.shape[0]
+
+    def result(self) -> np.ndarray:
+        """``a(θ)`` per grid point, shape ``(T,)``."""
+        return (self.correct / self.n).numpy()
