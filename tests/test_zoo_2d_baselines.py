@@ -76,3 +76,17 @@ def test_train_adds_augerinos_regulariser_so_the_learned_width_grows():
     assert width(1.0) > width(0.0) + 0.5
     with pytest.raises(ValueError, match="reg"):
         create_model("augerino_cnn", in_shape=(1, 8, 8), reg=-1.0)
+
+
+def test_digits_pad_puts_the_digits_in_a_zero_frame_and_the_studies_sets_are_registered():
+    from invlab.data import digits, load_dataset
+
+    base, padded = digits(), digits(pad=2)
+    assert padded.x_train.shape[1:] == (1, 12, 12) and padded.name == "digits_pad2"
+    assert torch.equal(padded.x_train[..., 2:10, 2:10], base.x_train)
+    assert float(padded.x_train[..., :2, :].abs().sum()) == 0.0
+    with pytest.raises(ValueError, match="pad"):
+        digits(pad=-1)
+    assert load_dataset("digits_padded").in_shape == (1, 12, 12)
+    glyphs = load_dataset("glyph_digits16")
+    assert glyphs.in_shape == (1, 16, 16) and len(glyphs.x_train) == 1600
