@@ -1,0 +1,48 @@
+"""The shipped 2D studies (rotation, scale, deformation) and the spec features they use."""
+
+from __future__ import annotations
+
+import pytest
+
+from invlab.study.spec_file import SpecError, load_builtin, parse_spec
+
+
+@pytest.mark.parametrize("name", ["rotation", "scale", "deformation"])
+def test_the_2d_studies_load_with_three_seeds(name):
+    spec = load_builtin(name)
+    assert sorted({r.seed for r in spec.runs}) == [0, 1, 2]
+    assert all(r.dataset in ("digits_padded", "glyph_digits16") for r in spec.runs)
+
+
+def _spec(models, regimes=None):
+    data = {"name": "t", "datasets": ["digits_padded"], "models": models}
+    if regimes:
+        data["regimes"] = regimes
+    return parse_spec(data)
+
+
+def test_a_model_entry_may_bring_its_own_augmentation_and_a_regime_overrides_it():
+    spec = _spec(
+        [
+            {"name": "cnn_maxpool", "grid": {"channels": 4}},
+            {"name": "cnn_maxpool", "grid": {"channels": 4}, "augment": "rotate:0:360"},
+        ]
+    )
+    assert [r.augment for r in spec.runs] == [None, "rotate:0:360"]
+    spec = _spec(
+        [{"name": "cnn_maxpool", "augment": "rotate:0:360"}],
+        regimes=[{"name": "plain"}, {"name": "zoom", "augment": "scale:0.8:1.2"}],
+    )
+    assert [r.augment for r in spec.runs] == ["rotate:0:360", "scale:0.8:1.2"]
+    with pytest.raises(SpecError, match=r"models\[0\].augment: unknown transform 'turn'"):
+        _spec([{"name": "cnn_maxpool", "augment": "turn:0:360"}])
+
+
+def test_a_wrapper_takes_the_size_arguments_of_its_base_model():
+    spec = _spec([{"name": "symmetric", "grid": {"base": "cnn_maxpool", "channels": 8}}])
+    assert spec.runs[0].size == {"base": "cnn_maxpool", "channels": 8}
+    # The default base is 'cnn', which has no 'pool'; cnn_maxpool has no 'width'.
+    with pytest.raises(SpecError, match="model 'symmetric' has no size argument 'width'"):
+        _spec([{"name": "symmetric", "grid": {"base": "cnn_maxpool", "width": 8}}])
+    with pytest.raises(SpecError, match="no size argument 'pool'"):
+        _spec([{"name": "symmetric", "grid": {"pool": True}}])
