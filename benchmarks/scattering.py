@@ -4,10 +4,11 @@ Run:  python benchmarks/scattering.py [--repeats 7] [--threads 2] [--cases 0,1,2
 
 For every case it prints the median wall time of ≥ 7 runs after a warm-up (forward, and forward +
 backward), the ratio Kymatio / invlab (runs alternate between the two, so that load on a shared
-machine hits both alike; the CPU time of all threads is printed too), the time invlab spends
-inside its own FFT calls (the lower bound of an FFT-based implementation, read from the
-profiler), filter-bank build times, and the peak memory of one forward pass, each measured in a
-fresh subprocess (max RSS increase).
+machine hits both alike; the CPU time of all threads is printed too), invlab's time over its own
+FFT-only time (the lower bound of an FFT-based implementation: the same FFT calls, recorded
+from one forward, or forward + backward, and replayed on random inputs of the same shapes,
+alternated with invlab's runs; medians of the per-pair ratios), filter-bank build times, and
+the peak memory of one forward pass, each measured in a fresh subprocess (max RSS increase).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import warnings
 from pathlib import Path
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -64,12 +66,35 @@ def paired_ms(fn_a, fn_b, repeats: int) -> tuple[float, float, float, float, flo
     return 1e3 * med(wall_a), 1e3 * med(wall_b), ratio, 1e3 * med(cpu_a), 1e3 * med(cpu_b)
 
 
-def fft_ms(module, x) -> float:
-    """Milliseconds spent in FFT kernels during one forward pass (from the profiler)."""
-    with torch.no_grad(), torch.profiler.profile() as prof:
-        module(x)
-    events = prof.key_averages()
-    return sum(e.self_cpu_time_total for e in events if e.key.startswith("aten::_fft")) / 1e3
+class _FFTRecorder(TorchDispatchMode):
+    """Records every FFT kernel (``aten._fft_*``, forward and backward) with its arguments."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func.__name__.startswith("_fft_"):
+            spec = [(a.shape, a.dtype) if isinstance(a, torch.Tensor) else a for a in args]
+            self.calls.append((func, spec, kwargs))
+        return func(*args, **kwargs)
+
+
+def fft_replay(fn):
+    """A function that runs only the FFT kernels ``fn`` runs, on random inputs of their shapes."""
+    with _FFTRecorder() as rec:
+        fn()
+    calls = [
+        (f, [torch.randn(*a[0], dtype=a[1]) if isinstance(a, tuple) else a for a in spec], kw)
+        for f, spec, kw in rec.calls
+    ]
+
+    def replay():
+        for f, args, kw in calls:
+            f(*args, **kw)
+
+    return replay
 
 
 def peak_memory_mb(case: int, lib: str, threads: int) -> float:
@@ -143,7 +168,15 @@ def main() -> None:
             lambda m=ours, x=xg: m(x).sum().backward(),
             args.repeats,
         )
-        i_fft = statistics.median(fft_ms(ours, x) for _ in range(3))
+        with torch.no_grad():
+            fwd = lambda m=ours, x=x: m(x)  # noqa: E731
+            fft_fwd = fft_replay(fwd)
+            _, i_fft, over_fft, cpu_fwd, cpu_fft = paired_ms(fwd, fft_fwd, args.repeats)
+        fwd_bwd = lambda m=ours, x=xg: m(x).sum().backward()  # noqa: E731
+        fft_fwd_bwd = fft_replay(fwd_bwd)
+        _, i_fft_bwd, over_fft_bwd, cpu_fb, cpu_fft_fb = paired_ms(
+            fwd_bwd, fft_fwd_bwd, args.repeats
+        )
         row = dict(
             case=name,
             kymatio_ms=k_fwd,
@@ -153,7 +186,12 @@ def main() -> None:
             invlab_cpu_ms=i_cpu,
             ratio_cpu=k_cpu / i_cpu,
             invlab_fft_ms=i_fft,
-            invlab_over_fft=i_fwd / i_fft,
+            invlab_over_fft=over_fft,
+            invlab_fft_fwd_bwd_ms=i_fft_bwd,
+            invlab_over_fft_fwd_bwd=over_fft_bwd,
+            # the same ratios in CPU time: robust to preemption on a loaded machine
+            invlab_over_fft_cpu=cpu_fwd / cpu_fft,
+            invlab_over_fft_fwd_bwd_cpu=cpu_fb / cpu_fft_fb,
             # the ratio invlab would reach if it cost no more than its own FFT calls
             ratio_bound=k_fwd / i_fft,
             kymatio_fwd_bwd_ms=k_bwd,
@@ -176,10 +214,11 @@ def main() -> None:
     header = (
         "| case | kymatio ms | invlab ms | ratio | CPU ms kymatio / invlab (ratio) | "
         "invlab FFT-only ms | invlab/FFT | kymatio/FFT (ratio bound) | "
-        "fwd+bwd kymatio / invlab ms (ratio) | peak MB kymatio / invlab | build ms invlab |"
+        "fwd+bwd kymatio / invlab ms (ratio) | fwd+bwd invlab/FFT | invlab/FFT CPU fwd, fwd+bwd | "
+        "peak MB kymatio / invlab | build ms invlab |"
     )
     print(header)
-    print("|" + "---|" * 11)
+    print("|" + "---|" * 13)
     for r in rows:
         mem = (
             f"{r['kymatio_peak_mb']:.0f} / {r['invlab_peak_mb']:.0f}"
@@ -191,7 +230,9 @@ def main() -> None:
             f"{r['kymatio_cpu_ms']:.0f} / {r['invlab_cpu_ms']:.0f} ({r['ratio_cpu']:.2f}x) | "
             f"{r['invlab_fft_ms']:.1f} | {r['invlab_over_fft']:.2f} | {r['ratio_bound']:.1f}x | "
             f"{r['kymatio_fwd_bwd_ms']:.0f} / {r['invlab_fwd_bwd_ms']:.0f} "
-            f"({r['ratio_fwd_bwd']:.2f}x) | {mem} | {r['build_invlab_ms']:.1f} |"
+            f"({r['ratio_fwd_bwd']:.2f}x) | {r['invlab_over_fft_fwd_bwd']:.2f} | "
+            f"{r['invlab_over_fft_cpu']:.2f}, {r['invlab_over_fft_fwd_bwd_cpu']:.2f} | {mem} | "
+            f"{r['build_invlab_ms']:.1f} |"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))

@@ -34,13 +34,13 @@ websocket = pytest.importorskip(
 CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
 )
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium not installed: apt-get install -y chromium"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="headless Chromium not installed: apt-get install -y chromium"
+    ),
+    pytest.mark.usefixtures("one_torch_thread"),
+]
 FIGURES = ["fig-size", "fig-curve", "fig-layers"]
-
-
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class DevTools:
@@ -140,13 +140,15 @@ def browser(tmp_path):
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> tuple[Path, set[str]]:
-    """A report of three tiny runs (plain and augmented MLPs, a CNN) and one failed run."""
+    """A report of a two-seed study of four tiny configurations (plain and augmented MLPs and
+    CNNs) and one failed run."""
     folder = tmp_path_factory.mktemp("report")
     db = folder / "results.db"
     spec = parse_spec(
         {
             "name": "browser",
             "datasets": ["mnist1d"],
+            "seeds": 2,
             "training": {"epochs": 1, "lr": 0.01},
             "measure": {"transforms": ["shift:-4:4"], "inputs": 100, "steps": 5},
             "regimes": [{"name": "plain"}, {"name": "aug", "augment": "shift:4"}],
@@ -193,6 +195,16 @@ def test_report_loads_without_errors_with_figures_and_every_run(browser, report,
     assert sorted(rows) == sorted(keys)
     assert browser.evaluate("document.querySelectorAll('#runs tbody tr.failed').length") == 1
     assert browser.evaluate("document.querySelectorAll('b').length") == 0
+    shown = browser.evaluate("document.getElementById('failures').innerText")
+    assert "ValueError: <b>not bold</b>" in shown and "mlp(width=3)" in shown
+
+    # the summary aggregates the two seeds of each configuration: mean ± interval, n = 2
+    summary = browser.evaluate(
+        "Array.from(document.querySelectorAll('#summary tbody tr'))"
+        ".map(r => Array.from(r.cells).map(c => c.innerText))"
+    )
+    assert len(summary) == len(keys) // 2 and all(row[2] == "2" for row in summary)
+    assert all("±" in cell for row in summary for cell in row[4:9])
 
     # clicking a header sorts numerically, twice reverses
     headers = browser.evaluate(

@@ -1,25 +1,10 @@
 """invlab's scattering transforms give Kymatio 0.3.0's output, coefficient for coefficient."""
 
-import warnings
-
 import pytest
 import torch
 
+from _kymatio import TOL, kymatio, rel_err
 from invlab.invariants.scattering import Scattering1D, Scattering2D
-
-kymatio_torch = pytest.importorskip("kymatio.torch")
-
-TOL = 1e-5  # max |invlab − kymatio| / max |kymatio|, float32
-
-
-def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
-    return ((a - b).abs().max() / b.abs().max()).item()
-
-
-def kymatio(cls, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Kymatio warns about small supports and deprecations
-        return getattr(kymatio_torch, cls)(*args, **kwargs)
 
 
 @pytest.mark.parametrize(

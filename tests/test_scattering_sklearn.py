@@ -24,6 +24,9 @@ def test_numpy_frontend_matches_torch_and_keeps_dtype():
     np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
     assert S(x.astype(np.float32)).dtype == np.float32
     assert S.output_size() == out.shape[-2] and S.meta()["order"].shape == (out.shape[-2],)
+    U = numpy_api.Scattering1D(J=3, shape=64, T=0, out_type="dict")(x)  # keys as Kymatio's
+    assert list(U) == S.meta()["key"] and all(isinstance(u, np.ndarray) for u in U.values())
+    np.testing.assert_array_equal(U[()], x)
     img = numpy_api.Scattering2D(J=2, shape=(8, 8), L=4)
     assert img.scattering(np.zeros((2, 8, 8), dtype=np.float32)).shape == (2, 25, 2, 2)
 

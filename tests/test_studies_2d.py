@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from invlab.study.spec_file import SpecError, load_builtin, parse_spec
+from invlab.study.builtin import load_builtin
+from invlab.study.spec import SpecError, parse_spec
 
 
 @pytest.mark.parametrize("name", ["rotation", "scale", "deformation"])
@@ -46,3 +47,33 @@ def test_a_wrapper_takes_the_size_arguments_of_its_base_model():
         _spec([{"name": "symmetric", "grid": {"base": "cnn_maxpool", "width": 8}}])
     with pytest.raises(SpecError, match="no size argument 'pool'"):
         _spec([{"name": "symmetric", "grid": {"pool": True}}])
+
+
+def test_runs_that_do_not_fit_their_dataset_are_refused_before_any_training(tmp_path):
+    from typer.testing import CliRunner
+
+    from invlab.cli import app
+    from invlab.study.config import RunConfig
+    from invlab.study.preflight import RunMisfitError, check_runs_fit
+
+    rotate_signals = RunConfig(dataset="mnist1d", model="mlp", transform="rotate:0:360")
+    gcnn_signals = RunConfig(dataset="mnist1d", model="gcnn")
+    augment_signals = RunConfig(dataset="mnist1d", model="mlp", augment="scale:0.8:1.2")
+    with pytest.raises(RunMisfitError) as info:
+        check_runs_fit([rotate_signals, gcnn_signals, augment_signals])
+    message = str(info.value)
+    assert "3 problem(s) before any training" in message
+    assert "transform 'rotate:0:360' does not fit dataset 'mnist1d'" in message
+    assert "model gcnn() does not fit dataset 'mnist1d'" in message and "(C, H, W)" in message
+    assert "augment 'scale:0.8:1.2'" in message
+    check_runs_fit([RunConfig(dataset="digits_padded", model="gcnn", transform="rotate:0:90")])
+
+    spec = tmp_path / "misfit.toml"
+    spec.write_text(
+        'name = "misfit"\ndatasets = ["mnist1d"]\n[measure]\ntransforms = ["rotate:0:360"]\n'
+        '[[models]]\nname = "mlp"\n'
+    )
+    result = CliRunner().invoke(app, ["study", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    assert "does not fit dataset 'mnist1d'" in " ".join(result.output.split())
+    assert not (tmp_path / "out" / "results.db").exists()

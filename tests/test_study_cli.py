@@ -34,6 +34,11 @@ grid = { width = 8, depth = 1 }
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+def flat(output: str) -> str:
+    """The output on one line, without rich's box borders."""
+    return " ".join(output.replace("│", " ").split())
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     """Run the tiny spec once through ``invlab study``; return (out folder, first output)."""
@@ -73,6 +78,12 @@ def test_bad_spec_and_flags_are_reported(tmp_path):
     assert "models[0].name: unknown model 'resnet'" in result.output
     result = CliRunner().invoke(app, ["study", "nope"])
     assert result.exit_code == 2 and "unknown built-in study 'nope'" in result.output
+    result = CliRunner().invoke(app, ["study", "size-vs-invarance"])
+    assert result.exit_code == 2
+    assert "did you mean 'size-vs-invariance'?" in flat(result.output)
+    for seeds in ("0,-1", "", "a"):
+        result = CliRunner().invoke(app, ["study", "--quick", "--seeds", seeds])
+        assert result.exit_code == 2 and "seed" in result.output, result.output
     both = ["study", "--quick", "--jobs", "2", "--dask-local", "2", "--out", str(tmp_path)]
     result = CliRunner().invoke(app, both)
     assert result.exit_code == 2 and "choose one executor" in result.output
@@ -81,8 +92,11 @@ def test_bad_spec_and_flags_are_reported(tmp_path):
 def test_runs_lists_and_exports(study, tmp_path):
     folder, _ = study
     db = folder / "out" / "results.db"
-    listed = CliRunner().invoke(app, ["runs", str(db)])
+    listed = CliRunner().invoke(app, ["runs", str(db), "--each"])
     assert listed.exit_code == 0 and "2 run(s)" in listed.output
+    summary = CliRunner().invoke(app, ["runs", str(db)])
+    assert summary.exit_code == 0 and "2 run(s), 2 configuration(s)" in summary.output
+    assert "n = 1: one seed, no interval" in summary.output
     csv, parquet = tmp_path / "runs.csv", tmp_path / "runs.parquet"
     exported = CliRunner().invoke(
         app, ["runs", str(db), "--csv", str(csv), "--parquet", str(parquet)]
@@ -109,3 +123,65 @@ def test_report_command_and_bad_databases(study, tmp_path):
         result = CliRunner().invoke(app, command)
         assert result.exit_code == 2 and "is not a SQLite database" in result.output
     assert notes.read_text() == "not a database"
+
+
+def test_a_study_with_failed_runs_exits_non_zero_and_reports_them(tmp_path, monkeypatch):
+    import invlab.study.execute as execute_module
+
+    real = execute_module.execute_run
+
+    def flaky(config, *args, **kwargs):
+        if config.augment:
+            raise FloatingPointError("loss became NaN")
+        return real(config, *args, **kwargs)
+
+    monkeypatch.setattr(execute_module, "execute_run", flaky)
+    spec, out = tmp_path / "tiny.toml", tmp_path / "out"
+    spec.write_text(TINY)
+    result = CliRunner().invoke(app, ["study", str(spec), "--out", str(out), "-q"])
+    assert result.exit_code == 1, result.output
+    assert "1 run(s) failed" in result.output.replace("\n", " ")
+    db = str(out / "results.db")
+    errors = CliRunner().invoke(app, ["runs", db, "--errors"])
+    assert errors.exit_code == 0
+    assert "FloatingPointError: loss became NaN" in errors.output
+    assert "mlp(width=8,depth=1)+aug" in errors.output and "run(s)" not in errors.output
+    # the report shows the failed run's error message, not only a red row
+    page = (out / "report.html").read_text()
+    assert "Failed runs (1)" in page and "FloatingPointError: loss became NaN" in page
+
+
+def test_runs_errors_without_failures_says_so(study):
+    folder, _ = study
+    result = CliRunner().invoke(app, ["runs", str(folder / "out" / "results.db"), "--errors"])
+    assert result.exit_code == 0
+    assert "no failed runs" in result.output and "run(s)" not in result.output
+
+
+def test_two_seeds_are_stored_aggregated_compared_and_written_as_a_results_page(tmp_path):
+    spec, out = tmp_path / "tiny.toml", tmp_path / "out"
+    spec.write_text(TINY.replace("[training]", "seeds = 2\n[training]"))
+    result = CliRunner().invoke(app, ["study", str(spec), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert "4 run(s) executed" in text and "2 seed(s): 0, 1" in text
+    assert "±" in text and "95 % Student-t interval" in text
+    db = str(out / "results.db")
+    a, b = "mlp(width=8,depth=1)", "mlp(width=8,depth=1)+aug"
+    compared = CliRunner().invoke(app, ["runs", db, "--compare", "sensitivity", a, b])
+    assert compared.exit_code == 0, compared.output
+    assert f"sensitivity: {b} − {a} = " in compared.output and "n = 2 seed(s)" in compared.output
+    bad = CliRunner().invoke(app, ["runs", db, "--compare", "sensitivity", a, "cnn"])
+    assert bad.exit_code == 2 and "no run labelled 'cnn'" in bad.output
+    page, figures = tmp_path / "page.md", tmp_path / "figures"
+    written = CliRunner().invoke(
+        app, ["report", db, "--markdown", str(page), "--figures-dir", str(figures), "--label", b]
+    )
+    assert written.exit_code == 0, written.output
+    assert sorted(p.name for p in figures.iterdir()) == ["curve.png", "layers.png", "size.png"]
+    lines = page.read_text().splitlines()
+    assert len(lines) == 3 and lines[2].startswith(f"| `{b}` | 418 | 2 | ")
+    assert lines[2].count("±") == 5
+    assert not (tmp_path / "report.html").exists()  # only what was asked for
+    printed = CliRunner().invoke(app, ["report", db, "--markdown", "-"])
+    assert printed.exit_code == 0 and printed.output.count("\n") == 4

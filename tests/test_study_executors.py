@@ -13,7 +13,7 @@ import invlab
 from invlab.study import ResultStore, parse_spec, run_study
 from invlab.study.executors import DaskExecutor, PoolExecutor, SerialExecutor, make_executor
 
-METRICS = ["params", "train_accuracy", "test_accuracy", "shifted_accuracy", "consistency"]
+METRICS = ["params", "train_accuracy", "test_accuracy", "transformed_accuracy", "consistency"]
 METRICS += ["goodfellow", "sensitivity", "final_loss"]
 SPEC = parse_spec(
     {

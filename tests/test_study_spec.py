@@ -127,6 +127,11 @@ def test_grid_is_the_cross_product(tmp_path):
         ),
         ({"regimes": [{"name": "a", "augment": "shift:1.5:2"}]}, r"regimes\[0\]\.augment: "),
         ({"name": None}, r"name: Input should be a valid string"),
+        ({"seeds": []}, r"seeds: the list of seeds is empty; give a list .* or a count like 3"),
+        ({"seeds": [0, -1]}, r"seeds: every seed must be an integer >= 0, got \[-1\]"),
+        ({"seeds": 0}, r"seeds: a seed count must be >= 1, got 0"),
+        ({"seeds": [1, 1]}, r"seeds: a seed is listed twice in \[1, 1\]"),
+        ({"seeds": "0,1"}, r"seeds: expected a list of seeds or a count, got '0,1'"),
     ],
 )
 def test_bad_specs_name_the_location_and_what_is_allowed(edit, message):
@@ -146,6 +151,25 @@ def test_missing_and_malformed_files(tmp_path):
     bad.write_text("name = [")
     with pytest.raises(SpecError, match="not valid TOML"):
         load_spec(bad)
+
+
+def test_seeds_as_a_count_and_as_an_override():
+    import tomllib
+
+    data = tomllib.loads(TINY)
+    data["seeds"] = 3
+    spec = parse_spec(data)
+    assert [r.seed for r in spec.runs[:3]] == [0, 1, 2] and len(spec.runs) == 2 * 2 * 3
+    again = spec.with_seeds([5, 7])
+    assert len(again.runs) == 2 * 2 * 2 and again.seeds() == [5, 7]
+    assert len({r.group_key() for r in again.runs}) == 4 == len({r.key() for r in again.runs}) / 2
+    with pytest.raises(ValueError, match="the list of seeds is empty"):
+        spec.with_seeds([])
+
+
+def test_unknown_builtin_study_suggests_the_closest():
+    with pytest.raises(SpecError, match="did you mean 'size-vs-invariance'"):
+        builtin_study("size-vs-invarience")
 
 
 def test_seed_override_keeps_the_grid():

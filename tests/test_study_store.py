@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 import invlab.study.execute as execute_module
-from invlab.study import ResultStore, RunConfig, StoreError, StudySpec, parse_spec, run_study
+from invlab.study import (
+    ResultStore,
+    RunConfig,
+    RunMetrics,
+    StoreError,
+    StudySpec,
+    parse_spec,
+    run_study,
+)
+from invlab.study.store import SCHEMA_VERSION
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 VERSIONS = {"invlab": "test"}
@@ -39,10 +48,18 @@ def config(width: int) -> RunConfig:
     return RunConfig(dataset="mnist1d", model="mlp", size={"width": width, "depth": 1})
 
 
+def metrics(**values) -> RunMetrics:
+    """A run's metrics record, every field filled in (``values`` override)."""
+    base = dict(params=10, train_accuracy=0.5, test_accuracy=0.5, transformed_accuracy=0.4)
+    base.update(consistency=0.9, probe_layer="hidden1", goodfellow=20.0, sensitivity=0.3)
+    base.update(train_seconds=1.0, measure_seconds=0.5, final_loss=1.2)
+    return RunMetrics(**{**base, **values})
+
+
 def test_new_database_is_wal_marked_and_versioned(tmp_path):
     db = tmp_path / "r.db"
     with ResultStore(db) as store:
-        store.save("s", config(8), metrics={"a": 1.0}, layers=[], curve=[], seconds=1.5)
+        store.save("s", config(8), metrics=metrics(), layers=[], curve=[], seconds=1.5)
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert con.execute("PRAGMA application_id").fetchone()[0] == 0x494E564C
@@ -103,10 +120,10 @@ def test_failed_run_is_stored_retried_and_its_error_kept(tmp_path, monkeypatch):
 
 def test_a_failure_never_replaces_a_finished_run(tmp_path):
     with ResultStore(tmp_path / "r.db") as store:
-        assert store.save("s", config(8), metrics={"acc": 0.5}, versions=VERSIONS)
+        assert store.save("s", config(8), metrics=metrics(test_accuracy=0.75), versions=VERSIONS)
         assert not store.save("s", config(8), error="Traceback: boom", versions=VERSIONS)
         run = store.runs().iloc[0]
-        assert run.status == "done" and run.acc == 0.5
+        assert run.status == "done" and run.test_accuracy == 0.75
         assert len(store.failures()) == 1
 
 
@@ -124,7 +141,8 @@ def test_corrupted_database_is_refused_untouched(tmp_path):
     path = tmp_path / "r.db"
     with ResultStore(path) as store:
         for width in range(8, 200):
-            store.save("s", config(width), metrics={"x": "y" * 500}, versions=VERSIONS)
+            big = metrics(probe_layer="y" * 500)
+            store.save("s", config(width), metrics=big, versions=VERSIONS)
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
@@ -151,32 +169,130 @@ def test_foreign_database_is_refused_untouched(tmp_path):
         ResultStore(tmp_path / "absent.db", create=False)
 
 
-def test_first_release_database_is_migrated_and_resumes(tmp_path):
-    path = tmp_path / "old.db"
+# The databases earlier versions wrote, statement by statement as their code did.
+V1_RUNS = (
+    "CREATE TABLE runs (key TEXT PRIMARY KEY, study TEXT NOT NULL, label TEXT NOT NULL, "
+    "config TEXT NOT NULL, status TEXT NOT NULL, metrics TEXT, layers TEXT, error TEXT, "
+    "seconds REAL, finished REAL)"
+)
+V2_ADDED = [
+    "ALTER TABLE runs ADD COLUMN seed INTEGER",
+    "ALTER TABLE runs ADD COLUMN curve TEXT",
+    "ALTER TABLE runs ADD COLUMN versions TEXT",
+    "ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE runs ADD COLUMN started REAL",
+    "ALTER TABLE runs ADD COLUMN worker TEXT",
+    "CREATE TABLE IF NOT EXISTS failures (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT "
+    "NULL, study TEXT NOT NULL, label TEXT NOT NULL, error TEXT NOT NULL, seconds REAL, "
+    "finished REAL NOT NULL, versions TEXT)",
+    f"PRAGMA application_id = {0x494E564C}",
+    "PRAGMA user_version = 2",
+]
+OLD_METRICS = {  # as version 1 and 2 stored them: the transformed accuracy named "shifted"
+    "params": 1642,
+    "train_accuracy": 0.3,
+    "test_accuracy": 0.271,
+    "shifted_accuracy": 0.225,
+    "consistency": 0.444,
+    "probe_layer": "hidden1",
+    "goodfellow": 49.3,
+    "sensitivity": 0.37,
+    "train_seconds": 2.5,
+    "measure_seconds": 0.5,
+    "final_loss": 1.9,
+}
+
+
+def old_database(path: Path, version: int) -> list[RunConfig]:
+    """A results file as invlab ``version`` wrote it: a done run, a failed run (version 2:
+    with its failure row and per-run columns)."""
+    done, failed = config(8), config(16)
     con = sqlite3.connect(path)
-    con.execute(
-        "CREATE TABLE runs (key TEXT PRIMARY KEY, study TEXT NOT NULL, label TEXT NOT NULL, "
-        "config TEXT NOT NULL, status TEXT NOT NULL, metrics TEXT, layers TEXT, error TEXT, "
-        "seconds REAL, finished REAL)"
-    )
-    old = config(8)
-    con.execute(
-        "INSERT INTO runs VALUES (?, 's', ?, ?, 'done', '{\"acc\": 0.5}', '[]', NULL, 1.0, 0)",
-        (old.key(), old.label(), json.dumps(old.as_dict())),
-    )
+    con.execute(V1_RUNS)
+    if version == 2:
+        for statement in V2_ADDED:
+            con.execute(statement)
+    for cfg, status, metrics_json, error in (
+        (done, "done", json.dumps(OLD_METRICS), None),
+        (failed, "failed", None, "Traceback ...\nValueError: boom"),
+    ):
+        values = [cfg.key(), "old", cfg.label(), json.dumps(cfg.as_dict(), sort_keys=True)]
+        values += [status, metrics_json, "[]", error, 1.5, 1000.0]
+        if version == 2:
+            values += [cfg.seed, "[]", "{}", 2, 998.0, "host:1"]
+        con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(values))})", values)
+    if version == 2:
+        con.execute(
+            "INSERT INTO failures (key, study, label, error, seconds, finished, versions) "
+            "VALUES (?, 'old', ?, 'ValueError: boom', 1.0, 999.0, '{}')",
+            (failed.key(), failed.label()),
+        )
     con.commit()
     con.close()
+    return [done, failed]
+
+
+def schema(path: Path) -> dict:
+    """Every table's columns (name, type, not null, default, primary key) and the version."""
+    con = sqlite3.connect(path)
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    out = {t: con.execute(f"PRAGMA table_info({t})").fetchall() for t in sorted(tables)}
+    out["version"] = con.execute("PRAGMA user_version").fetchone()[0]
+    out["application_id"] = con.execute("PRAGMA application_id").fetchone()[0]
+    con.close()
+    return out
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_old_database_is_migrated_with_every_row_and_resumes(tmp_path, version):
+    path = tmp_path / "old.db"
+    done, failed = old_database(path, version)
     with ResultStore(path) as store:
-        assert store.done_keys() == {old.key()}
-        assert store.runs().iloc[0].attempts == 1
+        assert store.done_keys() == {done.key()}
+        runs = store.runs().set_index("key")
+        assert len(runs) == 2
+        old = runs.loc[done.key()]
+        # the metrics survive, the renamed one under its new name, every value unchanged
+        expected = {
+            ("transformed_accuracy" if k == "shifted_accuracy" else k): v
+            for k, v in OLD_METRICS.items()
+        }
+        assert {k: old[k] for k in expected} == expected
+        assert (old.study, old.label, old.seconds, old.finished) == ("old", done.label(), 1.5, 1e3)
+        assert runs.loc[failed.key()].status == "failed"
+        assert "ValueError: boom" in runs.loc[failed.key()].error
+        assert old.attempts == (2 if version == 2 else 1)
+        assert len(store.failures()) == (1 if version == 2 else 0)
+        # and the migrated file takes new runs like a new one
+        assert store.save("new", config(32), metrics=metrics(), versions=VERSIONS)
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT seed FROM runs").fetchall() == [(0,), (0,), (0,)]
+    con.close()
+    fresh = tmp_path / "fresh.db"
+    ResultStore(fresh).close()
+    assert schema(path) == schema(fresh)
+    assert schema(fresh)["version"] == SCHEMA_VERSION
+
+
+def test_database_of_a_newer_invlab_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    ResultStore(path).close()
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    with pytest.raises(StoreError, match="newer invlab"):
+        ResultStore(path)
 
 
 WRITER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, {src!r})
-    from invlab.study.spec import RunConfig
+    from invlab.study.config import RunConfig
+    from invlab.study.metrics import RunMetrics
     from invlab.study.store import ResultStore
+    def metrics(who, i):
+        return RunMetrics(i, 0, 0, 0, 0, who, 0, 0, 0, 0, 0)
     who = sys.argv[1]
     with ResultStore(sys.argv[2]) as store:
         for i in range(90):
@@ -186,7 +302,7 @@ WRITER = textwrap.dedent(
                 store.save("race", cfg, error="Traceback: b failed", versions={{}})
             else:
                 cfg = cfg if shared else RunConfig(**{{**cfg.__dict__, "seed": ord(who)}})
-                store.save("race", cfg, metrics={{"who": who, "i": i}}, versions={{}})
+                store.save("race", cfg, metrics=metrics(who, i), versions={{}})
     """
 )
 
@@ -211,5 +327,6 @@ def test_two_writers_at_once_do_not_corrupt_the_database(tmp_path):
         assert len(runs) == 30 + 2 * 60  # shared keys once, each writer's own keys once
         shared = runs[runs.seed == 0]
         # whichever came first, "a"'s finished run wins over "b"'s failure
-        assert len(shared) == 30 and (shared.status == "done").all() and (shared.who == "a").all()
+        assert len(shared) == 30 and (shared.status == "done").all()
+        assert (shared.probe_layer == "a").all()
         assert (runs[runs.seed != 0].status == "done").all()

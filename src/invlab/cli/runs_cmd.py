@@ -1,4 +1,5 @@
-"""``invlab runs DB``: list the runs of a results database; export them to CSV or Parquet."""
+"""``invlab runs DB``: the runs of a results database aggregated over seeds (mean ± 95 %
+interval, n), or one row per run; comparisons between configurations; CSV or Parquet export."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from invlab.study import ResultStore, StoreError
+from invlab.study import COLUMNS, ResultStore, StoreError
 
 LIST_COLUMNS = ["label", "study", "seed", "status", "attempts", "test_accuracy", "seconds", "key"]
 
@@ -21,9 +22,21 @@ def runs_command(
     parquet: Path | None = typer.Option(
         None, "--parquet", help="Export the runs to this Parquet file (needs pyarrow)."
     ),
-    errors: bool = typer.Option(False, "--errors", help="Print every failed attempt's error."),
+    errors: bool = typer.Option(
+        False, "--errors", help="Print every failed attempt's error instead of the runs."
+    ),
+    each: bool = typer.Option(
+        False, "--each", help="One row per run instead of one per configuration (over seeds)."
+    ),
+    compare: tuple[str, str, str] | None = typer.Option(
+        None,
+        "--compare",
+        metavar="METRIC A B",
+        help="Print METRIC of run label B minus label A, paired by seed, with its 95 % interval.",
+    ),
 ) -> None:
-    """List the stored runs (one row per run: configuration and metrics)."""
+    """The stored runs: by default one row per configuration, mean ± 95 % interval over its
+    seeds and n, then how each invariance metric changes with size within each family."""
     console = Console()
     if status is not None and status not in ("done", "failed"):
         raise typer.BadParameter(f"got {status!r}; allowed: done, failed", param_hint="--status")
@@ -53,22 +66,36 @@ def runs_command(
         console.print(f"{len(runs)} run(s) → {parquet}")
     if csv is not None or parquet is not None:
         return
+    if failures is not None:
+        if failures.empty:
+            console.print(f"no failed runs in {db}" + (f" for study {study!r}" if study else ""))
+        for failure in failures.itertuples():
+            console.print(f"[red]{failure.label}[/] ({failure.key}):", highlight=False)
+            console.print(failure.error, markup=False, highlight=False)
+        return
+    if compare is not None:
+        from invlab.study.summary import compare as compare_runs
+
+        try:
+            console.print(compare_runs(runs, *compare), highlight=False)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--compare") from None
+        return
+    if not each and status != "failed":  # failed runs have no metrics to aggregate
+        from invlab.study import print_summary, summary_table
+
+        configurations = len(summary_table(runs))
+        print_summary(runs, f"{db}: {len(runs)} run(s), {configurations} configuration(s)")
+        return
     table = Table(title=f"{db}: {len(runs)} run(s)")
     for column in LIST_COLUMNS:
         table.add_column(column, justify="left" if column in ("label", "study") else "right")
     for _, run in runs.iterrows():
         table.add_row(*(_text(column, run.get(column)) for column in LIST_COLUMNS))
     Console(width=max(120, console.width)).print(table)
-    if failures is not None:
-        for failure in failures.itertuples():
-            console.print(f"[red]{failure.label}[/] ({failure.key}):\n{failure.error}")
 
 
 def _text(column: str, value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    if column == "test_accuracy":
-        return f"{value:.1%}"
-    if column == "seconds":
-        return f"{value:.1f}s"
-    return str(value)
+    return COLUMNS[column].text(value) if column in COLUMNS else str(value)

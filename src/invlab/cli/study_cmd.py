@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from invlab.study import (
+    COLUMNS,
     ResultStore,
     SpecError,
     StoreError,
@@ -25,10 +26,12 @@ from invlab.study import (
     load_spec,
     print_summary,
     run_study,
-    save_figure,
+    size_figure,
 )
 from invlab.study.builtin import DEFAULT
 from invlab.study.executors import make_executor
+from invlab.study.figures import save_figure
+from invlab.study.preflight import RunMisfitError, check_runs_fit
 from invlab.study.report import write_report
 
 
@@ -42,6 +45,12 @@ def study_command(
     quick: bool = typer.Option(False, "--quick", help="The study's tiny variant (seconds)."),
     seed: int | None = typer.Option(
         None, "--seed", help="Run every configuration with this seed (default: the spec's)."
+    ),
+    seeds: str | None = typer.Option(
+        None,
+        "--seeds",
+        help="Run every configuration with these seeds: a list '0,1,2' or a count '3' "
+        "(= 0,1,2); default: the spec's.",
     ),
     list_: bool = typer.Option(False, "--list", help="List the built-in studies and exit."),
     jobs: int | None = typer.Option(
@@ -74,8 +83,19 @@ def study_command(
             spec = builtin_study(name, quick=quick)
     except SpecError as exc:
         raise typer.BadParameter(str(exc), param_hint="NAME") from None
-    if seed is not None:
-        spec = spec.with_seed(seed)
+    if seed is not None and seeds is not None:
+        raise typer.BadParameter("give --seed or --seeds, not both", param_hint="--seeds")
+    try:
+        if seed is not None:
+            spec = spec.with_seed(seed)
+        elif seeds is not None:
+            spec = spec.with_seeds(_parse_seeds(seeds))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--seed/--seeds") from None
+    try:
+        check_runs_fit(spec.runs)
+    except RunMisfitError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from None
     db = out / "results.db"
     try:
         executor = make_executor(jobs=jobs, scheduler=scheduler, dask_local=dask_local)
@@ -95,10 +115,13 @@ def study_command(
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     with ResultStore(db) as store:
-        runs = store.runs(spec.name)
-        failed = store.counts().get("failed", 0)
-    print_summary(runs, f"{spec.name} (seed {seed if seed is not None else 'from spec'})")
-    figure = save_figure(runs, out / f"{spec.name}.png")
+        runs = store.runs()
+    # this spec's runs, also those another study sharing the database stored first
+    runs = runs[runs.key.isin({r.key() for r in spec.runs})] if len(runs) else runs
+    failed = int((runs.status == "failed").sum()) if len(runs) else 0
+    used = spec.seeds()
+    print_summary(runs, f"{spec.name} ({len(used)} seed(s): {', '.join(map(str, used))})")
+    figure = save_figure(size_figure(runs), out / f"{spec.name}.png")
     message = (
         f"{executed} run(s) executed, {skipped} already stored, {failed} failed; "
         f"wall time {time.perf_counter() - start:.1f}s; figure {figure}"
@@ -106,6 +129,26 @@ def study_command(
     if report:
         message += f"; report {write_report(db, out / 'report.html', study=spec.name)}"
     console.print(message)
+    if failed:
+        console.print(
+            f"[red]{failed} run(s) failed[/]: see `invlab runs {db} --errors`; rerun the same "
+            "command to retry them"
+        )
+        raise typer.Exit(1)
+
+
+def _parse_seeds(text: str) -> list[int] | int:
+    """``'3'`` → 3 (a count), ``'0,1,2'`` → [0, 1, 2]."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(
+            f"--seeds must be integers like '0,1,2' or a count like '3', got {text!r}"
+        ) from None
+    if "," not in text and len(values) == 1:
+        return values[0]
+    return values
 
 
 def _with_bar(spec, db, executor, console) -> tuple[int, int]:
@@ -134,11 +177,11 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
             if label in running:
                 running.remove(label)
             if event == "done":
-                bar.console.print(
-                    f"  done {label:40s} test acc {info['test_accuracy']:.1%}  "
-                    f"transformed {info['shifted_accuracy']:.1%}  "
-                    f"goodfellow {info['goodfellow']:.1f}"
+                shown = ("test_accuracy", "transformed_accuracy", "goodfellow")
+                values = "  ".join(
+                    f"{COLUMNS[c].header} {COLUMNS[c].text(getattr(info, c))}" for c in shown
                 )
+                bar.console.print(f"  done {label:40s} {values}", highlight=False)
             elif event == "failed":
                 bar.console.print(f"  [red]failed[/] {label}: {info['error']}")
             bar.advance(task)
@@ -158,7 +201,7 @@ def _log(total: int):
         stamp = time.strftime("%H:%M:%S")
         detail = ""
         if event == "done":
-            detail = f" test acc {info['test_accuracy']:.3f}"
+            detail = f" test acc {info.test_accuracy:.3f}"
         elif event == "failed":
             detail = f" {info['error']}"
         print(f"{stamp} [{count}/{total}] {event} {config.label()}{detail}", flush=True)

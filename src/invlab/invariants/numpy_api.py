@@ -35,6 +35,8 @@ def apply_numpy(module: nn.Module, x: Any, batch_size: int | None = None) -> np.
             out = module(t)
         else:
             out = torch.cat([module(chunk) for chunk in t.split(batch_size)])
+    if isinstance(out, dict):  # out_type='dict': key -> coefficients
+        return {k: v.numpy() for k, v in out.items()}
     if isinstance(out, list):  # out_type='list': dicts of coefficients
         return [{**d, "coef": d["coef"].numpy()} for d in out]
     return out.numpy()

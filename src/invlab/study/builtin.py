@@ -1,22 +1,42 @@
-"""The built-in studies: spec files shipped in ``invlab/studies/`` (see ``invlab study --list``)."""
+"""The built-in studies: spec files shipped in ``invlab/study/specs/`` (``invlab study --list``)."""
 
 from __future__ import annotations
 
-from invlab.study.spec import StudySpec
-from invlab.study.spec_file import list_builtin, load_builtin
+import difflib
+from importlib import resources
+from pathlib import Path
+
+from invlab.study.config import StudySpec
+from invlab.study.spec import SpecError, load_spec
 
 DEFAULT = "size-vs-invariance"
 
 
-def size_vs_invariance(quick: bool = False) -> StudySpec:
-    """Does size give invariance? MLPs of growing width and depth against architectures
-    with invariance built in, each trained with and without shift augmentation on MNIST-1D,
-    measured for shift invariance at every layer.
+def list_builtin() -> dict[str, Path]:
+    """The built-in studies shipped with invlab: name → spec file."""
+    folder = resources.files("invlab.study") / "specs"
+    return {
+        Path(item.name).stem: Path(str(item))
+        for item in sorted(folder.iterdir(), key=lambda i: i.name)
+        if item.name.endswith(".toml")
+    }
 
-    ``quick=True`` is a tiny grid for tests and smoke runs (a few seconds). The grids live in
-    ``invlab/studies/size-vs-invariance[-quick].toml``.
+
+def load_builtin(name: str) -> StudySpec:
+    """Load a built-in study by name (see :func:`list_builtin`).
+
+    Raises:
+        SpecError: ``name`` is not built in.
     """
-    return builtin_study(DEFAULT, quick=quick)
+    builtin = list_builtin()
+    if name not in builtin:
+        close = difflib.get_close_matches(name, builtin, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise SpecError(
+            f"unknown built-in study {name!r}; {hint}allowed: {', '.join(builtin)} "
+            "(or the path of a .toml spec file)"
+        )
+    return load_spec(builtin[name])
 
 
 def builtin_study(name: str, quick: bool = False) -> StudySpec:
@@ -25,8 +45,6 @@ def builtin_study(name: str, quick: bool = False) -> StudySpec:
     Raises:
         SpecError: ``name`` is not built in, or has no quick variant.
     """
-    from invlab.study.spec_file import SpecError
-
     if quick and not name.endswith("-quick"):
         quick_name = f"{name}-quick"
         if quick_name not in list_builtin():
@@ -38,5 +56,12 @@ def builtin_study(name: str, quick: bool = False) -> StudySpec:
     return load_builtin(name)
 
 
-# Kept for callers of the first release: name -> function(quick) returning the spec.
-BUILTIN = {DEFAULT: size_vs_invariance}
+def size_vs_invariance(quick: bool = False) -> StudySpec:
+    """Does size give invariance? MLPs of growing width and depth against architectures
+    with invariance built in, each trained with and without shift augmentation on MNIST-1D,
+    measured for shift invariance at every layer.
+
+    ``quick=True`` is a tiny grid for tests and smoke runs (a few seconds). The grids live in
+    ``invlab/study/specs/size-vs-invariance[-quick].toml``.
+    """
+    return builtin_study(DEFAULT, quick=quick)

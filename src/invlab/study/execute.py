@@ -11,7 +11,8 @@ import torch
 from invlab.data import Dataset, load_dataset
 from invlab.measure import layer_names, measure
 from invlab.models import count_parameters, create_model
-from invlab.study.spec import RunConfig
+from invlab.study.config import RunConfig
+from invlab.study.metrics import RunMetrics, RunResult
 from invlab.train import accuracy, seeded, train
 from invlab.transforms.spec import parse_transform
 
@@ -21,7 +22,7 @@ def _dataset(name: str) -> Dataset:
     return load_dataset(name)
 
 
-def execute_run(config: RunConfig, measure_inputs: int | None = None) -> dict:
+def execute_run(config: RunConfig, measure_inputs: int | None = None) -> RunResult:
     """Train and measure the run described by ``config``.
 
     Seeded by ``config.seed``: the same configuration gives the same numbers (at a fixed torch
@@ -32,13 +33,9 @@ def execute_run(config: RunConfig, measure_inputs: int | None = None) -> dict:
         measure_inputs: overrides ``config.measure_inputs`` (test inputs measured).
 
     Returns:
-        ``{"metrics": {...}, "layers": [{"layer", "metric", "value"}, ...],
-        "curve": [{"param", "accuracy"}, ...]}`` where metrics holds ``params,
-        train_accuracy, test_accuracy, shifted_accuracy, consistency, goodfellow,
-        sensitivity`` (the last two read at the last hidden layer, the one before the logits;
-        a metric not in ``config.metrics`` is NaN) and timings, and ``curve`` is the test
-        accuracy at each point of the transformation's parameter grid (empty without the
-        ``accuracy`` metric).
+        the run's :class:`~invlab.study.metrics.RunResult`: its metrics (``goodfellow`` and
+        ``sensitivity`` read at the last hidden layer, the one before the logits; a metric not
+        in ``config.metrics`` is NaN), every layer's values and the accuracy curve.
     """
     if measure_inputs is None:
         measure_inputs = config.measure_inputs
@@ -93,26 +90,26 @@ def execute_run(config: RunConfig, measure_inputs: int | None = None) -> dict:
     def probe_metric(metric: str) -> float:
         return float(read[(probe, metric)]) if (probe, metric) in read.index else math.nan
 
-    metrics = {
-        "params": count_parameters(model),
-        "train_accuracy": result.train_accuracy,
-        "test_accuracy": accuracy(model, ds.x_test, ds.y_test),
-        "shifted_accuracy": output_metric("accuracy", "mean"),
-        "consistency": output_metric("consistency"),
-        "probe_layer": probe,
-        "goodfellow": probe_metric("goodfellow"),
-        "sensitivity": probe_metric("sensitivity"),
-        "train_seconds": train_seconds,
-        "measure_seconds": measure_seconds,
-        "final_loss": result.losses[-1],
-    }
+    metrics = RunMetrics(
+        params=count_parameters(model),
+        train_accuracy=result.train_accuracy,
+        test_accuracy=accuracy(model, ds.x_test, ds.y_test),
+        transformed_accuracy=output_metric("accuracy", "mean"),
+        consistency=output_metric("consistency"),
+        probe_layer=probe,
+        goodfellow=probe_metric("goodfellow"),
+        sensitivity=probe_metric("sensitivity"),
+        train_seconds=train_seconds,
+        measure_seconds=measure_seconds,
+        final_loss=result.losses[-1],
+    )
     layers = [
         {"layer": r.layer, "metric": r.metric, "value": float(r.value)}
         for r in per_layer.itertuples()
     ]
     along = table[(table.metric == "accuracy") & (table.param != "mean")]
     curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
-    return {"metrics": metrics, "layers": layers, "curve": curve}
+    return RunResult(metrics=metrics, layers=layers, curve=curve)
 
 
 def _plain(param):

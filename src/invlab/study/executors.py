@@ -20,7 +20,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 
-from invlab.study.spec import RunConfig
+from invlab.study.config import RunConfig
 
 Outcome = dict  # see run_one
 ShouldRun = Callable[[RunConfig], bool]

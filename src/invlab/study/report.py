@@ -1,9 +1,11 @@
 """The HTML report of a results database: one self-contained file, figures inline.
 
-Sections: invariance against parameter count per family, with and without augmentation;
-accuracy against transformation magnitude; per-layer invariance profiles; a sortable table of
-every stored run (failed ones included, with their error). No external resource is loaded:
-figures are base64 PNGs, the style and the sorting script are inline.
+Sections: the configurations aggregated over seeds (mean ± 95 % interval, n); invariance
+against parameter count per family, with and without augmentation; accuracy against
+transformation magnitude; per-layer invariance profiles (every figure: means over seeds with
+their intervals); the failed runs with their error messages; a sortable table of every stored
+run (failed ones included). No external resource is loaded: figures are base64 PNGs, the style
+and the sorting script are inline.
 """
 
 from __future__ import annotations
@@ -18,25 +20,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from invlab.study.figures import INTERVAL, curve_figure, layer_figure, size_figure
+from invlab.study.metrics import COLUMNS, SUMMARY_METRICS
 from invlab.study.store import ResultStore
-from invlab.study.summary import size_figure
+from invlab.study.summary import AGGREGATED, NO_INTERVAL, summary_table, with_interval
 
-TABLE_COLUMNS = [
-    ("label", "run"),
-    ("family", "family"),
-    ("augment", "augment"),
-    ("seed", "seed"),
-    ("status", "status"),
-    ("params", "params"),
-    ("test_accuracy", "test acc"),
-    ("shifted_accuracy", "acc transformed"),
-    ("consistency", "consistency"),
-    ("goodfellow", "goodfellow"),
-    ("sensitivity", "sensitivity"),
-    ("seconds", "seconds"),
-    ("attempts", "attempts"),
-    ("key", "key"),
-]
+TABLE_COLUMNS = [("label", "run"), ("family", "family"), ("augment", "augment")]
+TABLE_COLUMNS += [("seed", "seed"), ("status", "status")]
+TABLE_COLUMNS += [(name, COLUMNS[name].header) for name in ("params", *SUMMARY_METRICS, "seconds")]
+TABLE_COLUMNS += [("attempts", "attempts"), ("key", "key"), ("error", "error")]
+NUMERIC = {"seed", "params", *SUMMARY_METRICS, "seconds", "attempts"}
 
 
 def write_report(db_path: str | Path, path: str | Path, study: str | None = None) -> Path:
@@ -77,7 +70,7 @@ def render_report(
                 "Invariance against parameter count",
                 "Per family, solid without augmentation, dashed with. Read at the last hidden "
                 "layer; sensitivity 0 means invariant, Goodfellow score higher means more "
-                "invariant.",
+                f"invariant. Each point: the mean over seeds; {INTERVAL}.",
                 _png(size_figure(done, title="Invariance against size")),
                 "fig-size",
             )
@@ -87,8 +80,9 @@ def render_report(
                 _section(
                     "Accuracy against transformation magnitude",
                     "Test accuracy with every input transformed by the same parameter; one "
-                    "line per run, coloured by family.",
-                    _png(_curve_figure(curves)),
+                    "line per configuration (the mean over seeds), coloured by family; "
+                    f"{INTERVAL}.",
+                    _png(curve_figure(curves)),
                     "fig-curve",
                 )
             )
@@ -96,13 +90,18 @@ def render_report(
             sections.append(
                 _section(
                     "Per-layer invariance profiles",
-                    "Each metric at every layer, input to output; one line per run.",
-                    _png(_layer_figure(layers)),
+                    "Each metric at every layer, input to output; one line per configuration "
+                    f"(the mean over seeds); {INTERVAL}.",
+                    _png(layer_figure(layers)),
                     "fig-layers",
                 )
             )
+        sections.insert(0, _summary(done))
     else:
         sections.append("<p class='empty'>No finished runs yet: nothing to plot.</p>")
+    failed = runs[runs.status == "failed"] if len(runs) else runs
+    if len(failed):
+        sections.append(_failures(failed))
     counts = runs.status.value_counts().to_dict() if len(runs) else {}
     versions = _versions(runs)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no runs"
@@ -126,6 +125,48 @@ def _section(heading: str, text: str, image: str, ident: str) -> str:
     )
 
 
+def _summary(done: pd.DataFrame) -> str:
+    """The configurations aggregated over seeds: mean ± 95 % interval, and n."""
+    summary = summary_table(done)
+    head = ["run", "augment", "n", *(COLUMNS[name].header for name in AGGREGATED)]
+    body = []
+    for row in summary.to_dict("records"):
+        augment = "none" if pd.isna(row["augment"]) else str(row["augment"])
+        cells = [row["label"], augment, str(row["n"])]
+        cells += [with_interval(name, row[name], row[f"{name}_ci"]) for name in AGGREGATED]
+        body.append(
+            f"<tr data-group='{html.escape(row['group'])}'>"
+            + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+            + "</tr>"
+        )
+    note = "Mean ± half-width of the 95 % Student-t interval over the n seeds of each row"
+    note += f"; {NO_INTERVAL}." if (summary.n == 1).any() else "."
+    return (
+        f"<section><h2>Summary over seeds</h2><p>{html.escape(note)}</p>"
+        "<div class='table-wrap'><table id='summary'><thead><tr>"
+        + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        + f"</tr></thead><tbody>{''.join(body)}</tbody></table></div></section>"
+    )
+
+
+def _failures(failed: pd.DataFrame) -> str:
+    """A section with each failed run's error: its message first, the traceback folded."""
+    items = []
+    for _, run in failed.iterrows():
+        error = str(run.get("error") or "").strip()
+        message = error.splitlines()[-1] if error else "(no error recorded)"
+        items.append(
+            f"<li class='failure' data-key='{html.escape(run['key'])}'>"
+            f"<strong>{html.escape(run['label'])}</strong>: <code>{html.escape(message)}</code>"
+            f"<details><summary>traceback</summary><pre>{html.escape(error)}</pre></details></li>"
+        )
+    return (
+        f"<section id='failures'><h2>Failed runs ({len(failed)})</h2><p>Rerun the study to "
+        f"retry them; every attempt's error is kept (<code>invlab runs DB --errors</code>).</p>"
+        f"<ul>{''.join(items)}</ul></section>"
+    )
+
+
 def _png(fig) -> str:
     import matplotlib.pyplot as plt
 
@@ -133,88 +174,6 @@ def _png(fig) -> str:
     fig.savefig(buffer, format="png", dpi=90)
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _colours(families) -> dict:
-    import matplotlib.pyplot as plt
-
-    return {f: plt.cm.tab10(i % 10) for i, f in enumerate(sorted(families))}
-
-
-def _curve_figure(curves: pd.DataFrame):
-    """Accuracy against the transformation parameter, without / with augmentation."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    curves = curves[pd.to_numeric(curves.param, errors="coerce").notna()].copy()
-    curves["param"] = curves.param.astype(float)
-    colours = _colours(curves.family.unique())
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True)
-    for ax, augmented in zip(axes, (False, True)):
-        part = curves[curves.augment.notna() == augmented]
-        seen = set()
-        for (_key, family), rows in part.groupby(["key", "family"], sort=True):
-            rows = rows.sort_values("param")
-            ax.plot(
-                rows.param,
-                rows.accuracy,
-                marker=".",
-                color=colours[family],
-                alpha=0.8,
-                label=None if family in seen else family,
-            )
-            seen.add(family)
-        transforms = ", ".join(sorted(part["transform"].unique())) or "(none)"
-        ax.set_title(f"{'with' if augmented else 'without'} augmentation — {transforms}")
-        ax.set_xlabel("transformation parameter")
-        ax.grid(alpha=0.3)
-        if seen:
-            ax.legend(fontsize=7, loc="best")
-    axes[0].set_ylabel("test accuracy")
-    fig.tight_layout()
-    return fig
-
-
-def _layer_figure(layers: pd.DataFrame):
-    """Each per-layer metric (rows) at every layer, without / with augmentation (columns)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    metrics = sorted(layers.metric.unique())
-    colours = _colours(layers.family.unique())
-    fig, axes = plt.subplots(
-        len(metrics), 2, figsize=(13, 3.6 * len(metrics)), squeeze=False, sharex=True
-    )
-    for row, metric in enumerate(metrics):
-        for col, augmented in enumerate((False, True)):
-            ax = axes[row][col]
-            part = layers[(layers.metric == metric) & (layers.augment.notna() == augmented)]
-            seen = set()
-            for (_key, family), rows in part.groupby(["key", "family"], sort=True):
-                ax.plot(
-                    range(len(rows)),
-                    rows.value.to_numpy(),
-                    marker="o",
-                    color=colours[family],
-                    alpha=0.8,
-                    label=None if family in seen else family,
-                )
-                seen.add(family)
-            ax.set_title(f"{metric}, {'with' if augmented else 'without'} augmentation")
-            ax.set_xlabel("layer (0 = input)")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.grid(alpha=0.3)
-            if metric == "goodfellow" and (part.value > 0).all() and len(part):
-                ax.set_yscale("log")
-            if seen:
-                ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    return fig
 
 
 def _versions(runs: pd.DataFrame) -> str:
@@ -231,25 +190,20 @@ def _cell(column: str, value) -> tuple[str, str]:
     """(display text, sort key) of one table cell."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "", ""
-    if column in ("test_accuracy", "shifted_accuracy", "consistency"):
-        return f"{value:.1%}", repr(float(value))
-    if column == "goodfellow":
-        return f"{value:.1f}", repr(float(value))
-    if column == "sensitivity":
-        return f"{value:.3f}", repr(float(value))
-    if column == "seconds":
-        return f"{value:.1f}", repr(float(value))
-    if column in ("params", "seed", "attempts"):
+    if column == "error":  # its last line: the exception and its message
+        last = str(value).strip().splitlines()[-1] if str(value).strip() else ""
+        return last, last
+    if column in ("seed", "attempts"):
         return f"{int(value):,}", str(int(value))
+    if column in COLUMNS:
+        return COLUMNS[column].text(value), repr(float(value))
     return str(value), str(value)
 
 
 def _table(runs: pd.DataFrame) -> str:
     columns = [(c, h) for c, h in TABLE_COLUMNS if c in runs] if len(runs) else TABLE_COLUMNS
-    numeric = {"seed", "params", "test_accuracy", "shifted_accuracy", "consistency"}
-    numeric |= {"goodfellow", "sensitivity", "seconds", "attempts"}
     head = "".join(
-        f"<th data-type='{'num' if c in numeric else 'text'}' tabindex='0'>{html.escape(h)}</th>"
+        f"<th data-type='{'num' if c in NUMERIC else 'text'}' tabindex='0'>{html.escape(h)}</th>"
         for c, h in columns
     )
     body = []

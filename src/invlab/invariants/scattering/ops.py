@@ -12,28 +12,33 @@ PADDING_MODES = ("reflect", "zeros", "circular")
 
 
 class _StableModulus(torch.autograd.Function):
-    """|z| = sqrt(re² + im²) from real and imaginary planes, with gradient 0 (not NaN) at z = 0."""
+    """|z| = sqrt(re² + im²) from the real view ``(..., 2)``, with gradient 0 (not NaN) at z = 0.
+
+    The real view is one input, so the backward writes its gradient in one product; with the
+    real and imaginary planes as two inputs, autograd would zero-fill and add two full-size
+    gradients (one per plane).
+    """
 
     @staticmethod
-    def forward(ctx, re: torch.Tensor, im: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, zr: torch.Tensor) -> torch.Tensor:
         # sqrt(re² + im²) as Kymatio computes it; 2.5× faster than torch.hypot (which guards
-        # against overflow beyond 1e19, irrelevant here) and than complex abs
+        # against overflow beyond 1e19, irrelevant here) and 4× faster than complex abs
+        re, im = zr[..., 0], zr[..., 1]
         out = re * re
         out.addcmul_(im, im).sqrt_()
-        ctx.save_for_backward(re, im, out)
+        ctx.save_for_backward(zr, out)
         return out
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        re, im, out = ctx.saved_tensors
+        zr, out = ctx.saved_tensors
         scale = torch.where(out > 0, grad / out, 0.0)
-        return re * scale, im * scale
+        return zr * scale.unsqueeze(-1)
 
 
 def modulus(z: torch.Tensor) -> torch.Tensor:
     """Modulus of a complex tensor, real output, finite gradient everywhere (0 at z = 0)."""
-    zr = torch.view_as_real(z)
-    return _StableModulus.apply(zr[..., 0], zr[..., 1])
+    return _StableModulus.apply(torch.view_as_real(z))
 
 
 NEGLIGIBLE = 1e-12  # filter blocks / aliases below this fraction of the peak are skipped
@@ -192,9 +197,10 @@ def pad_last_dims(
     if mode == "zeros":
         flat = [p for pair in reversed(pads) for p in pair]
         return F.pad(x, flat)
+    # index_select, not advanced indexing: 4-6× faster on CPU (forward and backward)
     if len(index) == 1:
-        return x[..., index[0]]
-    return x[..., index[0][:, None], index[1][None, :]]
+        return x.index_select(-1, index[0])
+    return x.index_select(-2, index[0]).index_select(-1, index[1])
 
 
 def lowpass_fft_plan(phi_f: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

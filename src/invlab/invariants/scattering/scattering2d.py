@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -21,6 +22,15 @@ from .ops import (
     pad_last_dims,
     rfft2_full,
 )
+
+
+@dataclass(frozen=True)
+class _Plan2D:
+    """Where one input size's buffers live (``prefix``), its padded size and its padding."""
+
+    prefix: str
+    padded: tuple[int, int]
+    pads: list[tuple[int, int]]
 
 
 class Scattering2D(nn.Module):
@@ -41,20 +51,26 @@ class Scattering2D(nn.Module):
     The result is then averaged over the four 90° rotations of the input, which makes it exactly
     invariant to ``torch.rot90`` (square images; costs four transforms).
 
+    Images of any size at least ``2**J`` on each side are accepted, not only ``shape``: the
+    filters for a new size are built on first use (as Kymatio's ``Scattering2D`` built for that
+    size would, and with the same output) and kept as non-persistent buffers, so ``.to()`` moves
+    them and the ``state_dict`` holds only those of ``shape``.
+
     Args:
         J: log2 of the largest scale; output maps are ``(H, W) // 2**J``.
-        shape: ``(H, W)`` of the input images.
+        shape: ``(H, W)`` of the input images whose filters are built up front.
         L: number of orientations.
         max_order: 1 or 2.
-        pre_pad: the input is already padded to ``padded_shape`` (no padding is applied).
+        pre_pad: the input is already padded, to ``padded_shape`` or to any other multiple of
+            ``2**J`` of at least ``3 * 2**J`` per side (no padding is applied).
         out_type: ``'array'`` or ``'list'`` (dicts with ``coef``, ``j``, ``theta``).
         padding: ``'reflect'`` (Kymatio), ``'zeros'`` or ``'circular'``.
         rotation_invariant: see above. Channels: ``1 + J·(L//2+1) + J(J−1)/2·(L//2+1)·L``.
 
     Shape:
-        - Input: ``(..., H, W)`` float32/float64 (``padded_shape`` if ``pre_pad``).
-        - Output: ``(..., C, H // 2**J, W // 2**J)`` with ``C = 1 + J·L + L²·J(J−1)/2``
-          (``max_order=2``) or ``1 + J·L``.
+        - Input: ``(..., H, W)`` float32/float64, ``H, W >= 2**J`` (padded if ``pre_pad``).
+        - Output: ``(..., C, H // 2**J, W // 2**J)`` (``pre_pad``: ``H // 2**J − 2``) with
+          ``C = 1 + J·L + L²·J(J−1)/2`` (``max_order=2``) or ``1 + J·L``.
 
     Examples:
         >>> S = Scattering2D(J=2, shape=(28, 28))
@@ -95,50 +111,71 @@ class Scattering2D(nn.Module):
         if self.rotation_invariant and out_type == "list":
             raise ValueError("rotation_invariant=True supports out_type='array' only")
         self.padded_shape = padded_shape(M, N, J)
-        Mp, Np = self.padded_shape
-        self._pads = [((Mp - M) // 2, (Mp - M + 1) // 2), ((Np - N) // 2, (Np - N + 1) // 2)]
-        if padding != "zeros":
-            for i, (n, (left, right)) in enumerate(zip(self.shape, self._pads)):
-                idx = pad_index(n, left, right, padding, kymatio_2d=True)
-                self.register_buffer(f"pad_index_{i}", torch.from_numpy(idx), persistent=False)
+        self._plans: dict[tuple[int, int], _Plan2D] = {}
+        self._cast: dict[tuple, tuple] = {}
+        self._plan(self.padded_shape if self.pre_pad else self.shape)
 
-        phi, psi = filter_bank_2d(Mp, Np, J, self.L)
+    # ---------------------------------------------------------------- filters, per image size
+    def _plan(self, size: tuple[int, int]) -> _Plan2D:
+        """Padding and filters for inputs of spatial size ``size``, registered once as buffers.
+
+        The constructor's ``shape`` gets the persistent buffers ``psi_*``, ``rows_*``,
+        ``cols_*`` (the ``state_dict``); any other size gets non-persistent ones prefixed
+        ``size{H}x{W}_``, built on first use, so that ``.to(device)`` moves them too.
+        """
+        if size in self._plans:
+            return self._plans[size]
+        J, L = self.J, self.L
+        M, N = size
+        own = size == (self.padded_shape if self.pre_pad else self.shape)
+        prefix = "" if own else f"size{M}x{N}_"
+        Mp, Np = size if self.pre_pad else padded_shape(M, N, J)
+        pads = [((Mp - M) // 2, (Mp - M + 1) // 2), ((Np - N) // 2, (Np - N + 1) // 2)]
+        ref = getattr(self, "psi_0_0", None)  # new buffers follow the module's device and dtype
+        device, dtype = (ref.device, ref.dtype) if ref is not None else (None, torch.float64)
+
+        def register(name: str, array: np.ndarray, persistent: bool) -> None:
+            t = torch.from_numpy(array)
+            t = t.to(device) if t.dtype == torch.int64 else t.to(device, dtype)
+            self.register_buffer(prefix + name, t, persistent=persistent)
+
+        if self.padding != "zeros" and not self.pre_pad:
+            for i, (n, (left, right)) in enumerate(zip(size, pads)):
+                idx = pad_index(n, left, right, self.padding, kymatio_2d=True)
+                register(f"pad_index_{i}", idx, False)
+        phi, psi = filter_bank_2d(Mp, Np, J, L)
         for j, levels in enumerate(psi):
             for res, p in enumerate(levels):
-                self.register_buffer(f"psi_{j}_{res}", torch.from_numpy(p / 4 ** (j - res)))
+                register(f"psi_{j}_{res}", p / 4 ** (j - res), own)
         for res in range(J):
             # φ̂ is separable, φ̂ = a ⊗ b; its averaging operator is A_resᵀ · U · B_res
             p = crop_spectrum(phi, res)
             a, b = p[:, 0] / math.sqrt(p[0, 0]), p[0, :] / math.sqrt(p[0, 0])
             k = 2 ** (J - res)
-            self.register_buffer(
-                f"rows_{res}", torch.from_numpy(lowpass_matrix(a, k, 1, len(a) // k - 1))
-            )
-            self.register_buffer(
-                f"cols_{res}", torch.from_numpy(lowpass_matrix(b, k, 1, len(b) // k - 1))
-            )
-        self._cast: dict[tuple, tuple] = {}
+            register(f"rows_{res}", lowpass_matrix(a, k, 1, len(a) // k - 1), own)
+            register(f"cols_{res}", lowpass_matrix(b, k, 1, len(b) // k - 1), own)
+        self._plans[size] = _Plan2D(prefix, (Mp, Np), pads)
+        return self._plans[size]
 
     def _apply(self, fn, recurse=True):
         self._cast = {}
         return super()._apply(fn, recurse)
 
-    def _filters(self, like: torch.Tensor):
-        """Filters cast to the input's dtype and device, cached until the module moves."""
-        key = (like.dtype, like.device)
+    def _filters(self, like: torch.Tensor, plan: _Plan2D):
+        """Filters for one size cast to the input's dtype and device, cached until a move."""
+        key = (plan.prefix, like.dtype, like.device)
         if key not in self._cast:
-            cast = {
-                k: v.to(like.device, like.dtype)
-                for k, v in self.named_buffers()
-                if not k.startswith("pad_index")
-            }
+            buffers = dict(self.named_buffers())
+
+            def get(name):
+                return buffers[plan.prefix + name].to(like.device, like.dtype)
+
             psi = [
-                [cast[f"psi_{j}_{r}"] for r in range(min(j + 1, max(self.J - 1, 1)))]
+                [doubled(get(f"psi_{j}_{r}")) for r in range(min(j + 1, max(self.J - 1, 1)))]
                 for j in range(self.J)
             ]
-            rows = [cast[f"rows_{r}"] for r in range(self.J)]
-            cols = [cast[f"cols_{r}"] for r in range(self.J)]
-            psi = [[doubled(p) for p in levels] for levels in psi]
+            rows = [get(f"rows_{r}") for r in range(self.J)]
+            cols = [get(f"cols_{r}") for r in range(self.J)]
             self._cast[key] = (psi, rows, cols)
         return self._cast[key]
 
@@ -147,26 +184,38 @@ class Scattering2D(nn.Module):
         x = check_tensor(x, "x", min_dim=2)
         if x.is_complex():
             raise TypeError(f"x must be real (float32 or float64), got {x.dtype}")
-        expected = self.padded_shape if self.pre_pad else self.shape
-        if tuple(x.shape[-2:]) != expected:
-            what = "padded shape (pre_pad=True)" if self.pre_pad else "shape"
+        size, J = tuple(x.shape[-2:]), self.J
+        if self.pre_pad:
+            if any(n % 2**J or n < 3 * 2**J for n in size):
+                raise ValueError(
+                    f"x must end with a padded size (pre_pad=True): multiples of 2**J = {2**J}, "
+                    f"at least 3 * 2**J = {3 * 2**J} (e.g. padded_shape = {self.padded_shape}), "
+                    f"got trailing size {size}"
+                )
+        elif min(size) < 2**J:
             raise ValueError(
-                f"x must end with the {what} {expected}, got trailing size {tuple(x.shape[-2:])}"
+                f"x has spatial size {size}, smaller than 2**J = {2**J} (J={J}): each side must "
+                f"be at least {2**J}, or build the transform with J <= {int(math.log2(min(size)))}"
             )
+        if self.rotation_invariant and size[0] != size[1]:
+            raise ValueError(f"rotation_invariant=True needs square images, x has size {size}")
         return x
 
-    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+    def _pad(self, x: torch.Tensor, plan: _Plan2D) -> torch.Tensor:
         if self.pre_pad:
             return x
-        index = [] if self.padding == "zeros" else [self.pad_index_0, self.pad_index_1]
-        return pad_last_dims(x, self._pads, self.padding, index)
+        if self.padding == "zeros":
+            return pad_last_dims(x, plan.pads, "zeros", [])
+        index = [getattr(self, f"{plan.prefix}pad_index_{i}") for i in (0, 1)]
+        return pad_last_dims(x, plan.pads, self.padding, index)
 
     def _transform(self, x: torch.Tensor) -> torch.Tensor:
-        psi, rows, cols = self._filters(x)
-        Mp, Np = self.padded_shape
+        plan = self._plan(tuple(x.shape[-2:]))
+        psi, rows, cols = self._filters(x, plan)
+        Mp, Np = plan.padded
         largest = self.L * Mp * Np * 8 * (self.L // 4 if self.max_order == 2 else 1)
         outs = [
-            scattering2d(self._pad(x[c]), psi, rows, cols, self.J, self.max_order)
+            scattering2d(self._pad(x[c], plan), psi, rows, cols, self.J, self.max_order)
             for c in chunks(x.shape[0], largest * x.element_size() // 4)
         ]
         return outs[0] if len(outs) == 1 else torch.cat(outs)
@@ -217,7 +266,8 @@ class Scattering2D(nn.Module):
 
         ``U1[j1, θ1] = |x ⋆ ψ_{j1,θ1}|`` at resolution 2^j1 and ``U2 = ||x ⋆ ψ_{j1,θ1}| ⋆
         ψ_{j2,θ2}|`` at resolution 2^j2, on the padded grid (``padded_shape / 2^j``); the image
-        occupies rows ``pads[0][0] / 2^j`` onwards (see ``self._pads``).
+        occupies rows ``pads[0][0] / 2^j`` onwards (``pads`` as in :func:`padded_shape`'s
+        centring: ``((Mp − M) // 2, ...)``).
 
         Returns:
             a list of dicts ``{"coef": (..., L[, L], h, w), "order", "j"}``, one per scale
@@ -225,8 +275,9 @@ class Scattering2D(nn.Module):
         """
         x = self._check_input(x)
         batch_shape = x.shape[:-2]
-        psi, _, _ = self._filters(x)
-        x_pad = self._pad(x.reshape((-1, *x.shape[-2:])))
+        plan = self._plan(tuple(x.shape[-2:]))
+        psi, _, _ = self._filters(x, plan)
+        x_pad = self._pad(x.reshape((-1, *x.shape[-2:])), plan)
         x_hat = rfft2_full(x_pad)
         out1, out2 = [], []
         for j1 in range(self.J):

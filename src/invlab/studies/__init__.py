@@ -1,1 +1,0 @@
-"""Built-in study specs, shipped as TOML files (see :func:`invlab.study.list_builtin`)."""

@@ -1,0 +1,142 @@
+"""What a study is: a list of run configurations, each one training plus measurement."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+
+METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy")
+# Fields added after the first release enter the run's key only when they differ from their
+# default, so the keys (and the databases) of earlier studies stay valid.
+_OPTIONAL_IN_KEY = {"metrics": METRICS, "measure_inputs": 1000, "schedule": "constant"}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One training run and its measurement.
+
+    Attributes:
+        dataset: dataset name (see :func:`invlab.data.list_datasets`).
+        model: model name (see :func:`invlab.models.list_models`).
+        size: the model's size arguments, e.g. ``{"width": 128, "depth": 2}``.
+        augment: transformation spec used for augmentation during training, or ``None``.
+        transform: transformation spec that the measurement uses (e.g. ``"shift:-10:10"``).
+        epochs, batch_size, lr: training budget.
+        schedule: learning-rate schedule, ``'constant'`` or ``'cosine'``.
+        seed: seeds the weights, the minibatch order and the augmentation.
+        steps: points on each measured trajectory.
+        family: the group the run is plotted in (defaults to the model name).
+        metrics: what to measure, any of ``goodfellow, sensitivity, consistency, accuracy``.
+        measure_inputs: test inputs the measurement uses (the first ones of the test split).
+    """
+
+    dataset: str
+    model: str
+    size: dict = field(default_factory=dict)
+    augment: str | None = None
+    transform: str = "shift:-10:10"
+    epochs: int = 20
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    steps: int = 9
+    family: str = ""
+    metrics: tuple[str, ...] = METRICS
+    measure_inputs: int = 1000
+    schedule: str = "constant"
+
+    def __post_init__(self) -> None:
+        # JSON round trips give lists; keep the dataclass comparable and the key stable.
+        object.__setattr__(self, "metrics", tuple(self.metrics))
+
+    def as_dict(self) -> dict:
+        """Plain-JSON form (sorted size); later-added fields only when not at their default."""
+        d = asdict(self)
+        d["size"] = dict(sorted(self.size.items()))
+        d["family"] = self.family or self.model
+        d["metrics"] = list(self.metrics)
+        for name, default in _OPTIONAL_IN_KEY.items():
+            if getattr(self, name) == default:
+                del d[name]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        """Inverse of :meth:`as_dict` (unknown keys are an error)."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(
+                f"run configuration has unknown keys {sorted(unknown)}; known: {sorted(known)}"
+            )
+        return cls(**d)
+
+    def key(self) -> str:
+        """A stable hash of the configuration: the run's identity in the results store."""
+        blob = json.dumps(self.as_dict(), sort_keys=True)
+        return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+    def group_key(self) -> str:
+        """The key of this configuration whatever its seed: runs with the same group key are
+        seeds of one configuration, aggregated together in tables and figures."""
+        return replace(self, seed=0).key()
+
+    def label(self) -> str:
+        """A short human-readable name, e.g. ``mlp(width=128,depth=2)+aug``."""
+        size = ",".join(f"{k}={v}" for k, v in self.size.items())
+        return f"{self.model}({size}){'+aug' if self.augment else ''}"
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A named list of runs."""
+
+    name: str
+    description: str
+    runs: tuple[RunConfig, ...]
+
+    def with_seed(self, seed: int) -> StudySpec:
+        """The same study with every run's seed replaced."""
+        return self.with_seeds([seed])
+
+    def with_seeds(self, seeds: list[int] | int) -> StudySpec:
+        """The same configurations, each run once per seed in ``seeds`` (in this order; a
+        count n means ``[0, ..., n - 1]``).
+
+        Raises:
+            ValueError: ``seeds`` is empty, repeats a seed or holds a negative or non-integer.
+        """
+        seeds = seeds_list(seeds if isinstance(seeds, int) else list(seeds))
+        configs = {r.group_key(): r for r in self.runs}  # in order, one per configuration
+        runs = tuple(replace(r, seed=s) for r in configs.values() for s in seeds)
+        return StudySpec(self.name, self.description, runs)
+
+    def seeds(self) -> list[int]:
+        """The distinct seeds of the runs, sorted."""
+        return sorted({r.seed for r in self.runs})
+
+
+def seeds_list(value) -> list[int]:
+    """The seeds a spec's ``seeds`` gives: a list of distinct integers >= 0, or a count n >= 1
+    meaning ``[0, 1, ..., n - 1]``.
+
+    Raises:
+        ValueError: anything else (empty, negative, repeated, not integers), saying what is
+            allowed.
+    """
+    allowed = "give a list of distinct integers >= 0 like [0, 1, 2], or a count like 3"
+    if isinstance(value, bool) or not isinstance(value, (int, list, tuple)):
+        raise ValueError(f"expected a list of seeds or a count, got {value!r}; {allowed}")
+    if isinstance(value, int):
+        if value < 1:
+            raise ValueError(f"a seed count must be >= 1, got {value}; {allowed}")
+        return list(range(value))
+    if not value:
+        raise ValueError(f"the list of seeds is empty; {allowed}")
+    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or v < 0]
+    if bad:
+        raise ValueError(f"every seed must be an integer >= 0, got {bad}; {allowed}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"a seed is listed twice in {list(value)}; {allowed}")
+    return list(value)

@@ -1,0 +1,201 @@
+"""A study's figures, every point a mean over seeds with its 95 % interval (error bars or
+bands; none where n = 1, and the caption says so).
+
+- :func:`size_figure`: invariance and accuracy against parameter count, per family;
+- :func:`curve_figure`: accuracy against the transformation's parameter, per configuration;
+- :func:`layer_figure`: each per-layer metric, input to output, per configuration.
+
+Each returns a matplotlib Figure; :func:`save_figures` writes all three as PNG files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invlab.study.stats import mean_ci
+from invlab.study.summary import summary_table
+
+INTERVAL = "bars/bands: 95 % Student-t interval over seeds"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _colours(families) -> dict:
+    plt = _pyplot()
+    return {f: plt.cm.tab10(i % 10) for i, f in enumerate(sorted(families))}
+
+
+def _seeds_note(n: pd.Series) -> str:
+    if not len(n):
+        return ""
+    low, high = int(n.min()), int(n.max())
+    seeds = f"n = {low}" if low == high else f"n = {low}–{high}"
+    return f"{seeds} seeds; {INTERVAL}" + ("" if low > 1 else " (none where n = 1)")
+
+
+def _aggregate(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """Mean, interval half-width and n of ``value`` over seeds, per ``by`` group."""
+    rows = []
+    for keys, part in frame.groupby(by, sort=False, dropna=False):
+        estimate = mean_ci(part[value].to_numpy(dtype=float))
+        rows.append({**dict(zip(by, keys)), "mean": estimate.mean, "ci": estimate.half_width})
+        rows[-1]["n"] = estimate.n
+    return pd.DataFrame(rows, columns=[*by, "mean", "ci", "n"])
+
+
+def size_figure(runs: pd.DataFrame, title: str = "Does size give invariance?"):
+    """Invariance and accuracy against parameter count, per family, with/without augmentation.
+
+    Three panels share the x axis (parameters, log scale): the Goodfellow score and the
+    normalised sensitivity of the last hidden layer, and the accuracy on transformed test
+    inputs. Solid lines are trained without augmentation, dashed with; each point is the mean
+    over seeds with its 95 % interval.
+    """
+    plt = _pyplot()
+    summary = summary_table(runs)
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    panels = [
+        ("goodfellow", "Goodfellow score, last hidden layer\n(higher = more invariant)"),
+        ("sensitivity", "sensitivity, last hidden layer\n(0 = invariant)"),
+        ("transformed_accuracy", "test accuracy on transformed inputs"),
+    ]
+    families = sorted(summary.family.unique()) if len(summary) else []
+    colours = _colours(families)
+    for ax, (column, title_) in zip(axes, panels):
+        for family in families:
+            for augmented, style in ((False, "-"), (True, "--")):
+                rows = summary[(summary.family == family) & (summary.augment.notna() == augmented)]
+                if rows.empty:
+                    continue
+                rows = rows.sort_values("params")
+                ax.errorbar(
+                    rows.params,
+                    rows[column],
+                    yerr=np.nan_to_num(rows[f"{column}_ci"].to_numpy(dtype=float)),
+                    fmt=style,
+                    marker="o",
+                    capsize=3,
+                    color=colours[family],
+                    label=f"{family}{' + aug' if augmented else ''}",
+                )
+        ax.set_xscale("log")
+        ax.set_xlabel("parameters")
+        ax.set_title(title_)
+        ax.grid(alpha=0.3)
+    if len(summary) and (summary.goodfellow > 0).all():
+        axes[0].set_yscale("log")
+    fig.suptitle(f"{title}\n{_seeds_note(summary.n)}" if len(summary) else title)
+    if families:  # outside the panels, so no data point hides behind it
+        axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def curve_figure(curves: pd.DataFrame):
+    """Accuracy against the transformation parameter, without / with augmentation: one line
+    per configuration (mean over seeds), its 95 % interval as a band."""
+    plt = _pyplot()
+    curves = curves[pd.to_numeric(curves.param, errors="coerce").notna()].copy()
+    curves["param"] = curves.param.astype(float)
+    colours = _colours(curves.family.unique())
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), sharey=True)
+    counts = []
+    for ax, augmented in zip(axes, (False, True)):
+        part = curves[curves.augment.notna() == augmented]
+        seen = set()
+        for (_group, family), rows in part.groupby(["group", "family"], sort=True):
+            line = _aggregate(rows, ["param"], "accuracy").sort_values("param")
+            counts.append(line.n.min())
+            _line_with_band(ax, line, "param", colours[family], family, seen, ".")
+        transforms = ", ".join(sorted(part["transform"].unique())) or "(none)"
+        ax.set_title(f"{'with' if augmented else 'without'} augmentation — {transforms}")
+        ax.set_xlabel("transformation parameter")
+        ax.grid(alpha=0.3)
+        if seen:
+            ax.legend(fontsize=7, loc="best")
+    axes[0].set_ylabel("test accuracy")
+    fig.suptitle(_seeds_note(pd.Series(counts, dtype=float)))
+    fig.tight_layout()
+    return fig
+
+
+def layer_figure(layers: pd.DataFrame):
+    """Each per-layer metric (rows) at every layer, without / with augmentation (columns): one
+    line per configuration (mean over seeds), its 95 % interval as a band."""
+    plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    layers = layers.copy()
+    layers["depth"] = layers.groupby(["key", "metric"]).cumcount()  # 0 = input
+    metrics = sorted(layers.metric.unique())
+    colours = _colours(layers.family.unique())
+    fig, axes = plt.subplots(
+        len(metrics), 2, figsize=(13, 3.6 * len(metrics) + 0.4), squeeze=False, sharex=True
+    )
+    counts = []
+    for row, metric in enumerate(metrics):
+        for col, augmented in enumerate((False, True)):
+            ax = axes[row][col]
+            part = layers[(layers.metric == metric) & (layers.augment.notna() == augmented)]
+            seen = set()
+            for (_group, family), rows in part.groupby(["group", "family"], sort=True):
+                line = _aggregate(rows, ["depth"], "value").sort_values("depth")
+                counts.append(line.n.min())
+                _line_with_band(ax, line, "depth", colours[family], family, seen, "o")
+            ax.set_title(f"{metric}, {'with' if augmented else 'without'} augmentation")
+            ax.set_xlabel("layer (0 = input)")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(alpha=0.3)
+            if metric == "goodfellow" and len(part) and (part.value > 0).all():
+                ax.set_yscale("log")
+            if seen:
+                ax.legend(fontsize=7, loc="best")
+    fig.suptitle(_seeds_note(pd.Series(counts, dtype=float)))
+    fig.tight_layout()
+    return fig
+
+
+def _line_with_band(ax, line: pd.DataFrame, x: str, colour, family: str, seen: set, marker):
+    """The mean over seeds as a line, its interval as a band; one legend entry per family."""
+    label = None if family in seen else family
+    seen.add(family)
+    ax.plot(line[x], line["mean"], marker=marker, color=colour, alpha=0.85, label=label)
+    band = np.nan_to_num(line.ci.to_numpy(dtype=float))
+    low, high = line["mean"] - band, line["mean"] + band
+    ax.fill_between(line[x], low, high, color=colour, alpha=0.15, linewidth=0)
+
+
+def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
+    """Save ``fig`` (format from the suffix), creating the folder, and close it."""
+    plt = _pyplot()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def save_figures(
+    runs: pd.DataFrame, layers: pd.DataFrame, curves: pd.DataFrame, folder: str | Path
+) -> list[Path]:
+    """Write ``size.png``, ``curve.png`` and ``layers.png`` (those with data) into ``folder``."""
+    folder = Path(folder)
+    done = runs[runs.status == "done"] if len(runs) else runs
+    paths = []
+    if len(done):
+        paths.append(save_figure(size_figure(done), folder / "size.png"))
+    if len(curves):
+        paths.append(save_figure(curve_figure(curves), folder / "curve.png"))
+    if len(layers):
+        paths.append(save_figure(layer_figure(layers), folder / "layers.png"))
+    return paths

@@ -1,0 +1,140 @@
+"""The package's shape: no import cycle, layers import only downwards, no oversized file.
+
+Imports are read from the source (module level and inside functions alike), so a cycle
+hidden behind a function-level import is found as well as one that breaks at import time.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "invlab"
+
+# DESIGN.md's layers: what each package may import from invlab (private top-level helpers
+# such as invlab._validation and invlab._resample are open to all).
+ALLOWED = {
+    "transforms": set(),
+    "invariants": set(),
+    "kernels": {"transforms"},
+    "nn": {"transforms", "invariants"},
+    "models": {"nn", "invariants", "transforms"},
+    "data": {"transforms"},  # the rotated / scaled dataset variants are built with transforms
+    "train": {"transforms"},
+    "measure": {"transforms"},
+}
+MAX_LINES = 400
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(source: str, package: list[str]) -> set[str]:
+    """Every ``invlab`` module that ``source`` (a module of ``package``) imports, anywhere."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("invlab"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if module.startswith("invlab"):
+                found.add(module)
+                found.update(f"{module}.{a.name}" for a in node.names)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {}
+    for m, p in files.items():
+        package = list(p.relative_to(SRC).with_suffix("").parts)[:-1]
+        graph[m] = {d for d in _imports(p.read_text(), package) if d in files and d != m}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_import_reader_sees_function_level_and_relative_imports():
+    source = "def f():\n    from invlab.measure import profile\nfrom .core import g\n"
+    found = _imports(source, ["invlab", "kernels"])
+    assert {"invlab.measure", "invlab.measure.profile", "invlab.kernels.core"} <= found
+
+
+def test_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycle_in_invlab():
+    graph = _graph()
+    assert len(graph) > 50 and sum(map(len, graph.values())) > 100  # the reader found the code
+    assert _cycles(graph) == []
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_layers_import_only_lower_layers(layer):
+    graph = _graph()
+    wrong = sorted(
+        f"{m} imports {d}"
+        for m, deps in graph.items()
+        if m.split(".")[1:2] == [layer]
+        for d in deps
+        if len(d.split(".")) > 1
+        and not d.split(".")[1].startswith("_")
+        and d.split(".")[1] not in ALLOWED[layer] | {layer}
+    )
+    assert wrong == []
+
+
+def test_no_source_file_over_the_limit():
+    assert len(list(PACKAGE.rglob("*.py"))) > 50
+    long = {
+        str(p.relative_to(SRC)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
