@@ -6,8 +6,8 @@ its regulariser) and measured with ``invlab.measure``:
 1. Anti-aliasing: ``cnn_blur`` (max pool stride 1 + BlurPool) against its max-pooling twin
    (``filter_size=1``) on MNIST-1D; shift consistency (Zhang 2019) under random circular
    shifts of up to 8 samples, and sensitivity of the pooled features.
-2. Group convolution: ``gcnn`` (C4, D4) against a plain ``cnn`` with about as many
-   parameters, trained on upright digits (8×8 padded to 12×12), tested on the test set
+2. Group convolution: ``gcnn`` (C4, D4) against the pooled ``cnn_maxpool``, trained on
+   upright digits (8×8 padded to 12×12), tested on the test set
    turned by 0°, 90°, 180°, 270° and by 8 angles in steps of 45° (bilinear).
 3. Learned invariance: ``augerino_cnn`` with a rotation generator on (a) digits without 6 and
    9, every image turned by a random angle (labels invariant to rotation) and (b) upright
@@ -111,12 +111,16 @@ def gcnn_experiment(quick: bool) -> pd.DataFrame:
     ds = digits()
     x_tr, x_te = pad_digits(ds.x_train), pad_digits(ds.x_test)
     in_shape = tuple(x_tr.shape[1:])
-    epochs = 10 if quick else 25
+    epochs = 10 if quick else 15
     seeds = [0]
+    # Trained as in the `rotation` study: batch norm (field-wise in the G-CNNs), 2×2 max
+    # pooling, cosine schedule. The earlier setting (no normalisation, full resolution,
+    # constant rate) left the CNN at 87 % and the G-CNNs at 82-83 % on upright digits.
+    pooled = {"depth": 3, "kernel_size": 3, "pool": True}
     specs = {
-        "cnn": ("cnn", {"channels": 16, "depth": 3, "kernel_size": 5}),
-        "gcnn C4": ("gcnn", {"group": "C4", "channels": 8, "depth": 3, "kernel_size": 5}),
-        "gcnn D4": ("gcnn", {"group": "D4", "channels": 6, "depth": 3, "kernel_size": 5}),
+        "cnn": ("cnn_maxpool", {"channels": 32, "depth": 3}),
+        "gcnn C4": ("gcnn", {"group": "C4", "channels": 8, **pooled}),
+        "gcnn D4": ("gcnn", {"group": "D4", "channels": 6, **pooled}),
     }
     rows = []
     for seed in seeds:
@@ -124,7 +128,16 @@ def gcnn_experiment(quick: bool) -> pd.DataFrame:
             model = seeded(
                 lambda n=name, s=size: create_model(n, in_shape, ds.num_classes, **s), seed
             )
-            train(model, x_tr, ds.y_train, epochs=epochs, batch_size=64, lr=3e-3, seed=seed)
+            train(
+                model,
+                x_tr,
+                ds.y_train,
+                epochs=epochs,
+                batch_size=64,
+                lr=3e-3,
+                schedule="cosine",
+                seed=seed,
+            )
             quarter = accuracy_along(model, (x_te, ds.y_test), Rotate90())
             turns = accuracy_along(model, (x_te, ds.y_test), Turn(), steps=8)
             row = {"model": label, "seed": seed, "params": count_parameters(model)}

@@ -106,6 +106,9 @@ def test_log_polar_is_differentiable_and_rejects_wrong_shapes():
 
 
 def test_fourier_mellin_on_a_real_image_is_rotation_and_scale_invariant(camera64):
+    # Measured (docs/rotation_scale.md): rotations 0.065-0.067, zooms 0.10-0.17, zoom 1.2 +
+    # rotation 40° 0.19. Without the log compression of earlier versions every distance is
+    # larger, that of other images too (camera -> brick, grass, gravel: 1.46, 0.50, 0.48).
     x = camera64
     fm = FourierMellin((64, 64)).double()
     fx = fm(x)
@@ -116,13 +119,13 @@ def test_fourier_mellin_on_a_real_image_is_rotation_and_scale_invariant(camera64
         assert _relative(y - y.mean(), centred) >= 0.5  # raw pixels (mean removed) move a lot
     for factor in (0.8, 0.9, 1.1, 1.25):
         y = Scale((0.5, 2.0)).apply(x, torch.tensor([factor], dtype=torch.float64))
-        assert _relative(fm(y), fx) <= 0.1
+        assert _relative(fm(y), fx) <= 0.2
         if factor in (0.8, 1.25):
             assert _relative(y - y.mean(), centred) >= 0.5
     both = Compose([Scale((0.5, 2.0)), Rotate()]).apply(
         x, torch.tensor([1.2, 40.0], dtype=torch.float64)
     )
-    assert _relative(fm(both), fx) <= 0.1
+    assert _relative(fm(both), fx) <= 0.2
 
 
 def test_fourier_mellin_separates_different_images(camera64):
@@ -161,33 +164,38 @@ def test_fourier_mellin_exact_cases():
     [
         (64, 32, 32, True, True, torch.float32),
         (32, 16, 24, False, True, torch.float64),
-        (48, 20, 15, True, False, torch.float64),
+        (48, 20, 14, True, False, torch.float64),
+        (32, 12, 16, True, True, torch.float64),
     ],
 )
+@pytest.mark.parametrize(
+    ("floor", "whiten"), [(None, False), (0.1, False), (None, True), (0.1, True)]
+)
 def test_fourier_mellin_fast_path_matches_the_readable_formula(
-    size, n_radii, n_angles, window, highpass, dtype
+    size, n_radii, n_angles, window, highpass, dtype, floor, whiten
 ):
     """The private embedding_bag fast path (the module's) equals the readable functional."""
     torch.manual_seed(0)
     x = torch.randn(5, 2, size, size, dtype=dtype)
-    ref = fourier_mellin(x, n_radii, n_angles, window=window, highpass=highpass)
+    options = {"window": window, "highpass": highpass, "floor": floor, "whiten": whiten}
+    ref = fourier_mellin(x, n_radii, n_angles, **options)
     matrix = fourier_mellin_matrix((size, size), n_radii, n_angles, highpass=highpass)
     taps, offsets, weights, n_cols = fourier_mellin_taps(matrix, (size, size))
     hann = radial_hann((size, size), dtype) if window else None
-    sizes = {"n_cols": n_cols, "n_radii": n_radii, "n_angles": n_angles, "floor": 0.1}
-    fast = fourier_mellin_fast(x, hann, taps, offsets, weights, **sizes)
-    fm = FourierMellin((size, size), n_radii, n_angles, window=window, highpass=highpass)
-    fm = fm.to(dtype)
+    sizes = {"n_cols": n_cols, "n_radii": n_radii, "n_angles": n_angles}
+    fast = fourier_mellin_fast(x, hann, taps, offsets, weights, **sizes, floor=floor, whiten=whiten)
+    fm = FourierMellin((size, size), n_radii, n_angles, **options).to(dtype)
     assert fast.shape == ref.shape == (5, 2, n_radii, n_angles // 2 + 1)
     assert float((fast - ref).abs().max() / ref.abs().max()) < 1e-5
     assert float((fm(x) - ref).abs().max() / ref.abs().max()) < 1e-5
-    # Not vacuous: another floor gives other values.
-    other = fourier_mellin(x, n_radii, n_angles, window=window, highpass=highpass, floor=0.5)
-    assert float((other - ref).abs().max() / ref.abs().max()) > 1e-2
+    # Not vacuous: the other compression, or the other normalisation, gives other values.
+    for other_options in ({"floor": 0.5 if floor is None else None}, {"whiten": not whiten}):
+        other = fourier_mellin(x, n_radii, n_angles, **{**options, **other_options})
+        assert float((other - ref).abs().max() / ref.abs().max()) > 1e-2
     # Gradients follow the readable form too (the autograd branch of the fast path).
     xg = x[:2].clone().requires_grad_(True)
     (grad_fast,) = torch.autograd.grad(fm(xg).square().sum(), xg)
-    ref_g = fourier_mellin(xg, n_radii, n_angles, window=window, highpass=highpass)
+    ref_g = fourier_mellin(xg, n_radii, n_angles, **options)
     (grad_ref,) = torch.autograd.grad(ref_g.square().sum(), xg)
     assert float((grad_fast - grad_ref).abs().max() / grad_ref.abs().max()) < 1e-4
 
@@ -216,6 +224,10 @@ def test_fourier_mellin_bad_input():
         FourierMellin((32, 32))(torch.randn(1, 16, 16))
     with pytest.raises(ValueError, match="floor"):
         FourierMellin((32, 32), floor=0.0)
+    with pytest.raises(ValueError, match="n_angles must be even, got 15"):
+        FourierMellin((32, 32), n_angles=15)
+    with pytest.raises(ValueError, match="n_angles must be even, got 9"):
+        fourier_mellin(torch.randn(1, 32, 32), n_angles=9)
     with pytest.raises(ValueError, match="r_max"):
         FourierMellin((32, 32), r_max=40.0)
     assert "n_radii=32" in repr(FourierMellin((32, 32)))

@@ -31,6 +31,7 @@ from invlab.study import (
 from invlab.study.builtin import DEFAULT
 from invlab.study.executors import make_executor
 from invlab.study.figures import save_figure
+from invlab.study.preflight import RunMisfitError, check_runs_fit
 from invlab.study.report import write_report
 
 
@@ -91,6 +92,10 @@ def study_command(
             spec = spec.with_seeds(_parse_seeds(seeds))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--seed/--seeds") from None
+    try:
+        check_runs_fit(spec.runs)
+    except RunMisfitError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from None
     db = out / "results.db"
     try:
         executor = make_executor(jobs=jobs, scheduler=scheduler, dask_local=dask_local)

@@ -58,7 +58,8 @@ def fourier_mellin_fast(
     n_cols: int,
     n_radii: int,
     n_angles: int,
-    floor: float,
+    floor: float | None,
+    whiten: bool = False,
 ) -> torch.Tensor:
     """The Fourier–Mellin pipeline with precomputed :func:`fourier_mellin_taps` (fast path).
 
@@ -87,12 +88,17 @@ def fourier_mellin_fast(
         per_sample_weights=weights.to(dtype=table.dtype, device=x.device),
     )  # (P + 1, N): the log-polar map, batch last, then its mean
     points = n_radii * n_angles
-    scale = floor * lpm[points].clamp_min(torch.finfo(lpm.dtype).tiny)
+    lp = lpm[:points].view(n_radii, n_angles, n)
+    # Whitening makes every ring's mean 1, so the global mean (the extra bag) is then 1 too.
+    scale = lp.mean(1, keepdim=True) if whiten else lpm[points]
+    scale = scale.clamp_min(torch.finfo(lpm.dtype).tiny)
+    if floor is not None:
+        scale = scale * floor
     if lpm.requires_grad:
-        lp = torch.log1p(lpm[:points] / scale)
+        lp = lp / scale if floor is None else torch.log1p(lp / scale)
     else:
-        lp = lpm[:points].div_(scale).log1p_()
-    z = torch.fft.rfft2(lp.view(n_radii, n_angles, n), dim=(0, 1), norm="ortho")
+        lp = lp.div_(scale) if floor is None else lp.div_(scale).log1p_()
+    z = torch.fft.rfft2(lp, dim=(0, 1), norm="ortho")
     out = _magnitude_to(z.permute(2, 0, 1), (n, n_radii, n_angles // 2 + 1))
     return out.reshape(*lead, n_radii, n_angles // 2 + 1)
 

@@ -1,8 +1,8 @@
 """The Fourier–Mellin invariant: translation, rotation and scale at once.
 
 Functional form :func:`fourier_mellin` (readable: windowed ``|F x|``, high-pass, log-polar
-resampling about DC, normalise, ``log1p``, ``|F|``) beside the module :class:`FourierMellin`
-(the same values through the fused fast path of ``_fourier_mellin_fast``).
+resampling about DC, normalise, ``|F|``) beside the module :class:`FourierMellin` (the same
+values through the fused fast path of ``_fourier_mellin_fast``).
 """
 
 from __future__ import annotations
@@ -114,17 +114,20 @@ def fourier_mellin(
     r_max: float | None = None,
     window: bool = True,
     highpass: bool = True,
-    floor: float = 0.1,
+    floor: float | None = None,
+    whiten: bool = False,
 ) -> torch.Tensor:
-    """Fourier–Mellin invariant of square images: ``|F_{log r, θ} log(1 + L / (f · mean L))|``.
+    """Fourier–Mellin invariant of square images: ``|F_{log r, θ} (L / mean L)|``.
 
     1. ``|F x|`` after a radial Hann window: invariant to translations (exactly to circular
        ones without the window);
     2. high-pass ``H`` and log-polar resampling ``L`` about DC over half a turn (``|F x|``
        is point-symmetric): a rotation becomes a cyclic shift in ``θ``, a zoom by ``a`` a
        shift by ``−log a`` in ``log r`` and a factor ``a²`` in amplitude;
-    3. division by the mean (removes the factor ``a²``), log compression with a floor ``f``
-       (relative to the mean), then ``|FFT|`` over ``(log r, θ)``: removes both shifts.
+    3. division by the mean (removes the factor ``a²``), then ``|FFT|`` over ``(log r, θ)``:
+       removes both shifts. Options: ``floor=f`` compresses first, ``log(1 + L / (f · mean))``;
+       ``whiten=True`` divides each ring ``r_i`` of ``L`` by its mean over ``θ`` (a
+       rotation-invariant, zoom-equivariant spectral whitening that also cancels ``H``).
 
     Invariant to translation, rotation and scale up to boundary effects: content leaving the
     image or the radius range, and interpolation. ``r_max`` defaults to ``H/4`` (half the
@@ -140,10 +143,17 @@ def fourier_mellin(
         r_min, r_max: radius range in frequency bins (default ``r_max = H/4``).
         window: apply the radial Hann window before the first FFT.
         highpass: apply the Reddy–Chatterji high-pass to ``|F x|``.
-        floor: ``f`` in the log compression, relative to the mean of ``L``.
+        floor: ``None`` (default): no compression; a number ``f > 0``: ``log(1 + L / (f ·
+            mean L))``, the compression of earlier versions (``f = 0.1``).
+        whiten: divide each ring of ``L`` by its mean over the angles.
+
+    The defaults (no log, no whitening) are what separated images best while keeping
+    transformed copies close (``benchmarks/fourier_mellin_margin.py``,
+    ``docs/rotation_scale.md``).
 
     Shape:
-        ``(..., H, W)`` → ``(..., n_radii, n_angles // 2 + 1)``.
+        ``(..., H, W)`` → ``(..., n_radii, n_angles // 2 + 1)``; ``n_angles`` must be even
+        (a quarter turn is then ``n_angles / 2`` whole angular bins).
 
     Examples:
         >>> fourier_mellin(torch.randn(2, 1, 32, 32), 16, 16).shape
@@ -151,13 +161,30 @@ def fourier_mellin(
     """
     x = check_tensor(x, "x", min_dim=2)
     check_square(x, "x", "fourier_mellin")
-    check_positive(floor, "floor")
+    _check_compression(floor, n_angles)
     shape = tuple(x.shape[-2:])
     matrix = fourier_mellin_matrix(shape, n_radii, n_angles, r_min, r_max, highpass)
     hann = radial_hann(shape, x.dtype) if window else None
     lp = log_polar_spectrum(x, matrix, hann, n_radii, n_angles)
-    mean = lp.mean(dim=(-2, -1), keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
-    return magnitude(torch.fft.rfft2(torch.log1p(lp / (floor * mean)), norm="ortho"))
+    tiny = torch.finfo(x.dtype).tiny
+    if whiten:
+        lp = lp / lp.mean(dim=-1, keepdim=True).clamp_min(tiny)
+    lp = lp / lp.mean(dim=(-2, -1), keepdim=True).clamp_min(tiny)
+    if floor is not None:
+        lp = torch.log1p(lp / floor)
+    return magnitude(torch.fft.rfft2(lp, norm="ortho"))
+
+
+def _check_compression(floor: float | None, n_angles: int) -> None:
+    if floor is not None:
+        check_positive(floor, "floor")
+    check_int(n_angles, "n_angles", minimum=2)
+    if n_angles % 2:
+        raise ValueError(
+            f"n_angles must be even, got {n_angles}: the angles cover half a turn, so a quarter "
+            f"turn moves the map by n_angles / 2 bins, a whole number only for an even n_angles "
+            f"(odd ones break the exact invariance to 90° rotations)"
+        )
 
 
 def log_polar_spectrum(
@@ -185,7 +212,7 @@ def fourier_mellin_1d(
     n_radii: int = 32,
     r_min: float = 2.0,
     r_max: float | None = None,
-    floor: float = 0.1,
+    floor: float | None = 0.1,
 ) -> torch.Tensor:
     """1D Fourier–Mellin invariant of signals: ``|F_{log k} log(1 + L|F x| / (f · mean))|``.
 
@@ -193,23 +220,27 @@ def fourier_mellin_1d(
     in ``[r_min, r_max]`` bins (a dilation becomes a shift in ``log k``), divided by its
     mean, log-compressed with floor ``f``, then ``|rfft|`` (the shift goes). Invariant to
     circular shifts exactly and to dilations up to boundary and interpolation effects.
+    Unlike the 2D form it keeps the log by default: on the bumps of ``tests/test_mellin.py``
+    a dilation by 1.3 moves it by 0.07 with the log and by 0.16 without (the Fourier modulus
+    by 0.35).
 
     Args:
         x: real ``(..., N)``, ``N >= 8``.
         n_radii: number of log-spaced frequencies.
         r_min, r_max: frequency range in bins (default ``r_max = N//2 − 1``).
-        floor: ``f`` in the log compression, relative to the mean.
+        floor: ``f > 0`` in ``log(1 + L / (f · mean))``, or ``None`` for no compression.
 
     Shape:
         ``(..., N)`` → ``(..., n_radii // 2 + 1)``.
 
     Examples:
         >>> x = torch.randn(3, 64)
-        >>> torch.allclose(fourier_mellin_1d(x), fourier_mellin_1d(torch.roll(x, 9, -1)))
+        >>> torch.allclose(fourier_mellin_1d(x), fourier_mellin_1d(torch.roll(x, 9, -1)), atol=1e-5)
         True
     """
     x = check_tensor(x, "x", min_dim=1)
-    check_positive(floor, "floor")
+    if floor is not None:
+        check_positive(floor, "floor")
     if x.shape[-1] < 8:
         raise ValueError(f"x must have length N >= 8 (last dim), got {x.shape[-1]}")
     positions = _log_frequencies(x.shape[-1], n_radii, r_min, r_max)
@@ -223,30 +254,36 @@ def _log_frequencies(n: int, n_radii: int, r_min: float, r_max: float | None) ->
     return log_positions(n_radii, r_min, r_max)
 
 
-def _fourier_mellin_1d(x: torch.Tensor, positions: torch.Tensor, floor: float) -> torch.Tensor:
+def _fourier_mellin_1d(
+    x: torch.Tensor, positions: torch.Tensor, floor: float | None
+) -> torch.Tensor:
     lp = linear_sample_1d(torch.fft.rfft(x, dim=-1).abs(), positions)
-    mean = lp.mean(-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
-    return torch.fft.rfft(torch.log1p(lp / (floor * mean)), norm="ortho").abs()
+    lp = lp / lp.mean(-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
+    if floor is not None:
+        lp = torch.log1p(lp / floor)
+    return torch.fft.rfft(lp, norm="ortho").abs()
 
 
 class FourierMellin(nn.Module):
-    """Fourier–Mellin invariant: ``|F_{log r, θ} log(1 + L(H · |F x|) / (f · mean))|``.
+    """Fourier–Mellin invariant: ``|F_{log r, θ} (L(H · |F x|) / mean)|``.
 
     2D (``shape=(H, W)``, square): windowed ``|F x|`` removes translation; high-pass ``H``
     and log-polar resampling ``L`` of the spectrum about DC turn rotation into a cyclic
     shift in ``θ`` and a zoom into a shift in ``log r`` (and a factor ``a²`` removed by the
     division by the mean); the final ``|FFT|`` removes both shifts. See
-    :func:`fourier_mellin` for every step.
+    :func:`fourier_mellin` for every step and for the options ``floor`` (log compression)
+    and ``whiten`` (per-ring normalisation).
 
     1D (``shape=N``, functional twin :func:`fourier_mellin_1d`): ``|rfft x|`` resampled at
-    log-spaced frequencies in ``[r_min, r_max]`` bins, normalised and compressed the same
-    way, then ``|rfft|``: invariant to circular shifts and, up to boundary effects, to
-    dilations.
+    log-spaced frequencies in ``[r_min, r_max]`` bins, normalised (and compressed with
+    ``floor``) the same way, then ``|rfft|``: invariant to circular shifts and, up to
+    boundary effects, to dilations.
 
     Invariance: exact for circular translations without the window and for rotations by
-    multiples of 90°; approximate (boundary and interpolation effects) otherwise. Measured on
-    a 64×64 scikit-image photograph: ≤ 0.1 relative change for rotations of 30–60° and zooms
-    of 0.8–1.25 (``tests/test_mellin.py``, ``docs/rotation_scale.md``).
+    multiples of 90° (``n_angles`` must be even); approximate (boundary and interpolation
+    effects) otherwise. Measured on a 64×64 scikit-image photograph: ≤ 0.1 relative change
+    for rotations of 30–60° and zooms of 0.8–1.25 (``tests/test_mellin.py``,
+    ``docs/rotation_scale.md``).
 
     Args:
         shape: ``(H, W)`` with ``H == W`` for images, or ``N`` for signals.
@@ -254,7 +291,11 @@ class FourierMellin(nn.Module):
         r_min, r_max: frequency range in bins (default ``r_max = H/4``; ``N/2 − 1`` in 1D).
         window: radial Hann window before the first FFT (2D).
         highpass: Reddy–Chatterji high-pass on ``|F x|`` (2D).
-        floor: floor ``f`` of the log compression, relative to the mean.
+        floor: ``f > 0`` for ``log(1 + L / (f · mean))``, ``None`` for no compression, or
+            ``'auto'`` (default): ``None`` for images, ``0.1`` for signals (what measured
+            best for each: see :func:`fourier_mellin` and :func:`fourier_mellin_1d`; images
+            used 0.1 too before).
+        whiten: divide each ring of the log-polar map by its mean over the angles (2D).
 
     Shape:
         ``(..., H, W)`` → ``(..., n_radii, n_angles // 2 + 1)``;
@@ -275,12 +316,18 @@ class FourierMellin(nn.Module):
         r_max: float | None = None,
         window: bool = True,
         highpass: bool = True,
-        floor: float = 0.1,
+        floor: float | str | None = "auto",
+        whiten: bool = False,
     ) -> None:
         super().__init__()
-        self.floor = check_positive(floor, "floor")
+        image = not (isinstance(shape, int) and not isinstance(shape, bool))
+        if floor == "auto":
+            floor = None if image else 0.1
+        if isinstance(floor, str):
+            raise ValueError(f"floor must be a number > 0, None or 'auto', got {floor!r}")
+        self.floor = None if floor is None else check_positive(floor, "floor")
         self.n_radii, self.n_angles = n_radii, n_angles
-        self.window, self.highpass = bool(window), bool(highpass)
+        self.window, self.highpass, self.whiten = bool(window), bool(highpass), bool(whiten)
         if isinstance(shape, int) and not isinstance(shape, bool):
             check_int(shape, "shape", minimum=8)
             self.dims, self.shape = 1, (shape,)
@@ -292,6 +339,7 @@ class FourierMellin(nn.Module):
         self.dims, self.shape = 2, _image_shape(shape)
         if self.shape[0] != self.shape[1]:
             raise ValueError(f"shape must be square (H == W) for FourierMellin, got {shape!r}")
+        _check_compression(floor, n_angles)
         matrix = fourier_mellin_matrix(self.shape, n_radii, n_angles, r_min, r_max, highpass)
         self.r_min = r_min
         self.r_max = float(self.shape[0] / 4 if r_max is None else r_max)
@@ -329,11 +377,12 @@ class FourierMellin(nn.Module):
             n_radii=self.n_radii,
             n_angles=self.n_angles,
             floor=self.floor,
+            whiten=self.whiten,
         )
 
     def extra_repr(self) -> str:
         return (
             f"shape={self.shape}, n_radii={self.n_radii}, n_angles={self.n_angles}, "
             f"r_min={self.r_min}, r_max={self.r_max}, window={self.window}, "
-            f"highpass={self.highpass}, floor={self.floor}"
+            f"highpass={self.highpass}, floor={self.floor}, whiten={self.whiten}"
         )

@@ -55,6 +55,8 @@ class LearnedAugment(nn.Module):
         train_samples: copies averaged per forward pass in training mode.
         eval_samples: copies averaged in evaluation mode.
         padding_mode: ``grid_sample`` padding: ``'zeros'``, ``'border'`` or ``'reflection'``.
+        reg: ``λ`` (``>= 0``): :meth:`regularization_loss` is ``λ·regularizer()``, which
+            :func:`invlab.train.train` adds to the loss of every minibatch.
 
     Shape:
         input as ``model`` takes it; output as ``model`` returns it.
@@ -76,6 +78,7 @@ class LearnedAugment(nn.Module):
         train_samples: int = 1,
         eval_samples: int = 8,
         padding_mode: str = "zeros",
+        reg: float = 0.0,
     ) -> None:
         super().__init__()
         if not callable(model):
@@ -99,6 +102,7 @@ class LearnedAugment(nn.Module):
         self.padding_mode = check_choice(
             padding_mode, "padding_mode", ("zeros", "border", "reflection")
         )
+        self.reg = check_positive(reg, "reg", strict=False)
         rho = init_width + math.log(-math.expm1(-init_width))  # inverse softplus
         self.rho = nn.Parameter(torch.full((len(generators),), rho))
         self.register_buffer("basis", torch.tensor([table[g] for g in generators]))
@@ -116,11 +120,15 @@ class LearnedAugment(nn.Module):
         """``−‖w‖₂``: add ``λ·regularizer()`` to the loss to favour wide invariance."""
         return -self.width.norm()
 
+    def regularization_loss(self) -> torch.Tensor:
+        """``λ·regularizer()``: the term :func:`invlab.train.train` adds to the loss."""
+        return self.reg * self.regularizer()
+
     def extra_repr(self) -> str:
         widths = ", ".join(f"{g}={w:.3g}" for g, w in self.widths().items())
         return (
             f"widths=({widths}), dims={self.dims}, train_samples={self.train_samples}, "
-            f"eval_samples={self.eval_samples}, padding_mode={self.padding_mode!r}"
+            f"eval_samples={self.eval_samples}, padding_mode={self.padding_mode!r}, reg={self.reg}"
         )
 
     def matrices(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -121,6 +121,7 @@ class ModelEntry(_Strict):
     name: str
     grid: dict[str, SizeValue | list[SizeValue]] = Field(default_factory=dict)
     family: str | None = None
+    augment: str | None = None  # this entry's augmentation, where the regime names none
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
     lr: Annotated[float, Field(gt=0)] | None = None
@@ -135,11 +136,23 @@ class ModelEntry(_Strict):
             raise ValueError(f"unknown model {value!r}; allowed: {', '.join(list_models())}")
         return value
 
+    @field_validator("augment")
+    @classmethod
+    def _entry_augment_parses(cls, value: str | None) -> str | None:
+        if value in (None, "", "none"):
+            return None
+        _check_transform(value)
+        return value
+
     @model_validator(mode="after")
     def _grid_matches_model(self) -> ModelEntry:
-        from invlab.models import model_signature
+        from invlab.models import list_models, model_signature
 
         allowed = model_signature(self.name)
+        if "base" in allowed:  # a wrapper (symmetric): other arguments size its base model
+            base = self.grid.get("base", allowed["base"])
+            if isinstance(base, str) and base in list_models():
+                allowed = {**model_signature(base), **allowed}
         for arg, values in self.grid.items():
             if arg not in allowed:
                 raise ValueError(
@@ -203,7 +216,7 @@ class StudyFile(_Strict):
                             dataset=dataset,
                             model=entry.name,
                             size=size,
-                            augment=regime.augment,
+                            augment=regime.augment or entry.augment,
                             transform=transform,
                             epochs=_first(regime.epochs, entry.epochs, t.epochs),
                             batch_size=_first(regime.batch_size, entry.batch_size, t.batch_size),

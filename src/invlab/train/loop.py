@@ -65,7 +65,8 @@ def train(
     A model without trainable parameters (a fixed feature map with a fixed read-out) is
     evaluated, not trained: the losses are recorded and no optimiser step is taken. The data
     moves to the model's device (that of its first parameter or buffer; a model with neither
-    runs where ``x`` is).
+    runs where ``x`` is). Every submodule with a ``regularization_loss()`` method (e.g.
+    :class:`~invlab.nn.LearnedAugment` with ``reg > 0``) adds its value to the loss.
 
     Args:
         model: maps ``(B, ...)`` inputs to ``(B, num_classes)`` logits.
@@ -116,6 +117,7 @@ def train(
         else None
     )
     loss_fn = nn.CrossEntropyLoss()
+    penalties = [m for m in model.modules() if callable(getattr(m, "regularization_loss", None))]
     result = TrainResult()
     start = time.perf_counter()
     n = x.shape[0]
@@ -135,6 +137,8 @@ def train(
             else:
                 optimiser.zero_grad(set_to_none=True)
                 loss = loss_fn(first_output(model(xb)), yb)
+                for module in penalties:
+                    loss = loss + module.regularization_loss()
                 loss.backward()
                 optimiser.step()
                 if scheduler is not None:

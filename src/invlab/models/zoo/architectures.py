@@ -8,7 +8,7 @@
 * ``symmetric``: any zoo model averaged over a group (:class:`Symmetrize`).
 * ``multiscale_cnn``: a CNN on a resolution pyramid, max over scales (:class:`MultiScale`).
 * ``augerino_cnn``: a CNN averaged over learned affine transformations
-  (:class:`LearnedAugment`; train with ``loss + λ·model.augment.regularizer()``).
+  (:class:`LearnedAugment`; :func:`invlab.train.train` adds ``λ·regularizer()``).
 
 All take ``(C, N)`` signals or ``(C, H, W)`` images except ``gcnn`` (images only).
 """
@@ -47,8 +47,9 @@ def plain_cnn(
     depth: int,
     kernel_size: int,
     padding_mode: str = "zeros",
+    batch_norm: bool = False,
 ) -> Staged:
-    """``depth × (conv(k, same padding) → ReLU)``, global average pooling, linear.
+    """``depth × (conv(k, same padding) [→ BatchNorm] → ReLU)``, global average pooling, linear.
 
     Undilated, so it runs on inputs as small as one sample (the pyramid's coarse levels).
     Stages: ``conv1 ... conv{depth}, pool, logits``.
@@ -60,7 +61,7 @@ def plain_cnn(
         kernel_size,
         dilate=False,
         padding_mode=padding_mode,
-        batch_norm=False,
+        batch_norm=bool(batch_norm),
     )
     return Staged(**stages, **pooled_head(channels, num_classes))
 
@@ -77,6 +78,40 @@ def _pooled_blocks(
     return {
         f"block{i}": nn.Sequential(*convs[f"conv{i}"], *downsample()) for i in range(1, depth + 1)
     }
+
+
+@register_model("cnn_maxpool")
+def cnn_maxpool(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    channels: int = 32,
+    depth: int = 3,
+    kernel_size: int = 3,
+    batch_norm: bool = True,
+) -> nn.Module:
+    """The standard small CNN: blocks ``conv (zero padding) → BatchNorm → ReLU → max pool 2``.
+
+    The last block has no pooling; global average pooling and a linear layer read out. Every
+    pooling halves the resolution (``depth − 1`` of them), so it is cheap on images and, unlike
+    ``cnn``, never dilates (dilated convolutions take a slow path in PyTorch on CPU). Zero
+    padding, like the zeros that rotations and zooms bring in. Stages: ``block1 ...
+    block{depth}, pool, logits``.
+    """
+    convs = conv_stages(
+        in_shape,
+        channels,
+        depth,
+        kernel_size,
+        dilate=False,
+        padding_mode="zeros",
+        batch_norm=bool(batch_norm),
+    )
+    pool = nn.MaxPool1d(2) if _dims(in_shape) == 1 else nn.MaxPool2d(2)
+    stages = {
+        f"block{i}": nn.Sequential(*convs[f"conv{i}"], *([pool] if i < depth else []))
+        for i in range(1, depth + 1)
+    }
+    return Staged(**stages, **pooled_head(channels, num_classes))
 
 
 @register_model("cnn_blur")
@@ -141,28 +176,38 @@ def gcnn(
     depth: int = 3,
     kernel_size: int = 5,
     reduce: str = "max",
+    batch_norm: bool = True,
+    pool: bool = False,
 ) -> nn.Module:
     """A group-equivariant CNN: lifting conv, ``depth − 1`` group convs, group pooling.
 
-    Each conv is followed by ReLU; ``channels`` fields each hold ``|G|`` maps. Group
-    pooling then global average pooling make the features invariant to the group (exactly
-    for C4/D4 on square images). Stages: ``lift, gconv2 ... gconv{depth}, group_pool, pool,
-    logits``.
+    ``pool=True`` halves the resolution after every block but the last (2×2 max pooling of
+    each map, like ``cnn_maxpool``); on sizes divisible by ``2^(depth−1)`` the pooling cells
+    map onto each other under quarter turns, so C4/D4 stay exact.
+
+    Each conv is followed by batch normalisation (``batch_norm=True``) and ReLU; ``channels``
+    fields each hold ``|G|`` maps. The normalisation is ``BatchNorm3d`` over the
+    ``(B, C, G, H, W)`` maps: one mean and scale per field, shared by its ``|G|`` maps, so it
+    commutes with the group (per-map statistics would not). Group pooling then global average
+    pooling make the features invariant to the group (exactly for C4/D4 on square images).
+    Stages: ``lift, gconv2 ... gconv{depth}, group_pool, pool, logits``.
     """
     if len(in_shape) != 3:
         raise ValueError(f"gcnn needs images: in_shape must be (C, H, W), got {in_shape}")
     check_int(channels, "channels", minimum=1)
     check_int(depth, "depth", minimum=1)
     g = FiniteGroup(group)
-    stages: dict[str, nn.Module] = {
-        "lift": nn.Sequential(
-            GroupConv2d(in_shape[0], channels, kernel_size, g, lifting=True), nn.ReLU()
-        )
-    }
+
+    def block(conv: nn.Module, last: bool) -> nn.Sequential:
+        norm = [nn.BatchNorm3d(channels)] if batch_norm else []
+        # (1, 2, 2) cells: the group axis is kept, each map is pooled on its own.
+        down = [nn.MaxPool3d((1, 2, 2))] if pool and not last else []
+        return nn.Sequential(conv, *norm, nn.ReLU(), *down)
+
+    lift = GroupConv2d(in_shape[0], channels, kernel_size, g, lifting=True)
+    stages: dict[str, nn.Module] = {"lift": block(lift, depth == 1)}
     for i in range(2, depth + 1):
-        stages[f"gconv{i}"] = nn.Sequential(
-            GroupConv2d(channels, channels, kernel_size, g), nn.ReLU()
-        )
+        stages[f"gconv{i}"] = block(GroupConv2d(channels, channels, kernel_size, g), i == depth)
     stages["group_pool"] = GroupPool(reduce)
     return Staged(**stages, **pooled_head(channels, num_classes))
 
@@ -210,13 +255,14 @@ def multiscale_cnn(
     kernel_size: int = 5,
     scales: tuple[float, ...] = (1.0, 0.75, 0.5),
     reduce: str = "max",
+    batch_norm: bool = False,
 ) -> nn.Module:
     """A CNN with global pooling applied to a resolution pyramid, ``reduce`` over scales.
 
     The base is :func:`plain_cnn` (zero padding, no dilation, so coarse levels of a few
-    pixels work). Stage: ``logits``.
+    pixels work; ``batch_norm`` after each conv). Stage: ``logits``.
     """
-    base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size)
+    base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
     return Staged(logits=MultiScale(base, scales=scales, reduce=reduce))
 
 
@@ -231,17 +277,23 @@ def augerino_cnn(
     init_width: float = 0.1,
     train_samples: int = 1,
     eval_samples: int = 8,
+    batch_norm: bool = False,
+    reg: float = 0.05,
 ) -> nn.Module:
     """A CNN averaged over affine transformations with learned widths (Augerino).
 
+    ``reg`` is Augerino's ``λ``: :func:`invlab.train.train` minimises
+    ``loss − λ‖w‖₂`` (see :class:`LearnedAugment`), so the widths grow unless the data
+    pull them back.
+
     The base is :func:`plain_cnn` (zero padding, like the zeros that the transformations
-    bring in).
+    bring in; ``batch_norm`` after each conv).
 
     Default generators: all six affine ones for images, translate and scale for signals.
     The wrapper is the ``augment`` stage; read ``model.augment.widths()`` after training.
     Stages: ``augment`` (whose output is the logits).
     """
-    base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size)
+    base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
     wrapped = LearnedAugment(
         base,
         generators=generators,
@@ -249,5 +301,6 @@ def augerino_cnn(
         init_width=init_width,
         train_samples=train_samples,
         eval_samples=eval_samples,
+        reg=reg,
     )
     return Staged(augment=wrapped)

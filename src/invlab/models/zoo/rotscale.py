@@ -40,19 +40,24 @@ def fourier_mellin_mlp(
     depth: int = 2,
     n_radii: int = 32,
     n_angles: int = 32,
+    floor: float | str = "auto",
+    whiten: bool = False,
 ) -> nn.Module:
     """Fourier–Mellin invariant (per channel) then an MLP.
 
     Images ``(C, H, W)`` need ``H == W``: the invariant is
     ``|F_{log r, θ} log(1 + L(H·|F x|)/(f·mean))|`` (:class:`FourierMellin`); signals
-    ``(C, N)`` use its 1D form (shift and dilation). Stages: ``fourier_mellin, flatten,
-    normalize, hidden1 ... hidden{depth}, logits``.
+    ``(C, N)`` use its 1D form (shift and dilation). ``floor`` (a number: log compression;
+    ``'auto'``: none for images) and ``whiten`` are :class:`FourierMellin`'s. Stages:
+    ``fourier_mellin, flatten, normalize, hidden1 ... hidden{depth}, logits``.
     """
     spatial = in_shape[1:]
     shape = spatial[0] if len(spatial) == 1 else tuple(spatial)
     if len(spatial) == 2 and spatial[0] != spatial[1]:
         raise ValueError(f"in_shape must have square images (C, H, H), got {in_shape}")
-    invariant = FourierMellin(shape, n_radii=n_radii, n_angles=n_angles)
+    invariant = FourierMellin(
+        shape, n_radii=n_radii, n_angles=n_angles, floor=floor, whiten=bool(whiten)
+    )
     return _invariant_mlp("fourier_mellin", invariant, in_shape, num_classes, width, depth)
 
 

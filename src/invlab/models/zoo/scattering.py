@@ -27,26 +27,30 @@ class LogScattering(nn.Module):
         return f"eps={self.eps}"
 
 
-def _scattering(in_shape, J, Q, L, max_order) -> tuple[nn.Module, int]:
+def _scattering(in_shape, J, Q, L, max_order, rotation_invariant) -> tuple[nn.Module, int]:
     """The transform for ``(C, N)`` signals or ``(C, H, W)`` images, and its feature count."""
     if len(in_shape) == 2:
         _, N = in_shape
+        if rotation_invariant:
+            raise ValueError("rotation_invariant=True needs images (C, H, W), not signals")
         # J=3 (invariance to shifts up to 8 of MNIST-1D's 40 samples) beat J=2 and J=4 there
         J = J if J is not None else min(3, int(math.log2(N)))
         S = Scattering1D(J, N, Q=Q, max_order=max_order)
     else:
         _, H, W = in_shape
         J = J if J is not None else min(2, int(math.log2(min(H, W))))
-        S = Scattering2D(J, (H, W), L=L, max_order=max_order)
+        S = Scattering2D(J, (H, W), L=L, max_order=max_order, rotation_invariant=rotation_invariant)
     with torch.no_grad():
         features = S(torch.zeros(1, *in_shape)).numel()
     return S, features
 
 
-def _build(in_shape, num_classes, J, Q, L, max_order, norm, width, depth) -> nn.Module:
+def _build(
+    in_shape, num_classes, J, Q, L, max_order, norm, width, depth, rotation_invariant=False
+) -> nn.Module:
     check_choice(norm, "norm", ("log", "batch"))
     check_int(width, "width", minimum=1)
-    scattering, features = _scattering(in_shape, J, Q, L, max_order)
+    scattering, features = _scattering(in_shape, J, Q, L, max_order, rotation_invariant)
     # log compresses the dynamic range per coefficient; BatchNorm then standardises each feature
     norm_stage = LogScattering() if norm == "log" else nn.Identity()
     stages: dict[str, nn.Module] = {
@@ -66,15 +70,17 @@ def scattering_linear(
     L: int = 8,
     max_order: int = 2,
     norm: str = "log",
+    rotation_invariant: bool = False,
 ) -> nn.Module:
     """Scattering (1D for ``(C, N)``, 2D for ``(C, H, W)``), log + BatchNorm, then a linear layer.
 
     Invariant (approximately) to translations smaller than 2^J, stable to deformations; the
     classifier only sees these features. ``J`` defaults to 3 for signals and 2 for images
-    (capped by the input size); ``Q`` (wavelets per octave) only applies to signals.
-    Stages: ``scattering, norm, logits``.
+    (capped by the input size); ``Q`` (wavelets per octave) only applies to signals;
+    ``rotation_invariant=True`` (images) is :class:`Scattering2D`'s rotation-invariant
+    variant. Stages: ``scattering, norm, logits``.
     """
-    return _build(in_shape, num_classes, J, Q, L, max_order, norm, width=1, depth=0)
+    return _build(in_shape, num_classes, J, Q, L, max_order, norm, 1, 0, bool(rotation_invariant))
 
 
 @register_model("scattering_mlp")
@@ -88,10 +94,13 @@ def scattering_mlp(
     norm: str = "log",
     width: int = 256,
     depth: int = 1,
+    rotation_invariant: bool = False,
 ) -> nn.Module:
     """Scattering, log + BatchNorm, then an MLP of ``depth`` hidden layers of ``width`` units.
 
     Stages: ``scattering, norm, hidden1 ... hidden{depth}, logits``.
     """
     check_int(depth, "depth", minimum=1)
-    return _build(in_shape, num_classes, J, Q, L, max_order, norm, width, depth)
+    return _build(
+        in_shape, num_classes, J, Q, L, max_order, norm, width, depth, bool(rotation_invariant)
+    )

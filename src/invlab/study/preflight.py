@@ -1,0 +1,63 @@
+"""Before anything trains: does every run's transformation and model fit its dataset?
+
+A spec can be valid key by key and still pair a 2D rotation with 1D signals, or a G-CNN with
+MNIST-1D; without this check such a run fails only when its turn comes, possibly after an
+hour of other runs. :func:`check_runs_fit` loads each dataset once and tries each pairing
+once, and reports every misfit together.
+"""
+
+from __future__ import annotations
+
+from invlab.study.config import RunConfig
+from invlab.study.spec import SpecError
+
+
+class RunMisfitError(SpecError):
+    """Runs whose transformation or model does not fit their dataset (every one listed)."""
+
+
+def check_runs_fit(runs: tuple[RunConfig, ...] | list[RunConfig]) -> None:
+    """Raise :class:`RunMisfitError` unless every run's ``transform``, ``augment`` and model
+    accept its dataset's inputs (rank and size).
+
+    The models are built (on the dataset's input shape, not trained); each distinct
+    (dataset, model, size) and (dataset, transformation) pair is checked once.
+    """
+    from invlab.models import create_model
+    from invlab.study.execute import _dataset
+    from invlab.transforms.spec import parse_transform
+
+    problems: list[str] = []
+    seen: set = set()
+    for config in runs:
+        ds = _dataset(config.dataset)
+        spatial = len(ds.in_shape) - 1
+        kind = "signals (C, N)" if spatial == 1 else "images (C, H, W)"
+        for role, spec in (("transform", config.transform), ("augment", config.augment)):
+            if spec is None or (config.dataset, spec) in seen:
+                continue
+            seen.add((config.dataset, spec))
+            try:
+                parse_transform(spec, spatial)
+            except (TypeError, ValueError) as exc:
+                problems.append(
+                    f"{role} {spec!r} does not fit dataset {config.dataset!r} ({kind} of shape "
+                    f"{ds.in_shape}): {exc}"
+                )
+        key = (config.dataset, config.model, tuple(sorted(config.size.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            create_model(
+                config.model, in_shape=ds.in_shape, num_classes=ds.num_classes, **config.size
+            )
+        except (TypeError, ValueError, RuntimeError) as exc:
+            problems.append(
+                f"model {config.label()} does not fit dataset {config.dataset!r} ({kind} of "
+                f"shape {ds.in_shape}): {exc}"
+            )
+    if problems:
+        raise RunMisfitError(
+            f"{len(problems)} problem(s) before any training:\n  " + "\n  ".join(problems)
+        )
