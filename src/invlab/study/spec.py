@@ -31,6 +31,8 @@ metrics to measure, and seeds; the study is their cross product::
     family = "mlp depth {depth}"          # plot group; {size arguments} are filled in
     grid = { width = [32, 128], depth = [1, 2] }
     lr = 1e-3                             # overrides [training]
+    # kind = "kernel"                     # a run of invlab.study.kernel_runs (default "train")
+    # seeds = 1                           # overrides the study's seeds for this entry
 
 Runs are ordered dataset × model entry × grid point × regime × transformation × seed. Every
 problem (unknown key, bad value, unknown model, dataset, size argument or transformation) is
@@ -116,30 +118,43 @@ class Regime(_Strict):
 
 
 class ModelEntry(_Strict):
-    """A model of the zoo and the grid of its size arguments."""
+    """A model and the grid of its size arguments; ``kind`` other than ``train`` names a run
+    of :mod:`invlab.study.kernel_runs` (its models and arguments listed there)."""
 
     name: str
     grid: dict[str, SizeValue | list[SizeValue]] = Field(default_factory=dict)
+    kind: Literal["train", "kernel", "finite", "learn-dft"] = "train"
     family: str | None = None
+    seeds: list[int] | None = None
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
     lr: Annotated[float, Field(gt=0)] | None = None
     schedule: Literal["constant", "cosine"] | None = None
 
-    @field_validator("name")
+    @field_validator("seeds", mode="before")
     @classmethod
-    def _model_known(cls, value: str) -> str:
-        from invlab.models import list_models
-
-        if value not in list_models():
-            raise ValueError(f"unknown model {value!r}; allowed: {', '.join(list_models())}")
-        return value
+    def _seeds_list_or_count(cls, value: Any) -> list[int] | None:
+        return None if value is None else seeds_list(value)
 
     @model_validator(mode="after")
     def _grid_matches_model(self) -> ModelEntry:
-        from invlab.models import model_signature
+        if self.kind == "train":
+            from invlab.models import list_models, model_signature
 
-        allowed = model_signature(self.name)
+            if self.name not in list_models():
+                raise ValueError(
+                    f"unknown model {self.name!r}; allowed: {', '.join(list_models())}"
+                )
+            allowed = model_signature(self.name)
+        else:
+            from invlab.study.kernel_runs import MODELS
+
+            models = MODELS[self.kind]
+            if self.name not in models:
+                raise ValueError(
+                    f"kind {self.kind!r} has no model {self.name!r}; allowed: {', '.join(models)}"
+                )
+            allowed = models[self.name]
         for arg, values in self.grid.items():
             if arg not in allowed:
                 raise ValueError(
@@ -197,7 +212,8 @@ class StudyFile(_Strict):
         runs = []
         for dataset, entry in itertools.product(self.datasets, self.models):
             for size, regime in itertools.product(entry.sizes(), self.regimes):
-                for transform, seed in itertools.product(m.transforms, self.seeds):
+                seeds = entry.seeds or self.seeds
+                for transform, seed in itertools.product(m.transforms, seeds):
                     runs.append(
                         RunConfig(
                             dataset=dataset,
@@ -214,6 +230,7 @@ class StudyFile(_Strict):
                             family=entry.family.format(**size) if entry.family else entry.name,
                             metrics=tuple(m.metrics),
                             measure_inputs=m.inputs,
+                            kind=entry.kind,
                         )
                     )
         keys = [r.key() for r in runs]
