@@ -176,3 +176,22 @@ def test_train_runs_keep_their_keys():
     assert "kind" not in json.loads(json.dumps(config.as_dict()))
     assert config.label() == "mlp()"
     assert RunConfig(dataset="mnist1d", model="mlp", kind="kernel").label() == "kernel:mlp()"
+
+
+def test_cli_runs_a_kernel_spec_prints_extras_and_draws(tmp_path):
+    from typer.testing import CliRunner
+
+    from invlab.cli import app
+
+    spec = tmp_path / "k.toml"
+    spec.write_text(
+        'name = "tiny-k"\ndatasets = ["mnist1d"]\n'
+        '[[models]]\nkind = "kernel"\nname = "mlp"\nfamily = "mlp"\n'
+        "grid = { depth = 1, n_train = 20, n_test = 10 }\n"
+        '[[models]]\nkind = "finite"\nname = "stax_mlp"\nfamily = "mlp"\n'
+        "grid = { width = 8, steps = 2, n_train = 20, n_test = 10 }\n"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["study", str(spec), "--out", str(out), "-q", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "[ntk]" in result.output and (out / "tiny-k.png").is_file()

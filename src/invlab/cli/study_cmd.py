@@ -115,8 +115,10 @@ def study_command(
     runs = runs[runs.key.isin({r.key() for r in spec.runs})] if len(runs) else runs
     failed = int((runs.status == "failed").sum()) if len(runs) else 0
     used = spec.seeds()
-    print_summary(runs, f"{spec.name} ({len(used)} seed(s): {', '.join(map(str, used))})")
-    if any(r.kind != "train" for r in spec.runs):
+    special = any(r.kind != "train" for r in spec.runs)  # kernels have no parameter count
+    title = f"{spec.name} ({len(used)} seed(s): {', '.join(map(str, used))})"
+    print_summary(runs, title, trends=not special)
+    if special:
         from invlab.study.kernel_figures import print_extras, save_special
 
         print_extras(runs, layers)
