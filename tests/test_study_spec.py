@@ -80,7 +80,10 @@ def test_run_keys_are_stable():
 def test_quick_variant_and_unknown_study():
     quick = builtin_study("size-vs-invariance", quick=True)
     assert quick.name == "size-vs-invariance-quick" and len(quick.runs) == 4
-    with pytest.raises(SpecError, match="unknown built-in study 'nope'; allowed: size-vs"):
+    with pytest.raises(
+        SpecError,
+        match="unknown built-in study 'nope'; allowed: infinite-width, learn-dft, size-vs",
+    ):
         builtin_study("nope")
 
 

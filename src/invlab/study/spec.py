@@ -121,9 +121,9 @@ class ModelEntry(_Strict):
     """A model and the grid of its size arguments; ``kind`` other than ``train`` names a run
     of :mod:`invlab.study.kernel_runs` (its models and arguments listed there)."""
 
+    kind: Literal["train", "kernel", "finite", "learn-dft"] = "train"  # before name: read there
     name: str
     grid: dict[str, SizeValue | list[SizeValue]] = Field(default_factory=dict)
-    kind: Literal["train", "kernel", "finite", "learn-dft"] = "train"
     family: str | None = None
     seeds: list[int] | None = None
     epochs: PositiveInt | None = None
@@ -136,25 +136,34 @@ class ModelEntry(_Strict):
     def _seeds_list_or_count(cls, value: Any) -> list[int] | None:
         return None if value is None else seeds_list(value)
 
+    @field_validator("name")
+    @classmethod
+    def _model_known(cls, value: str, info) -> str:
+        kind = info.data.get("kind", "train")
+        if kind == "train":
+            from invlab.models import list_models
+
+            if value not in list_models():
+                raise ValueError(f"unknown model {value!r}; allowed: {', '.join(list_models())}")
+        else:
+            from invlab.study.kernel_runs import MODELS
+
+            if value not in MODELS[kind]:
+                raise ValueError(
+                    f"kind {kind!r} has no model {value!r}; allowed: {', '.join(MODELS[kind])}"
+                )
+        return value
+
     @model_validator(mode="after")
     def _grid_matches_model(self) -> ModelEntry:
         if self.kind == "train":
-            from invlab.models import list_models, model_signature
+            from invlab.models import model_signature
 
-            if self.name not in list_models():
-                raise ValueError(
-                    f"unknown model {self.name!r}; allowed: {', '.join(list_models())}"
-                )
             allowed = model_signature(self.name)
         else:
             from invlab.study.kernel_runs import MODELS
 
-            models = MODELS[self.kind]
-            if self.name not in models:
-                raise ValueError(
-                    f"kind {self.kind!r} has no model {self.name!r}; allowed: {', '.join(models)}"
-                )
-            allowed = models[self.name]
+            allowed = MODELS[self.kind][self.name]
         for arg, values in self.grid.items():
             if arg not in allowed:
                 raise ValueError(
