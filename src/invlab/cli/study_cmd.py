@@ -115,13 +115,21 @@ def study_command(
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     with ResultStore(db) as store:
-        runs = store.runs()
+        runs, layers = store.runs(), store.layers()
     # this spec's runs, also those another study sharing the database stored first
     runs = runs[runs.key.isin({r.key() for r in spec.runs})] if len(runs) else runs
     failed = int((runs.status == "failed").sum()) if len(runs) else 0
     used = spec.seeds()
-    print_summary(runs, f"{spec.name} ({len(used)} seed(s): {', '.join(map(str, used))})")
-    figure = save_figure(size_figure(runs), out / f"{spec.name}.png")
+    special = any(r.kind != "train" for r in spec.runs)  # kernels have no parameter count
+    title = f"{spec.name} ({len(used)} seed(s): {', '.join(map(str, used))})"
+    print_summary(runs, title, trends=not special)
+    if special:
+        from invlab.study.kernel_figures import print_extras, save_special
+
+        print_extras(runs, layers)
+        figure = ", ".join(map(str, save_special(runs, layers, spec.name, out))) or "(none)"
+    else:
+        figure = save_figure(size_figure(runs), out / f"{spec.name}.png")
     message = (
         f"{executed} run(s) executed, {skipped} already stored, {failed} failed; "
         f"wall time {time.perf_counter() - start:.1f}s; figure {figure}"

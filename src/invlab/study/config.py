@@ -9,7 +9,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy")
 # Fields added after the first release enter the run's key only when they differ from their
 # default, so the keys (and the databases) of earlier studies stay valid.
-_OPTIONAL_IN_KEY = {"metrics": METRICS, "measure_inputs": 1000, "schedule": "constant"}
+_OPTIONAL_IN_KEY = {
+    "metrics": METRICS,
+    "measure_inputs": 1000,
+    "schedule": "constant",
+    "kind": "train",
+}
+KINDS = ("train", "kernel", "finite", "learn-dft")
+"""Run kinds: ``train`` (a zoo model trained and measured, :func:`invlab.study.execute_run`)
+and the kinds of :mod:`invlab.study.kernel_runs` (kernel regression, finite networks in the
+kernels' parameterisation, the learn-the-DFT runs)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,8 @@ class RunConfig:
         family: the group the run is plotted in (defaults to the model name).
         metrics: what to measure, any of ``goodfellow, sensitivity, consistency, accuracy``.
         measure_inputs: test inputs the measurement uses (the first ones of the test split).
+        kind: what the run does (see :data:`KINDS`); for kinds other than ``train``,
+            ``model`` and ``size`` are read by :mod:`invlab.study.kernel_runs`.
     """
 
     dataset: str
@@ -45,10 +56,13 @@ class RunConfig:
     metrics: tuple[str, ...] = METRICS
     measure_inputs: int = 1000
     schedule: str = "constant"
+    kind: str = "train"
 
     def __post_init__(self) -> None:
         # JSON round trips give lists; keep the dataclass comparable and the key stable.
         object.__setattr__(self, "metrics", tuple(self.metrics))
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
 
     def as_dict(self) -> dict:
         """Plain-JSON form (sorted size); later-added fields only when not at their default."""
@@ -85,7 +99,8 @@ class RunConfig:
     def label(self) -> str:
         """A short human-readable name, e.g. ``mlp(width=128,depth=2)+aug``."""
         size = ",".join(f"{k}={v}" for k, v in self.size.items())
-        return f"{self.model}({size}){'+aug' if self.augment else ''}"
+        kind = "" if self.kind == "train" else f"{self.kind}:"
+        return f"{kind}{self.model}({size}){'+aug' if self.augment else ''}"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ def execute_run(config: RunConfig, measure_inputs: int | None = None) -> RunResu
         ``sensitivity`` read at the last hidden layer, the one before the logits; a metric not
         in ``config.metrics`` is NaN), every layer's values and the accuracy curve.
     """
+    if config.kind != "train":
+        from invlab.study.kernel_runs import execute_special
+
+        return execute_special(config)
     if measure_inputs is None:
         measure_inputs = config.measure_inputs
     ds = _dataset(config.dataset)
@@ -61,7 +65,12 @@ def execute_run(config: RunConfig, measure_inputs: int | None = None) -> RunResu
         seed=config.seed,
     )
     train_seconds = time.perf_counter() - start
+    return measure_trained(model, config, ds, result, train_seconds, measure_inputs)
 
+
+def measure_trained(model, config, ds, result, train_seconds, measure_inputs) -> RunResult:
+    """Measure a trained ``model`` as :func:`execute_run` does (``result``: its TrainResult)."""
+    spatial = len(ds.in_shape) - 1
     x, y = ds.x_test[:measure_inputs], ds.y_test[:measure_inputs]
     transform = parse_transform(config.transform, spatial)
     start = time.perf_counter()

@@ -31,6 +31,8 @@ metrics to measure, and seeds; the study is their cross product::
     family = "mlp depth {depth}"          # plot group; {size arguments} are filled in
     grid = { width = [32, 128], depth = [1, 2] }
     lr = 1e-3                             # overrides [training]
+    # kind = "kernel"                     # a run of invlab.study.kernel_runs (default "train")
+    # seeds = 1                           # overrides the study's seeds for this entry
 
 Runs are ordered dataset × model entry × grid point × regime × transformation × seed. Every
 problem (unknown key, bad value, unknown model, dataset, size argument or transformation) is
@@ -116,24 +118,41 @@ class Regime(_Strict):
 
 
 class ModelEntry(_Strict):
-    """A model of the zoo and the grid of its size arguments."""
+    """A model and the grid of its size arguments; ``kind`` other than ``train`` names a run
+    of :mod:`invlab.study.kernel_runs` (its models and arguments listed there)."""
 
+    kind: Literal["train", "kernel", "finite", "learn-dft"] = "train"  # before name: read there
     name: str
     grid: dict[str, SizeValue | list[SizeValue]] = Field(default_factory=dict)
     family: str | None = None
     augment: str | None = None  # this entry's augmentation, where the regime names none
+    seeds: list[int] | None = None
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
     lr: Annotated[float, Field(gt=0)] | None = None
     schedule: Literal["constant", "cosine"] | None = None
 
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _seeds_list_or_count(cls, value: Any) -> list[int] | None:
+        return None if value is None else seeds_list(value)
+
     @field_validator("name")
     @classmethod
-    def _model_known(cls, value: str) -> str:
-        from invlab.models import list_models
+    def _model_known(cls, value: str, info) -> str:
+        kind = info.data.get("kind", "train")
+        if kind == "train":
+            from invlab.models import list_models
 
-        if value not in list_models():
-            raise ValueError(f"unknown model {value!r}; allowed: {', '.join(list_models())}")
+            if value not in list_models():
+                raise ValueError(f"unknown model {value!r}; allowed: {', '.join(list_models())}")
+        else:
+            from invlab.study.kernel_runs import MODELS
+
+            if value not in MODELS[kind]:
+                raise ValueError(
+                    f"kind {kind!r} has no model {value!r}; allowed: {', '.join(MODELS[kind])}"
+                )
         return value
 
     @field_validator("augment")
@@ -146,13 +165,18 @@ class ModelEntry(_Strict):
 
     @model_validator(mode="after")
     def _grid_matches_model(self) -> ModelEntry:
-        from invlab.models import list_models, model_signature
+        if self.kind == "train":
+            from invlab.models import list_models, model_signature
 
-        allowed = model_signature(self.name)
-        if "base" in allowed:  # a wrapper (symmetric): other arguments size its base model
-            base = self.grid.get("base", allowed["base"])
-            if isinstance(base, str) and base in list_models():
-                allowed = {**model_signature(base), **allowed}
+            allowed = model_signature(self.name)
+            if "base" in allowed:  # a wrapper (symmetric): other arguments size its base model
+                base = self.grid.get("base", allowed["base"])
+                if isinstance(base, str) and base in list_models():
+                    allowed = {**model_signature(base), **allowed}
+        else:
+            from invlab.study.kernel_runs import MODELS
+
+            allowed = MODELS[self.kind][self.name]
         for arg, values in self.grid.items():
             if arg not in allowed:
                 raise ValueError(
@@ -210,7 +234,8 @@ class StudyFile(_Strict):
         runs = []
         for dataset, entry in itertools.product(self.datasets, self.models):
             for size, regime in itertools.product(entry.sizes(), self.regimes):
-                for transform, seed in itertools.product(m.transforms, self.seeds):
+                seeds = entry.seeds or self.seeds
+                for transform, seed in itertools.product(m.transforms, seeds):
                     runs.append(
                         RunConfig(
                             dataset=dataset,
@@ -227,6 +252,7 @@ class StudyFile(_Strict):
                             family=entry.family.format(**size) if entry.family else entry.name,
                             metrics=tuple(m.metrics),
                             measure_inputs=m.inputs,
+                            kind=entry.kind,
                         )
                     )
         keys = [r.key() for r in runs]

@@ -1,0 +1,204 @@
+"""Tables and figures of the ``infinite-width`` and ``learn-dft`` studies (run kinds of
+:mod:`invlab.study.kernel_runs`), read from the results store: the run metrics and the extras
+(the runs' ``layers`` JSON), each a mean over seeds with its 95 % interval and n."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invlab.study.figures import _pyplot
+from invlab.study.stats import mean_ci
+
+INVARIANCE = ("test_accuracy", "transformed_accuracy", "consistency", "sensitivity")
+
+
+def extras_table(runs: pd.DataFrame, layers: pd.DataFrame) -> pd.DataFrame:
+    """One row per configuration and extras group: ``label, kind, model, family, size, group,
+    n`` and for each metric its ``mean`` and ``ci`` columns (``METRIC``, ``METRIC_ci``)."""
+    if not len(layers):
+        return pd.DataFrame()
+    done = runs[runs.status == "done"].set_index("key")
+    part = layers[layers.key.isin(done.index)]
+    rows = []
+    for (group, name), block in part.groupby(["group", "layer"], sort=False):
+        first = done.loc[block.key.iloc[0]]
+        row = {"config": group, "label": first.label, "kind": first.get("kind", "train")}
+        row.update(model=first.model, family=first.family, size=first["size"], group=name)
+        for metric, values in block.groupby("metric", sort=False):
+            est = mean_ci(values.value.to_numpy(dtype=float))
+            row[metric], row[f"{metric}_ci"], row["n"] = est.mean, est.half_width, est.n
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fmt(mean: float, ci: float, digits: int = 3) -> str:
+    """``mean ± ci`` (the mean alone where there is no interval)."""
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return ""
+    if ci is None or math.isnan(ci):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {ci:.{digits}f}"
+
+
+def print_extras(runs: pd.DataFrame, layers: pd.DataFrame) -> None:
+    """Print the extras table (mean ± 95 % CI, n) to stdout."""
+    table = extras_table(runs, layers)
+    if not len(table):
+        return
+    metrics = [c for c in table.columns if c.endswith("_ci")]
+    print("\nextras (mean ± 95 % CI over seeds; n seeds):")
+    for _, row in table.iterrows():
+        if row.group in ("finite", "frequency"):
+            continue
+        values = ", ".join(
+            f"{m[:-3]} {fmt(row[m[:-3]], row[m])}" for m in metrics if not pd.isna(row[m[:-3]])
+        )
+        print(f"  {row.label} [{row.group}] n={row.n}: {values}")
+
+
+def _width(size: str) -> float:
+    import json
+
+    return float(json.loads(size).get("width", math.nan))
+
+
+def infinite_width_figure(runs: pd.DataFrame, layers: pd.DataFrame):
+    """Each invariance metric against width: finite networks (mean ± 95 % CI over seeds) and
+    their kernel's value as horizontal lines (NTK converged: solid; NTK after the finite
+    nets' training: dashed; NNGP: dotted)."""
+    plt = _pyplot()
+    done = runs[runs.status == "done"]
+    finite = done[done.kind == "finite"].copy()
+    finite["width"] = finite["size"].map(_width)
+    table = extras_table(runs, layers)
+    kernels = table[table.kind == "kernel"] if len(table) else table
+    families = sorted(finite.family.unique())
+    colours = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
+    fig, axes = plt.subplots(1, 4, figsize=(19, 4.6))
+    for ax, metric in zip(axes, INVARIANCE):
+        for family in families:
+            rows = finite[finite.family == family]
+            pts = []
+            for width, block in rows.groupby("width"):
+                est = mean_ci(block[metric].to_numpy(dtype=float))
+                pts.append((width, est.mean, 0.0 if math.isnan(est.half_width) else est.half_width))
+            w, m, c = map(np.array, zip(*sorted(pts)))
+            ax.errorbar(w, m, yerr=c, marker="o", capsize=3, color=colours[family], label=family)
+            for group, style in (("ntk", "-"), ("ntk_gd", "--"), ("nngp", ":")):
+                k = kernels[(kernels.family == family) & (kernels.group == group)]
+                if len(k) and metric in k and not pd.isna(k[metric].iloc[0]):
+                    ax.axhline(k[metric].iloc[0], color=colours[family], ls=style, lw=1)
+        ax.set_xscale("log")
+        ax.set_xlabel("width (units / channels)")
+        ax.set_title(
+            metric.replace("_", " ") + (" (0 = invariant)" if metric == "sensitivity" else "")
+        )
+        ax.grid(alpha=0.3)
+    axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle(
+        "finite nets (points, 95 % CI over seeds) against their infinite-width kernel "
+        "(lines: NTK converged —, NTK after the same gradient descent – –, NNGP ···)"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def learn_dft_figure(runs: pd.DataFrame, layers: pd.DataFrame):
+    """(a) weight error of the linear layer vs steps per sample count, white noise and
+    MNIST-1D; per-frequency error at the largest budget; (b) fit error and sensitivity of the
+    learned |DFT| vs parameters, in distribution (MNIST-1D) and out (white noise)."""
+    import json
+
+    plt = _pyplot()
+    table = extras_table(runs, layers)
+    fig, axes = plt.subplots(1, 4, figsize=(20, 4.6))
+    lin = table[(table.model == "linear") & (table.group == "linear")].copy()
+    if len(lin):
+        size = lin["size"].map(json.loads)
+        lin["data"], lin["samples"] = (
+            size.map(lambda d: d["data"]),
+            size.map(lambda d: d["samples"]),
+        )
+        lin["steps"] = size.map(lambda d: d["steps"])
+        for (data, samples), block in lin.groupby(["data", "samples"]):
+            block = block.sort_values("steps")
+            axes[0].errorbar(
+                block.steps,
+                block.weight_error,
+                yerr=np.nan_to_num(block.weight_error_ci.to_numpy(dtype=float)),
+                marker="o",
+                ls="-" if data == "noise" else "--",
+                label=f"{data}, {samples} samples",
+            )
+        axes[0].set(xscale="log", yscale="log", xlabel="SGD steps", title="(a) ‖W − D‖ / ‖D‖")
+        axes[0].legend(fontsize=7)
+        freq = table[(table.model == "linear") & (table.group == "frequency")].copy()
+        size = freq["size"].map(json.loads)
+        best = size.map(lambda d: (d["samples"], d["steps"])).max()
+        for data in ("noise", "mnist1d"):
+            pick = freq[
+                size.map(lambda d, data=data: (d["data"], (d["samples"], d["steps"])))
+                == (data, best)
+            ]
+            pick = pick[[c for c in pick.columns if c.isdigit()]]
+            if len(pick):
+                ks = sorted(pick.columns, key=int)
+                axes[1].plot(
+                    [int(k) for k in ks], pick[ks].iloc[0].to_numpy(), marker="o", label=data
+                )
+        axes[1].set(
+            yscale="log",
+            xlabel="input frequency k",
+            title=f"(a) error per frequency, {best[0]} samples, {best[1]} steps",
+        )
+        axes[1].legend(fontsize=7)
+    mlp = table[table.model.isin(["dft_mlp", "exact"])].copy()
+    if len(mlp):
+        params = runs.groupby("group").params.first()
+        mlp["params"] = mlp.config.map(params).replace(0, 1)
+        for ax, metric, title in (
+            (axes[2], "fit_error", "(b) relative fit error to |DFT x|"),
+            (axes[3], "sensitivity", "(b) output sensitivity (0 = invariant)"),
+        ):
+            for data, style in (("mnist1d", "o-"), ("noise", "s--")):
+                block = mlp[(mlp.group == data) & (mlp.model == "dft_mlp")].sort_values("params")
+                for family, fam in block.groupby("family"):
+                    ax.errorbar(
+                        fam.params,
+                        fam[metric],
+                        yerr=np.nan_to_num(fam[f"{metric}_ci"]),
+                        fmt=style,
+                        capsize=3,
+                        label=f"{family}, {data}",
+                    )
+                exact = mlp[(mlp.group == data) & (mlp.model == "exact")]
+                if len(exact):
+                    ax.axhline(exact[metric].iloc[0], color="k", lw=1)
+            ax.set(xscale="log", xlabel="parameters", title=title)
+            ax.grid(alpha=0.3)
+        axes[3].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle("learn-dft: mean ± 95 % CI over seeds; black line: exact FourierModulus")
+    fig.tight_layout()
+    return fig
+
+
+def save_special(runs: pd.DataFrame, layers: pd.DataFrame, study: str, out: Path) -> list[Path]:
+    """Write the study's figure (``OUT/STUDY.png``) when its runs have special kinds."""
+    kinds = set(runs.kind.fillna("train")) if "kind" in runs and len(runs) else set()
+    paths = []
+    if "finite" in kinds:
+        fig = infinite_width_figure(runs, layers)
+    elif "learn-dft" in kinds:
+        fig = learn_dft_figure(runs, layers)
+    else:
+        return paths
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{study}.png"
+    fig.savefig(path, dpi=70)
+    _pyplot().close(fig)
+    paths.append(path)
+    return paths

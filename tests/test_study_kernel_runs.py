@@ -1,0 +1,197 @@
+"""The run kinds of the infinite-width and learn-dft studies: tiny specs run, store, resume,
+and the kernel-run metrics are right where the answer is known."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from invlab.data import mnist1d
+from invlab.kernels import CNNKernel, KernelRegression
+from invlab.study import ResultStore, RunConfig, SpecError, parse_spec, run_study
+from invlab.study.execute import execute_run
+from invlab.study.kernel_figures import extras_table, save_special
+from invlab.study.kernel_runs import gd_solve, prediction_metrics, ridge_solve, shifted_copy
+
+SMALL = {"n_train": 24, "n_test": 12}
+
+
+def _spec(name, models, **extra):
+    return parse_spec({"name": name, "datasets": ["mnist1d"], "models": models, **extra})
+
+
+INFINITE = [
+    {
+        "kind": "kernel",
+        "name": "mlp",
+        "family": "mlp",
+        "grid": {"depth": 1, "steps": 20, "lr": 1.0, **SMALL},
+    },
+    {
+        "kind": "kernel",
+        "name": "cnn",
+        "family": "cnn gap",
+        "grid": {"depth": 1, "readout": "gap", **SMALL},
+    },
+    {
+        "kind": "finite",
+        "name": "stax_mlp",
+        "family": "mlp",
+        "grid": {"width": [8, 16], "steps": 3, **SMALL},
+    },
+]
+
+
+def test_infinite_width_spec_runs_stores_resumes_and_draws(tmp_path):
+    spec = _spec("tiny-iw", INFINITE, seeds=2)
+    assert len(spec.runs) == 8 and {r.kind for r in spec.runs} == {"kernel", "finite"}
+    db = tmp_path / "r.db"
+    assert run_study(spec, db, raise_errors=True) == (8, 0)
+    assert run_study(spec, db, raise_errors=True) == (0, 8)  # resumed: nothing recomputed
+    with ResultStore(db) as store:
+        runs, layers = store.runs(), store.layers()
+    assert len(runs) == 8 and (runs.status == "done").all()
+    table = extras_table(runs, layers)
+    assert {"nngp", "ntk", "ntk_gd", "finite"} <= set(table.group)
+    assert (table[table.group == "ntk"].n == 2).all()  # two seeds aggregated
+    paths = save_special(runs, layers, "tiny-iw", tmp_path)
+    assert paths and paths[0].stat().st_size > 1000
+
+
+def test_learn_dft_spec_runs_stores_resumes_and_draws(tmp_path):
+    models = [
+        {
+            "kind": "learn-dft",
+            "name": "linear",
+            "grid": {"data": ["noise", "mnist1d"], "samples": 50, "steps": [5, 20]},
+        },
+        {"kind": "learn-dft", "name": "exact", "seeds": 1},
+        {"kind": "learn-dft", "name": "dft_mlp", "grid": {"width": 8, "depth": 1, "samples": 64}},
+        {
+            "kind": "learn-dft",
+            "name": "dft_classifier",
+            "grid": {"width": 8, "depth": 1, "head_width": 8, "head_depth": 1},
+        },
+    ]
+    spec = _spec(
+        "tiny-dft",
+        models,
+        seeds=1,
+        training={"epochs": 1, "batch_size": 256},
+        measure={"inputs": 100, "steps": 3, "transforms": ["shift:-4:4"]},
+    )
+    assert len(spec.runs) == 4 + 1 + 1 + 1
+    db = tmp_path / "r.db"
+    assert run_study(spec, db, raise_errors=True) == (7, 0)
+    assert run_study(spec, db, raise_errors=True) == (0, 7)
+    with ResultStore(db) as store:
+        runs, layers = store.runs(), store.layers()
+    exact = runs[runs.model == "exact"].iloc[0]
+    assert exact.sensitivity < 1e-10 and exact.final_loss == 0.0  # the reference: invariant
+    classifier = runs[runs.model == "dft_classifier"].iloc[0]
+    assert 0.0 <= classifier.test_accuracy <= 1.0 and not math.isnan(classifier.consistency)
+    assert save_special(runs, layers, "tiny-dft", tmp_path)
+
+
+def test_gap_kernel_run_is_exactly_invariant_and_matches_kernel_regression():
+    size = {"depth": 1, "readout": "gap", "n_train": 40, "n_test": 30, "max_shift": 8}
+    m = execute_run(RunConfig(dataset="mnist1d", model="cnn", kind="kernel", size=size)).metrics
+    assert m.consistency == 1.0
+    assert m.transformed_accuracy == m.test_accuracy
+    assert m.sensitivity < 1e-10
+    ds = mnist1d()
+    model = KernelRegression(CNNKernel(1, readout="gap"), kind="ntk", ridge=1e-4)
+    model.fit(ds.x_train[:40], ds.y_train[:40])
+    expected = (model(ds.x_test[:30]).argmax(1) == ds.y_test[:30]).double().mean()
+    assert m.test_accuracy == pytest.approx(float(expected))
+
+
+def test_flatten_kernel_run_is_not_invariant():
+    size = {"depth": 1, "readout": "flatten", "n_train": 60, "n_test": 40}
+    m = execute_run(RunConfig(dataset="mnist1d", model="cnn", kind="kernel", size=size)).metrics
+    assert m.sensitivity > 1e-3 and m.consistency < 1.0
+
+
+def test_prediction_metrics_known_answers():
+    y = torch.tensor([0, 1, 1, 0])
+    scores = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 0.0], [1.0, 0.0]])
+    same = prediction_metrics(scores, scores, y)
+    assert same["consistency"] == 1.0 and same["sensitivity"] == 0.0
+    assert same["test_accuracy"] == same["transformed_accuracy"] == 0.75
+    swapped = prediction_metrics(scores, scores.flip(1), y)
+    assert swapped["consistency"] == 0.0 and swapped["transformed_accuracy"] == 0.25
+
+
+def test_shifted_copy_is_a_circular_shift_within_range():
+    x = torch.arange(10.0).repeat(5, 1, 1)
+    out = shifted_copy(x, 2, seed=0)
+    for row in out[:, 0]:
+        s = int(row[0])  # the roll moves sample 0 to position s (mod 10)
+        assert torch.equal(row, torch.roll(torch.arange(10.0), -s if s < 5 else 10 - s))
+
+
+def test_gd_solve_converges_to_the_ridgeless_solution_and_rejects_large_lr():
+    x = torch.randn(12, 5, dtype=torch.float64)
+    k = x @ x.T + 12 * torch.eye(12, dtype=torch.float64)
+    y = torch.arange(12) % 3
+    late = gd_solve(k, y, 3, steps=5000, lr=0.5)
+    exact = ridge_solve(k, y, 3, ridge=0.0)
+    assert torch.allclose(k @ late, k @ exact, atol=1e-8)
+    early = gd_solve(k, y, 3, steps=1, lr=0.5)  # one step from 0: lr/n · Y
+    assert torch.allclose(early, 0.5 / 12 * torch.nn.functional.one_hot(y).double())
+    with pytest.raises(ValueError, match="lr"):
+        gd_solve(k, y, 3, steps=10, lr=100.0)
+
+
+def test_linear_dft_run_learns_the_dft_on_noise_not_on_mnist1d():
+    def run(data):
+        size = {"data": data, "samples": 400, "steps": 600, "lr": 0.1}
+        res = execute_run(RunConfig(dataset="mnist1d", model="linear", kind="learn-dft", size=size))
+        extra = {(r["layer"], r["metric"]): r["value"] for r in res.layers}
+        return extra
+
+    noise, data = run("noise"), run("mnist1d")
+    assert noise[("linear", "weight_error")] < 1e-3
+    assert data[("linear", "weight_error")] > 0.05
+    assert data[("frequency", "20")] > 10 * data[("frequency", "1")]  # unexcited: not learned
+
+
+def test_special_kinds_are_validated():
+    with pytest.raises(SpecError, match="no model 'resnet'"):
+        _spec("bad", [{"kind": "kernel", "name": "resnet"}])
+    with pytest.raises(SpecError, match="no size argument 'width'"):
+        _spec("bad", [{"kind": "kernel", "name": "mlp", "grid": {"width": 3}}])
+    with pytest.raises(ValueError, match="kind must be one of"):
+        RunConfig(dataset="mnist1d", model="mlp", kind="magic")
+    bad = RunConfig(dataset="mnist1d", model="cnn", kind="kernel", size={"n_train": 1})
+    with pytest.raises(ValueError, match="n_train"):
+        execute_run(bad)
+
+
+def test_train_runs_keep_their_keys():
+    config = RunConfig(dataset="mnist1d", model="mlp")
+    assert "kind" not in json.loads(json.dumps(config.as_dict()))
+    assert config.label() == "mlp()"
+    assert RunConfig(dataset="mnist1d", model="mlp", kind="kernel").label() == "kernel:mlp()"
+
+
+def test_cli_runs_a_kernel_spec_prints_extras_and_draws(tmp_path):
+    from typer.testing import CliRunner
+
+    from invlab.cli import app
+
+    spec = tmp_path / "k.toml"
+    spec.write_text(
+        'name = "tiny-k"\ndatasets = ["mnist1d"]\n'
+        '[[models]]\nkind = "kernel"\nname = "mlp"\nfamily = "mlp"\n'
+        "grid = { depth = 1, n_train = 20, n_test = 10 }\n"
+        '[[models]]\nkind = "finite"\nname = "stax_mlp"\nfamily = "mlp"\n'
+        "grid = { width = 8, steps = 2, n_train = 20, n_test = 10 }\n"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["study", str(spec), "--out", str(out), "-q", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "[ntk]" in result.output and (out / "tiny-k.png").is_file()
