@@ -63,6 +63,10 @@ def run_one(config: RunConfig, threads: int | None = None) -> Outcome:
     }
 
 
+class SchedulerUnreachable(ConnectionError):
+    """The Dask scheduler given by address did not answer within the connect timeout."""
+
+
 class Executor:
     """Runs configurations and yields ``(config, outcome)`` pairs as they finish.
 
@@ -201,6 +205,8 @@ class DaskExecutor(_Windowed):
         scheduler: address of a running scheduler.
         local_workers: start a LocalCluster with this many single-threaded workers instead.
         processes: LocalCluster workers as processes (default) or threads of this process.
+        connect_timeout: how long to wait for ``scheduler`` before raising
+            :class:`SchedulerUnreachable`.
     """
 
     name = "dask"
@@ -211,6 +217,7 @@ class DaskExecutor(_Windowed):
         local_workers: int | None = None,
         *,
         processes: bool = True,
+        connect_timeout: str = "3s",
     ) -> None:
         try:
             from distributed import Client, LocalCluster
@@ -237,7 +244,13 @@ class DaskExecutor(_Windowed):
                 raise ValueError(
                     f"scheduler must be an address like 'tcp://HOST:PORT', got {scheduler!r}"
                 )
-            self._client = Client(scheduler, timeout="30s")
+            try:
+                self._client = Client(scheduler, timeout=connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise SchedulerUnreachable(
+                    f"could not reach the Dask scheduler at {scheduler} within "
+                    f"{connect_timeout} ({type(exc).__name__}); is it running?"
+                ) from None
         self._completed = None
 
     @property
