@@ -30,8 +30,13 @@ def study_command(
         "(= 0,1,2); default: the spec's.",
     ),
     list_: bool = typer.Option(False, "--list", help="List the built-in studies and exit."),
-    jobs: int | None = typer.Option(
-        None, "--jobs", "-j", min=1, help="Local worker processes (one torch thread each)."
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Local worker processes."),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        min=1,
+        help="torch threads per run, the same on every executor so the numbers match "
+        "(default: torch's default here).",
     ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Run on an existing Dask cluster: tcp://HOST:PORT."
@@ -86,7 +91,9 @@ def study_command(
 
     console = Console()
     try:
-        executor = make_executor(jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+        executor = make_executor(
+            jobs=jobs, scheduler=scheduler, dask_local=dask_local, threads=threads
+        )
     except SchedulerUnreachable as exc:
         typer.echo(f"error: --scheduler: {exc}", err=True)
         raise typer.Exit(2) from None
