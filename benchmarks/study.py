@@ -54,21 +54,12 @@ def timed_study(spec: StudySpec, make_executor, folder: Path) -> tuple[float, fl
 
 
 class OneThread(SerialExecutor):
-    """The serial executor at one torch thread: the parallel workers' setting, for reference."""
+    """The serial executor at one torch thread, like the parallel executors below."""
 
     name = "serial1"
 
-    def __enter__(self):
-        import torch
-
-        self._threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        return self
-
-    def close(self) -> None:
-        import torch
-
-        torch.set_num_threads(self._threads)
+    def __init__(self) -> None:
+        super().__init__(threads=1)
 
 
 def store_save_ms(n: int = 200) -> float:
@@ -118,8 +109,8 @@ def main() -> None:
     makers = {
         "serial": SerialExecutor,
         "serial1": lambda: OneThread(),
-        "pool": lambda: PoolExecutor(args.workers),
-        "dask": lambda: DaskExecutor(local_workers=args.workers),
+        "pool": lambda: PoolExecutor(args.workers, threads=1),  # one core per worker
+        "dask": lambda: DaskExecutor(local_workers=args.workers, threads=1),
     }
     chosen = args.executors.split(",")
     print(f"{spec.name}: {len(spec.runs)} runs, repeat {args.repeat}, workers {args.workers}")

@@ -36,3 +36,23 @@ def test_commands_still_run_through_the_lazy_group(tmp_path):
     assert result.exit_code == 0 and "--trust-pickle" in result.output
     result = CliRunner().invoke(app, ["measure", "--model", "x.py:f", "--steps", "zero"])
     assert result.exit_code == 2
+
+
+STUDY_PROBE = """
+import sys
+from typer.testing import CliRunner
+from invlab.cli import app
+for args in (["study", "--list"], ["study", "--jobs", "0"], ["runs"]):
+    result = CliRunner().invoke(app, args)
+    print(result.exit_code)
+print(sorted(m for m in ("torch", "pandas", "matplotlib") if m in sys.modules))
+"""
+
+
+def test_study_list_and_argument_errors_import_no_heavy_module():
+    env = {**os.environ, "PYTHONPATH": SRC}
+    out = subprocess.run(
+        [sys.executable, "-c", STUDY_PROBE], capture_output=True, text=True, env=env, check=True
+    ).stdout.split("\n")
+    assert out[:3] == ["0", "2", "2"]
+    assert out[3] == "[]"

@@ -3,6 +3,7 @@ LocalCluster on localhost, for the same spec and seeds."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -40,14 +41,9 @@ def results(db) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def serial_one_thread(tmp_path_factory):
-    """The serial executor with one torch thread, like every parallel worker."""
+    """The serial executor at its default thread count, which every executor uses too."""
     db = tmp_path_factory.mktemp("serial1") / "r.db"
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run_study(SPEC, db)
-    finally:
-        torch.set_num_threads(threads)
+    run_study(SPEC, db)
     return results(db)
 
 
@@ -82,13 +78,25 @@ def test_process_pool_matches_serial(tmp_path, serial_one_thread):
     assert_bitwise_equal(results(db), serial_one_thread)
 
 
-def test_serial_default_threads_matches_to_float_precision(tmp_path, serial_one_thread):
-    # torch's default thread count may split reductions differently: equal to ~1e-6, not
-    # necessarily bitwise (measured: 6e-10 on sensitivity, 4e-8 on the final loss).
-    db = tmp_path / "serial.db"
-    run_study(SPEC, db, executor=SerialExecutor())
-    for x, y in zip(results(db), serial_one_thread):
-        pd.testing.assert_frame_equal(x, y, check_exact=False, rtol=1e-5, atol=1e-6)
+def test_serial_and_pool_store_identical_metrics_at_the_default_threads(tmp_path):
+    # the same spec through serial and a 2-process pool, nobody setting threads: every
+    # stored metric equal bitwise (timings excluded), the thread count stored with each run
+    serial_db, pool_db = tmp_path / "serial.db", tmp_path / "pool.db"
+    before = torch.get_num_threads()
+    run_study(SPEC, serial_db, executor=SerialExecutor())
+    assert torch.get_num_threads() == before  # restored after each run
+    with PoolExecutor(2) as executor:
+        run_study(SPEC, pool_db, executor=executor)
+    assert_bitwise_equal(results(serial_db), results(pool_db))
+    for db in (serial_db, pool_db):
+        with ResultStore(db) as store:
+            versions = store.runs().versions
+        assert all(json.loads(v)["torch_threads"] == str(before) for v in versions)
+
+
+def test_threads_are_validated():
+    with pytest.raises(ValueError, match="threads must be an int >= 1"):
+        SerialExecutor(threads=0)
 
 
 def test_executor_choice_is_validated():

@@ -111,7 +111,7 @@ def test_grid_is_the_cross_product(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        ({"colour": "red"}, r"colour: unknown key; allowed: name, description, datasets"),
+        ({"colour": "red"}, r"colour: unknown key; allowed: name, description, wall_time"),
         ({"training": {"epochs": 0}}, r"training\.epochs: .*greater than or equal to 1 \(got 0\)"),
         ({"training": {"lrate": 1}}, r"training\.lrate: unknown key; allowed: epochs, batch_size"),
         ({"models": [{"name": "resnet"}]}, r"models\[0\]\.name: unknown model 'resnet'; allowed: "),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 
 def report_command(
@@ -34,14 +33,27 @@ def report_command(
 ) -> None:
     """Write one HTML file with the figures inline and a sortable table of every run; or the
     figures and the markdown table of a results page."""
-    from invlab.study import ResultStore, StoreError, markdown_table, save_figures
-    from invlab.study.report import write_report
+    from invlab.cli.output_paths import writable_file, writable_folder
 
-    console = Console()
     if label and markdown is None:
         raise typer.BadParameter("--label selects rows of --markdown; give --markdown too")
     if output is None and markdown is None and figures_dir is None:
         output = Path("report.html")
+    checks = [(output, "--output", writable_file), (figures_dir, "--figures-dir", writable_folder)]
+    if markdown is not None and str(markdown) != "-":
+        checks.append((markdown, "--markdown", writable_file))
+    for path, flag, check in checks:
+        if path is not None:
+            try:
+                check(path, flag)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint=flag) from None
+    from rich.console import Console
+
+    from invlab.study import ResultStore, StoreError, markdown_table, save_figures
+    from invlab.study.report import write_report
+
+    console = Console()
     try:
         if output is not None:
             console.print(f"report → {write_report(db, output, study=study)}")

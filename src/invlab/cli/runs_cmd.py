@@ -6,10 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
-from invlab.study import COLUMNS, ResultStore, StoreError
 
 LIST_COLUMNS = ["label", "study", "seed", "status", "attempts", "test_accuracy", "seconds", "key"]
 
@@ -37,9 +33,22 @@ def runs_command(
 ) -> None:
     """The stored runs: by default one row per configuration, mean ± 95 % interval over its
     seeds and n, then how each invariance metric changes with size within each family."""
-    console = Console()
     if status is not None and status not in ("done", "failed"):
         raise typer.BadParameter(f"got {status!r}; allowed: done, failed", param_hint="--status")
+    from invlab.cli.output_paths import writable_file
+
+    for path, flag in ((csv, "--csv"), (parquet, "--parquet")):
+        if path is not None:
+            try:
+                writable_file(path, flag)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint=flag) from None
+    from rich.console import Console
+    from rich.table import Table
+
+    from invlab.study import ResultStore, StoreError
+
+    console = Console()
     try:
         with ResultStore(db, create=False) as store:
             runs = store.runs(study)
@@ -96,6 +105,8 @@ def runs_command(
 
 
 def _text(column: str, value) -> str:
+    from invlab.study import COLUMNS
+
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return COLUMNS[column].text(value) if column in COLUMNS else str(value)

@@ -6,33 +6,10 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from invlab.study import (
-    COLUMNS,
-    ResultStore,
-    SpecError,
-    StoreError,
-    builtin_study,
-    list_builtin,
-    load_spec,
-    print_summary,
-    run_study,
-    size_figure,
-)
+# torch, pandas, matplotlib and rich come in only once a study really runs: ``--list`` and
+# argument errors answer at once
 from invlab.study.builtin import DEFAULT
-from invlab.study.executors import make_executor
-from invlab.study.figures import save_figure
-from invlab.study.preflight import RunMisfitError, check_runs_fit
-from invlab.study.report import write_report
 
 
 def study_command(
@@ -53,8 +30,13 @@ def study_command(
         "(= 0,1,2); default: the spec's.",
     ),
     list_: bool = typer.Option(False, "--list", help="List the built-in studies and exit."),
-    jobs: int | None = typer.Option(
-        None, "--jobs", "-j", min=1, help="Local worker processes (one torch thread each)."
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Local worker processes."),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        min=1,
+        help="torch threads per run, the same on every executor so the numbers match "
+        "(default: torch's default here).",
     ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Run on an existing Dask cluster: tcp://HOST:PORT."
@@ -66,14 +48,17 @@ def study_command(
     report: bool = typer.Option(True, "--report/--no-report", help="Write DIR/report.html."),
 ) -> None:
     """Train and measure every run of a study; finished runs are stored and skipped on rerun."""
-    console = Console()
     if list_:
-        for study_name, path in list_builtin().items():
-            spec = load_spec(path)
+        from invlab.study.builtin import builtin_summaries
+
+        for study_name, (wall_time, description) in builtin_summaries().items():
             default = " (default)" if study_name == DEFAULT else ""
-            console.print(f"[bold]{study_name}[/]{default}: {len(spec.runs)} runs — {path}")
-            console.print(f"    {spec.description}", highlight=False)
+            typer.echo(f"{study_name}{default} — {wall_time}\n    {description}")
         return
+    from invlab.cli.output_paths import writable_folder
+    from invlab.study.builtin import builtin_study
+    from invlab.study.spec import SpecError, load_spec
+
     try:
         if name.endswith(".toml") or Path(name).is_file():
             if quick:
@@ -92,13 +77,32 @@ def study_command(
             spec = spec.with_seeds(_parse_seeds(seeds))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--seed/--seeds") from None
+    from invlab.study.preflight import RunMisfitError, check_runs_fit
+
     try:
         check_runs_fit(spec.runs)
     except RunMisfitError as exc:
         raise typer.BadParameter(str(exc), param_hint="NAME") from None
-    db = out / "results.db"
     try:
-        executor = make_executor(jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+        writable_folder(out, "--out")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from None
+    db = out / "results.db"
+    from rich.console import Console
+
+    from invlab.study import ResultStore, StoreError, print_summary, run_study
+    from invlab.study.executors import SchedulerUnreachable, make_executor
+    from invlab.study.figures import save_figure, size_figure
+    from invlab.study.report import write_report
+
+    console = Console()
+    try:
+        executor = make_executor(
+            jobs=jobs, scheduler=scheduler, dask_local=dask_local, threads=threads
+        )
+    except SchedulerUnreachable as exc:
+        typer.echo(f"error: --scheduler: {exc}", err=True)
+        raise typer.Exit(2) from None
     except ValueError as exc:
         raise typer.BadParameter(f"{exc}; give one of --jobs, --scheduler, --dask-local") from None
     console.print(f"[bold]{spec.name}[/]: {len(spec.runs)} runs on {executor.name} → {db}")
@@ -160,6 +164,17 @@ def _parse_seeds(text: str) -> list[int] | int:
 
 
 def _with_bar(spec, db, executor, console) -> tuple[int, int]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from invlab.study import COLUMNS, run_study
+
     running: list[str] = []
     with Progress(
         TextColumn("{task.description}"),

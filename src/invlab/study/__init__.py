@@ -9,16 +9,53 @@ seeds), ``summary`` (tables aggregated over seeds), ``figures`` and ``report`` (
 the HTML report).
 """
 
-from invlab.study.builtin import builtin_study, list_builtin, load_builtin, size_vs_invariance
-from invlab.study.config import METRICS, RunConfig, StudySpec
-from invlab.study.execute import execute_run
-from invlab.study.figures import curve_figure, layer_figure, save_figures, size_figure
-from invlab.study.metrics import COLUMNS, RunMetrics, RunResult
-from invlab.study.runner import run_study
-from invlab.study.spec import SpecError, load_spec, parse_spec
-from invlab.study.stats import MeanCI, mean_ci, paired_difference, slope
-from invlab.study.store import ResultStore, StoreError
-from invlab.study.summary import markdown_table, print_summary, summary_table
+import importlib
+
+# name → module; imported on first use, so ``invlab study --list`` and the spec parser need
+# neither torch nor pandas nor matplotlib
+_LAZY = {
+    "builtin_study": "builtin",
+    "list_builtin": "builtin",
+    "load_builtin": "builtin",
+    "size_vs_invariance": "builtin",
+    "METRICS": "config",
+    "RunConfig": "config",
+    "StudySpec": "config",
+    "execute_run": "execute",
+    "curve_figure": "figures",
+    "layer_figure": "figures",
+    "save_figures": "figures",
+    "size_figure": "figures",
+    "COLUMNS": "metrics",
+    "RunMetrics": "metrics",
+    "RunResult": "metrics",
+    "run_study": "runner",
+    "SpecError": "spec",
+    "load_spec": "spec",
+    "parse_spec": "spec",
+    "MeanCI": "stats",
+    "mean_ci": "stats",
+    "paired_difference": "stats",
+    "slope": "stats",
+    "ResultStore": "store",
+    "StoreError": "store",
+    "markdown_table": "summary",
+    "print_summary": "summary",
+    "summary_table": "summary",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"invlab.study.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'invlab.study' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "COLUMNS",

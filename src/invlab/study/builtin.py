@@ -22,6 +22,21 @@ def list_builtin() -> dict[str, Path]:
     }
 
 
+def builtin_summaries() -> dict[str, tuple[str, str]]:
+    """Name → (wall time, description) of every built-in study, read from the spec files
+    without validating them (no torch import: ``invlab study --list`` answers at once)."""
+    import tomllib
+
+    summaries = {}
+    for name, path in list_builtin().items():
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        summaries[name] = (
+            str(data.get("wall_time", "not measured")),
+            " ".join(str(data.get("description", "")).split()),
+        )
+    return summaries
+
+
 def load_builtin(name: str) -> StudySpec:
     """Load a built-in study by name (see :func:`list_builtin`).
 

@@ -110,6 +110,7 @@ class StudySpec:
     name: str
     description: str
     runs: tuple[RunConfig, ...]
+    wall_time: str = "not measured"
 
     def with_seed(self, seed: int) -> StudySpec:
         """The same study with every run's seed replaced."""
@@ -125,7 +126,7 @@ class StudySpec:
         seeds = seeds_list(seeds if isinstance(seeds, int) else list(seeds))
         configs = {r.group_key(): r for r in self.runs}  # in order, one per configuration
         runs = tuple(replace(r, seed=s) for r in configs.values() for s in seeds)
-        return StudySpec(self.name, self.description, runs)
+        return replace(self, runs=runs)
 
     def seeds(self) -> list[int]:
         """The distinct seeds of the runs, sorted."""

@@ -2,9 +2,11 @@
 
 Every executor calls :func:`run_one` on each configuration and hands back its outcome as soon
 as it finishes; the caller (:func:`invlab.study.run_study`) writes it to the results database,
-so only the client process ever touches the database. Runs are seeded, so the executor does
-not change the results: parallel workers use one torch thread each (``torch.set_num_threads
-(1)``), the serial executor keeps torch's default.
+so only the client process ever touches the database. Runs are seeded, and every executor runs
+them with the same torch intra-op thread count (``threads``; default: torch's default in this
+process, what the serial executor has always used), set around each run and stored with it:
+the number of threads changes how reductions are split, so it would otherwise change the last
+digits of the results (and, through training, accuracies by a few tenths of a percent).
 
 At most a few runs are in flight at once (one per worker slot, plus one queued per slot), so a
 run that another study sharing the database finished in the meantime is skipped rather than
@@ -27,16 +29,25 @@ ShouldRun = Callable[[RunConfig], bool]
 OnStart = Callable[[RunConfig], None]
 
 
+def default_threads() -> int:
+    """torch's intra-op thread count in this process: what every executor uses by default."""
+    import torch
+
+    return torch.get_num_threads()
+
+
 def run_one(config: RunConfig, threads: int | None = None) -> Outcome:
     """Execute one run, catching its error: the unit of work every executor ships.
 
     Args:
         config: the run.
-        threads: torch intra-op threads for this process (``None`` keeps the current setting).
+        threads: torch intra-op threads for the run, restored afterwards (``None`` keeps the
+            current setting).
 
     Returns:
         ``{"result": execute_run(config) or None, "error": traceback or None, "seconds",
-        "started", "worker", "versions"}``.
+        "started", "worker", "versions"}``; ``versions["torch_threads"]`` is the thread count
+        the run used.
     """
     import torch
 
@@ -45,22 +56,31 @@ def run_one(config: RunConfig, threads: int | None = None) -> Outcome:
     from invlab.study.store import library_versions
 
     tune_malloc()  # Dask's workers start with MALLOC_TRIM_THRESHOLD_ set: 3× slower torch
-    if threads is not None and torch.get_num_threads() != threads:
+    previous = torch.get_num_threads()
+    if threads is not None and previous != threads:
         torch.set_num_threads(threads)
+    used = torch.get_num_threads()
     started, t0 = time.time(), time.perf_counter()
     result = error = None
     try:
         result = execute_run(config)
     except Exception:
         error = traceback.format_exc()
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
     return {
         "result": result,
         "error": error,
         "seconds": time.perf_counter() - t0,
         "started": started,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
-        "versions": library_versions(),
+        "versions": {**library_versions(), "torch_threads": str(used)},
     }
+
+
+class SchedulerUnreachable(ConnectionError):
+    """The Dask scheduler given by address did not answer within the connect timeout."""
 
 
 class Executor:
@@ -88,15 +108,27 @@ class Executor:
 
 
 class SerialExecutor(Executor):
-    """One run after another in this process, with torch's default thread count."""
+    """One run after another in this process, each with ``threads`` torch threads (default:
+    torch's default)."""
 
     name = "serial"
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = _threads(threads)
 
     def run(self, configs, should_run, on_start):
         for config in configs:
             if should_run(config):
                 on_start(config)
-                yield config, run_one(config)
+                yield config, run_one(config, self.threads)
+
+
+def _threads(threads: int | None) -> int:
+    if threads is None:
+        return default_threads()
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+    return threads
 
 
 class _Windowed(Executor):
@@ -144,40 +176,36 @@ class _Windowed(Executor):
             }
 
 
-def _init_pool_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)
-
-
 class PoolExecutor(_Windowed):
-    """A local pool of ``jobs`` worker processes (spawned, one torch thread each).
+    """A local pool of ``jobs`` worker processes (spawned), each run with ``threads`` torch
+    threads, by default the serial executor's count, so the numbers match serial exactly.
 
     Args:
         jobs: worker processes (>= 1); use at most the number of cores.
+        threads: torch threads per run (default: :func:`default_threads`).
     """
 
     name = "pool"
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, threads: int | None = None) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         if not isinstance(jobs, int) or jobs < 1:
             raise ValueError(f"jobs must be an int >= 1, got {jobs!r}")
         self.jobs = jobs
+        self.threads = _threads(threads)
         # spawn, not fork: forking a process whose torch thread pools are running can hang.
         self._pool = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_pool_worker,
         )
 
     def slots(self) -> int:
         return 2 * self.jobs
 
     def submit(self, config):
-        return self._pool.submit(run_one, config, 1)
+        return self._pool.submit(run_one, config, self.threads)
 
     def wait_first(self, pending):
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -201,6 +229,9 @@ class DaskExecutor(_Windowed):
         scheduler: address of a running scheduler.
         local_workers: start a LocalCluster with this many single-threaded workers instead.
         processes: LocalCluster workers as processes (default) or threads of this process.
+        threads: torch threads per run (default: :func:`default_threads` of this process).
+        connect_timeout: how long to wait for ``scheduler`` before raising
+            :class:`SchedulerUnreachable`.
     """
 
     name = "dask"
@@ -211,6 +242,8 @@ class DaskExecutor(_Windowed):
         local_workers: int | None = None,
         *,
         processes: bool = True,
+        connect_timeout: str = "3s",
+        threads: int | None = None,
     ) -> None:
         try:
             from distributed import Client, LocalCluster
@@ -221,6 +254,7 @@ class DaskExecutor(_Windowed):
         if (scheduler is None) == (local_workers is None):
             raise ValueError("give exactly one of scheduler='tcp://HOST:PORT' or local_workers=N")
         self._cluster = None
+        self.threads = _threads(threads)
         if local_workers is not None:
             if not isinstance(local_workers, int) or local_workers < 1:
                 raise ValueError(f"local_workers must be an int >= 1, got {local_workers!r}")
@@ -237,7 +271,13 @@ class DaskExecutor(_Windowed):
                 raise ValueError(
                     f"scheduler must be an address like 'tcp://HOST:PORT', got {scheduler!r}"
                 )
-            self._client = Client(scheduler, timeout="30s")
+            try:
+                self._client = Client(scheduler, timeout=connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise SchedulerUnreachable(
+                    f"could not reach the Dask scheduler at {scheduler} within "
+                    f"{connect_timeout} ({type(exc).__name__}); is it running?"
+                ) from None
         self._completed = None
 
     @property
@@ -251,7 +291,11 @@ class DaskExecutor(_Windowed):
 
     def submit(self, config):
         return self._client.submit(
-            run_one, config, 1, pure=False, key=f"run-{config.key()}-{uuid.uuid4().hex[:8]}"
+            run_one,
+            config,
+            self.threads,
+            pure=False,
+            key=f"run-{config.key()}-{uuid.uuid4().hex[:8]}",
         )
 
     def wait_first(self, pending):
@@ -267,17 +311,21 @@ class DaskExecutor(_Windowed):
 
 
 def make_executor(
-    jobs: int | None = None, scheduler: str | None = None, dask_local: int | None = None
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    threads: int | None = None,
 ) -> Executor:
-    """The executor the command-line flags ask for (at most one of them; none: serial)."""
+    """The executor the command-line flags ask for (at most one of them; none: serial), every
+    run with ``threads`` torch threads (default: :func:`default_threads`)."""
     given = [name for name, v in (("jobs", jobs), ("scheduler", scheduler)) if v is not None]
     given += ["dask_local"] if dask_local is not None else []
     if len(given) > 1:
         raise ValueError(f"choose one executor; got {' and '.join(given)}")
     if scheduler is not None:
-        return DaskExecutor(scheduler=scheduler)
+        return DaskExecutor(scheduler=scheduler, threads=threads)
     if dask_local is not None:
-        return DaskExecutor(local_workers=dask_local)
+        return DaskExecutor(local_workers=dask_local, threads=threads)
     if jobs is not None and jobs != 1:
-        return PoolExecutor(jobs)
-    return SerialExecutor()
+        return PoolExecutor(jobs, threads=threads)
+    return SerialExecutor(threads=threads)

@@ -206,6 +206,10 @@ class StudyFile(_Strict):
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
+    # measured wall time of the whole study, shown by ``invlab study --list``
+    wall_time: Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\n]+$")] = (
+        "not measured"
+    )
     datasets: list[str] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0])
     training: Training = Field(default_factory=Training)
@@ -258,7 +262,7 @@ class StudyFile(_Strict):
         keys = [r.key() for r in runs]
         if len(set(keys)) != len(keys):
             raise SpecError(f"study {self.name!r}: the grid lists the same run more than once")
-        return StudySpec(self.name, self.description, tuple(runs))
+        return StudySpec(self.name, self.description, tuple(runs), wall_time=self.wall_time)
 
 
 def _first(*values):
