@@ -26,7 +26,7 @@ from torch import nn
 
 from invlab.data import Dataset
 from invlab.study.config import RunConfig
-from invlab.study.kernel_runs import extras
+from invlab.study.measured import extras
 from invlab.study.metrics import RunMetrics, RunResult
 
 
@@ -189,7 +189,7 @@ class _LogRelu(nn.Module):
 
 def _classifier(config: RunConfig, ds: Dataset) -> RunResult:
     from invlab.models.staged import Staged, dense_head
-    from invlab.study.execute import measure_trained
+    from invlab.study.measured import measure_trained
     from invlab.train import train
 
     s = config.size

@@ -33,6 +33,7 @@ from torch import nn
 
 from invlab.data import Dataset
 from invlab.study.config import RunConfig
+from invlab.study.measured import dataset, extras
 from invlab.study.metrics import RunMetrics, RunResult
 
 _COMMON = ("n_train", "n_test", "max_shift")
@@ -57,9 +58,7 @@ MODELS: dict[str, dict[str, tuple[str, ...]]] = {
 
 def execute_special(config: RunConfig) -> RunResult:
     """Execute a run whose ``kind`` is not ``train``."""
-    from invlab.study.execute import _dataset
-
-    ds = _dataset(config.dataset)
+    ds = dataset(config.dataset)
     if config.model not in MODELS.get(config.kind, {}):
         raise ValueError(f"kind {config.kind!r} has no model {config.model!r}")
     torch.manual_seed(config.seed)
@@ -70,11 +69,6 @@ def execute_special(config: RunConfig) -> RunResult:
     from invlab.study.dft_runs import dft_run
 
     return dft_run(config, ds)
-
-
-def extras(group: str, values: dict[str, float]) -> list[dict]:
-    """Extras rows of one group (the run's ``layers`` JSON)."""
-    return [{"layer": group, "metric": k, "value": float(v)} for k, v in values.items()]
 
 
 def _subset(config: RunConfig, ds: Dataset):

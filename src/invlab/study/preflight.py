@@ -24,7 +24,7 @@ def check_runs_fit(runs: tuple[RunConfig, ...] | list[RunConfig]) -> None:
     (dataset, model, size) and (dataset, transformation) pair is checked once.
     """
     from invlab.models import create_model
-    from invlab.study.execute import _dataset
+    from invlab.study.measured import dataset as _dataset
     from invlab.transforms.spec import parse_transform
 
     problems: list[str] = []

@@ -1,0 +1,88 @@
+"""What every run kind shares: the cached datasets, the measurement of a trained model into a
+:class:`~invlab.study.metrics.RunResult`, and the rows of a run's extra values."""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import lru_cache
+
+import torch
+
+from invlab.data import Dataset, load_dataset
+from invlab.measure import layer_names, measure
+from invlab.models import count_parameters
+from invlab.study.metrics import RunMetrics, RunResult
+from invlab.train import accuracy
+from invlab.transforms.spec import parse_transform
+
+
+@lru_cache(maxsize=4)
+def dataset(name: str) -> Dataset:
+    return load_dataset(name)
+
+
+def extras(group: str, values: dict[str, float]) -> list[dict]:
+    """Extras rows of one group (the run's ``layers`` JSON)."""
+    return [{"layer": group, "metric": k, "value": float(v)} for k, v in values.items()]
+
+
+def measure_trained(model, config, ds, result, train_seconds, measure_inputs) -> RunResult:
+    """Measure a trained ``model`` as :func:`execute_run` does (``result``: its TrainResult)."""
+    spatial = len(ds.in_shape) - 1
+    x, y = ds.x_test[:measure_inputs], ds.y_test[:measure_inputs]
+    transform = parse_transform(config.transform, spatial)
+    start = time.perf_counter()
+    with torch.no_grad():
+        table = measure(
+            model,
+            (x, y),
+            transform,
+            metrics=config.metrics,
+            steps=config.steps,
+            model_name=config.label(),
+        )
+    measure_seconds = time.perf_counter() - start
+
+    names = layer_names(model)
+    probe = names[-2] if len(names) >= 2 else names[-1]  # the last hidden representation
+    per_layer = table[table.metric.isin(["goodfellow", "sensitivity"])]
+    read = per_layer.set_index(["layer", "metric"]).value
+
+    def output_metric(metric: str, param=None) -> float:
+        rows = table[table.metric == metric]
+        if param is not None:
+            rows = rows[rows.param == param]
+        return float(rows.value.iloc[0]) if len(rows) else math.nan
+
+    def probe_metric(metric: str) -> float:
+        return float(read[(probe, metric)]) if (probe, metric) in read.index else math.nan
+
+    metrics = RunMetrics(
+        params=count_parameters(model),
+        train_accuracy=result.train_accuracy,
+        test_accuracy=accuracy(model, ds.x_test, ds.y_test),
+        transformed_accuracy=output_metric("accuracy", "mean"),
+        consistency=output_metric("consistency"),
+        probe_layer=probe,
+        goodfellow=probe_metric("goodfellow"),
+        sensitivity=probe_metric("sensitivity"),
+        train_seconds=train_seconds,
+        measure_seconds=measure_seconds,
+        final_loss=result.losses[-1],
+    )
+    layers = [
+        {"layer": r.layer, "metric": r.metric, "value": float(r.value)}
+        for r in per_layer.itertuples()
+    ]
+    along = table[(table.metric == "accuracy") & (table.param != "mean")]
+    curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
+    return RunResult(metrics=metrics, layers=layers, curve=curve)
+
+
+def _plain(param):
+    """A JSON-friendly transformation parameter (numbers stay numbers)."""
+    try:
+        return float(param)
+    except (TypeError, ValueError):
+        return str(param)
