@@ -189,8 +189,7 @@ class _LogRelu(nn.Module):
 
 def _classifier(config: RunConfig, ds: Dataset) -> RunResult:
     from invlab.models.staged import Staged, dense_head
-    from invlab.study.measured import measure_trained
-    from invlab.train import train
+    from invlab.study.measured import measure_trained, train_as_configured
 
     s = config.size
     start = time.perf_counter()
@@ -207,15 +206,6 @@ def _classifier(config: RunConfig, ds: Dataset) -> RunResult:
         )
     )
     model = Staged(**stages)
-    result = train(
-        model,
-        ds.x_train,
-        ds.y_train,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        lr=config.lr,
-        schedule=config.schedule,
-        seed=config.seed,
-    )
+    result = train_as_configured(model, config, ds)
     seconds = time.perf_counter() - start
     return measure_trained(model, config, ds, result, seconds, config.measure_inputs)

@@ -6,9 +6,9 @@ import time
 
 from invlab.models import create_model
 from invlab.study.config import RunConfig
-from invlab.study.measured import dataset, measure_trained
+from invlab.study.measured import dataset, measure_trained, train_as_configured
 from invlab.study.metrics import RunResult
-from invlab.train import seeded, train
+from invlab.train import seeded
 from invlab.transforms.spec import parse_transform
 
 
@@ -43,16 +43,6 @@ def execute_run(config: RunConfig, measure_inputs: int | None = None) -> RunResu
         config.seed,
     )
     augment = parse_transform(config.augment, spatial) if config.augment else None
-    result = train(
-        model,
-        ds.x_train,
-        ds.y_train,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        lr=config.lr,
-        schedule=config.schedule,
-        augment=augment,
-        seed=config.seed,
-    )
+    result = train_as_configured(model, config, ds, augment)
     train_seconds = time.perf_counter() - start
     return measure_trained(model, config, ds, result, train_seconds, measure_inputs)

@@ -12,8 +12,9 @@ import torch
 from invlab.data import Dataset, load_dataset
 from invlab.measure import layer_names, measure
 from invlab.models import count_parameters
+from invlab.study.config import RunConfig
 from invlab.study.metrics import RunMetrics, RunResult
-from invlab.train import accuracy
+from invlab.train import accuracy, train
 from invlab.transforms.spec import parse_transform
 
 
@@ -25,6 +26,22 @@ def dataset(name: str) -> Dataset:
 def extras(group: str, values: dict[str, float]) -> list[dict]:
     """Extras rows of one group (the run's ``layers`` JSON)."""
     return [{"layer": group, "metric": k, "value": float(v)} for k, v in values.items()]
+
+
+def train_as_configured(model, config: RunConfig, ds: Dataset, augment=None):
+    """:func:`invlab.train.train` on ``ds``'s training split with ``config``'s epochs, batch
+    size, learning rate, schedule and seed: the one training call of every run kind."""
+    return train(
+        model,
+        ds.x_train,
+        ds.y_train,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        schedule=config.schedule,
+        augment=augment,
+        seed=config.seed,
+    )
 
 
 def measure_trained(model, config, ds, result, train_seconds, measure_inputs) -> RunResult:
