@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # torch would pull a multi-GB CUDA build. Change the pin (or TORCH_SPEC) for a GPU machine.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: study test lint bench browser clean
+.PHONY: study test lint bench browser results-page clean
 
 $(BIN)/invlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(BIN)/invlab browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## docs/results.md's tables, rewritten from the committed study databases (docs/data/).
+results-page: $(BIN)/invlab
+	$(BIN)/invlab page docs/results.md
 
 lint: $(BIN)/invlab
 	$(BIN)/ruff check .

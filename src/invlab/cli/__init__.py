@@ -19,6 +19,7 @@ COMMANDS = {
     "study": ("invlab.cli.study_cmd", "study_command"),
     "runs": ("invlab.cli.runs_cmd", "runs_command"),
     "report": ("invlab.cli.report_cmd", "report_command"),
+    "page": ("invlab.cli.page_cmd", "page_command"),
     "measure": ("invlab.cli.measure_cmd", "measure_command"),
 }
 

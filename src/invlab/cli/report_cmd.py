@@ -18,7 +18,10 @@ def report_command(
     ),
     study: str | None = typer.Option(None, "--study", help="Only this study's runs."),
     figures_dir: Path | None = typer.Option(
-        None, "--figures-dir", help="Write size.png, curve.png and layers.png into this folder."
+        None,
+        "--figures-dir",
+        help="Write size.png, curve.png and layers.png into this folder (and STUDY.png for "
+        "the kernel studies).",
     ),
     markdown: Path | None = typer.Option(
         None,
@@ -28,15 +31,45 @@ def report_command(
     label: list[str] | None = typer.Option(
         None,
         "--label",
-        help="Only this run label in the markdown table (repeat; rows in the order given).",
+        help="Only the row of this name (run label, or family with --rows family) in the "
+        "markdown table (repeat; rows in the order given).",
     ),
+    table: str = typer.Option(
+        "summary",
+        "--table",
+        help="The markdown table: 'summary' (one column per run metric), 'curve' (accuracy at "
+        "each point of the transformation's grid), 'layers' (per-layer values; needs "
+        "--metric or --layer) or 'trends' (slope against log10 parameters per family).",
+    ),
+    metric: list[str] | None = typer.Option(
+        None,
+        "--metric",
+        help="summary: the metric columns (repeat; default the summary's five). layers: the "
+        "one per-layer metric, shown at every layer.",
+    ),
+    layer: str | None = typer.Option(
+        None, "--layer", help="layers: every metric stored at this layer (or extras group)."
+    ),
+    column: list[str] | None = typer.Option(
+        None, "--column", help="layers: only these layers or metrics as columns (repeat)."
+    ),
+    spread: str = typer.Option(
+        "ci", "--spread", help="'ci' (95 % Student-t half-width) or 'sd' (standard deviation)."
+    ),
+    rows: str = typer.Option("label", "--rows", help="Name rows by 'label' or 'family'."),
 ) -> None:
     """Write one HTML file with the figures inline and a sortable table of every run; or the
     figures and the markdown table of a results page."""
     from invlab.cli.output_paths import writable_file, writable_folder
 
-    if label and markdown is None:
-        raise typer.BadParameter("--label selects rows of --markdown; give --markdown too")
+    table_options = {"--label": label, "--metric": metric, "--layer": layer, "--column": column}
+    if markdown is None:
+        given = [flag for flag, value in table_options.items() if value]
+        if given or table != "summary" or spread != "ci" or rows != "label":
+            raise typer.BadParameter(
+                f"{', '.join(given) or '--table/--spread/--rows'} shape the --markdown table; "
+                "give --markdown too"
+            )
     if output is None and markdown is None and figures_dir is None:
         output = Path("report.html")
     checks = [(output, "--output", writable_file), (figures_dir, "--figures-dir", writable_folder)]
@@ -50,7 +83,7 @@ def report_command(
                 raise typer.BadParameter(str(exc), param_hint=flag) from None
     from rich.console import Console
 
-    from invlab.study import ResultStore, StoreError, markdown_table, save_figures
+    from invlab.study import ResultStore, StoreError, save_figures
     from invlab.study.report import write_report
 
     console = Console()
@@ -72,16 +105,42 @@ def report_command(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--study") from None
     if figures_dir is not None:
-        for path in save_figures(runs, layers, curves, figures_dir):
+        from invlab.study.kernel_figures import save_special
+
+        trained = runs[runs.kind.fillna("train") == "train"] if "kind" in runs else runs
+        keys = set(trained.key) if len(trained) else set()
+        paths = []
+        if keys:  # the figures of trained runs; the kernel runs have no parameter count
+            mine = [f[f.key.isin(keys)] if len(f) else f for f in (layers, curves)]
+            paths = save_figures(trained, *mine, figures_dir)
+        for name in [study] if study else sorted(set(runs.study)) if len(runs) else []:
+            # kernel and learn-dft runs: their own figure, FIGURES_DIR/STUDY.png
+            mine = runs[runs.study == name]
+            extras = layers[layers.key.isin(mine.key)] if len(layers) else layers
+            paths += save_special(mine, extras, name, figures_dir)
+        for path in paths:
             console.print(f"figure → {path}")
     if markdown is not None:
+        from invlab.study.page_tables import page_table
+
         try:
-            table = markdown_table(runs, labels=label or None)
+            text = page_table(
+                table,
+                runs,
+                layers,
+                curves,
+                labels=label or None,
+                metrics=metric or None,
+                layer=layer,
+                columns=column or None,
+                spread=spread,
+                rows=rows,
+            )
         except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--label") from None
+            raise typer.BadParameter(str(exc), param_hint="--markdown") from None
         if str(markdown) == "-":
-            print(table, end="")
+            print(text, end="")
         else:
             markdown.parent.mkdir(parents=True, exist_ok=True)
-            markdown.write_text(table, encoding="utf-8")
+            markdown.write_text(text, encoding="utf-8")
             console.print(f"table → {markdown}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -106,6 +107,15 @@ def study_command(
     except ValueError as exc:
         raise typer.BadParameter(f"{exc}; give one of --jobs, --scheduler, --dask-local") from None
     console.print(f"[bold]{spec.name}[/]: {len(spec.runs)} runs on {executor.name} → {db}")
+    workers = jobs or dask_local or 1
+    per_run = getattr(executor, "threads", None)
+    if threads is None and per_run and workers * per_run > (os.cpu_count() or 1):
+        console.print(
+            f"note: {workers} workers × {per_run} torch threads on {os.cpu_count()} cores. "
+            "The thread count is the serial run's so that the numbers match it exactly "
+            f"(it changes the last digits); --threads {max(1, (os.cpu_count() or 1) // workers)} "
+            "avoids the oversubscription, and gives the same numbers on every rerun with it."
+        )
     start = time.perf_counter()
     try:
         with executor:

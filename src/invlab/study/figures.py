@@ -2,7 +2,7 @@
 bands; none where n = 1, and the caption says so).
 
 - :func:`size_figure`: invariance and accuracy against parameter count, per family;
-- :func:`curve_figure`: accuracy against the transformation's parameter, per configuration;
+- :func:`curve_figure`: accuracy against the transformation, in its unit, per configuration;
 - :func:`layer_figure`: each per-layer metric, input to output, per configuration.
 
 Each returns a matplotlib Figure; :func:`save_figures` writes all three as PNG files.
@@ -101,31 +101,61 @@ def size_figure(runs: pd.DataFrame, title: str = "Does size give invariance?"):
     return fig
 
 
-def curve_figure(curves: pd.DataFrame):
-    """Accuracy against the transformation parameter, without / with augmentation: one line
-    per configuration (mean over seeds), its 95 % interval as a band."""
+def curve_figure(curves: pd.DataFrame, datasets: dict[str, str] | None = None):
+    """Accuracy against the transformation, in its unit (:mod:`invlab.study.curve_axis`): one
+    panel per data set and transformation, one line per configuration (mean over seeds; dashed
+    when trained with augmentation), its 95 % interval as a band.
+
+    Args:
+        curves: :meth:`ResultStore.curves`.
+        datasets: run group → data set name, for the panel titles (optional).
+    """
     plt = _pyplot()
-    curves = curves[pd.to_numeric(curves.param, errors="coerce").notna()].copy()
-    curves["param"] = curves.param.astype(float)
-    colours = _colours(curves.family.unique())
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), sharey=True)
+    from invlab.study.curve_axis import axis_label, with_positions
+
+    points = with_positions(curves)
+    names = datasets or {}
+    points = points.assign(dataset=[str(names.get(group, "")) for group in points.group])
+    panels = list(dict.fromkeys(zip(points["dataset"], points["transform"]))) or [("", "(none)")]
+    columns = min(len(panels), 3)
+    rows_ = -(-len(panels) // columns)
+    fig, axes = plt.subplots(
+        rows_,
+        columns,
+        figsize=(6.5 * columns + 3, 4.4 * rows_ + 0.6),
+        squeeze=False,
+        sharey=True,
+        layout="constrained",
+    )
+    colours = _colours(points.family.unique())
     counts = []
-    for ax, augmented in zip(axes, (False, True)):
-        part = curves[curves.augment.notna() == augmented]
-        seen = set()
-        for (_group, family), rows in part.groupby(["group", "family"], sort=True):
-            line = _aggregate(rows, ["param"], "accuracy").sort_values("param")
+    for ax, (dataset, transform) in zip(axes.flat, panels):
+        part = points[(points["dataset"] == dataset) & (points["transform"] == transform)]
+        seen: set = set()
+        for (_group, family, augment), rows in part.groupby(
+            ["group", "family", "augment"], sort=True, dropna=False
+        ):
+            line = _aggregate(rows, ["x"], "accuracy").sort_values("x")
             counts.append(line.n.min())
-            _line_with_band(ax, line, "param", colours[family], family, seen, ".")
-        transforms = ", ".join(sorted(part["transform"].unique())) or "(none)"
-        ax.set_title(f"{'with' if augmented else 'without'} augmentation — {transforms}")
-        ax.set_xlabel("transformation parameter")
+            tagged = pd.isna(augment) or "augment" in family  # the family may say it already
+            name = family if tagged else f"{family} + aug"
+            style = "-" if pd.isna(augment) else "--"
+            _line_with_band(ax, line, "x", colours[family], name, seen, ".", style)
+        ax.set_title(f"{transform}" + (f" on {dataset}" if dataset else ""))
+        ax.set_xlabel(axis_label(transform))
         ax.grid(alpha=0.3)
-        if seen:
-            ax.legend(fontsize=7, loc="best")
-    axes[0].set_ylabel("test accuracy")
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("test accuracy")
+    handles = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    if handles:  # one legend outside the panels, so no curve hides behind it
+        names = sorted(handles)
+        fig.legend([handles[n] for n in names], names, fontsize=8, loc="outside right center")
     fig.suptitle(_seeds_note(pd.Series(counts, dtype=float)))
-    fig.tight_layout()
     return fig
 
 
@@ -165,11 +195,13 @@ def layer_figure(layers: pd.DataFrame):
     return fig
 
 
-def _line_with_band(ax, line: pd.DataFrame, x: str, colour, family: str, seen: set, marker):
+def _line_with_band(
+    ax, line: pd.DataFrame, x: str, colour, family: str, seen: set, marker, style: str = "-"
+):
     """The mean over seeds as a line, its interval as a band; one legend entry per family."""
     label = None if family in seen else family
     seen.add(family)
-    ax.plot(line[x], line["mean"], marker=marker, color=colour, alpha=0.85, label=label)
+    ax.plot(line[x], line["mean"], style, marker=marker, color=colour, alpha=0.85, label=label)
     band = np.nan_to_num(line.ci.to_numpy(dtype=float))
     low, high = line["mean"] - band, line["mean"] + band
     ax.fill_between(line[x], low, high, color=colour, alpha=0.15, linewidth=0)
@@ -195,7 +227,8 @@ def save_figures(
     if len(done):
         paths.append(save_figure(size_figure(done), folder / "size.png"))
     if len(curves):
-        paths.append(save_figure(curve_figure(curves), folder / "curve.png"))
+        datasets = dict(zip(done.group, done.dataset)) if "dataset" in done else None
+        paths.append(save_figure(curve_figure(curves, datasets), folder / "curve.png"))
     if len(layers):
         paths.append(save_figure(layer_figure(layers), folder / "layers.png"))
     return paths

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from invlab.study.metrics import COLUMNS, SUMMARY_METRICS
@@ -31,11 +32,12 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
     Returns:
         a DataFrame sorted by family, augmentation and size with ``group, label, family,
-        augment, n, seeds`` and, for each value in :data:`AGGREGATED`, its mean ``NAME`` and
-        interval half-width ``NAME_ci`` (NaN for n = 1).
+        augment, dataset, transform, n, seeds`` and, for each value in :data:`AGGREGATED`, its
+        mean ``NAME``, interval half-width ``NAME_ci`` and sample standard deviation
+        ``NAME_sd`` (both NaN for n = 1).
     """
-    columns = ["group", "label", "family", "augment", "n", "seeds"]
-    columns += [c for name in AGGREGATED for c in (name, f"{name}_ci")]
+    columns = ["group", "label", "family", "augment", "dataset", "transform", "n", "seeds"]
+    columns += [c for name in AGGREGATED for c in (name, f"{name}_ci", f"{name}_sd")]
     done = runs[runs.status == "done"] if len(runs) else runs
     if not len(done):
         return pd.DataFrame(columns=columns)
@@ -43,15 +45,27 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     for group, part in done.groupby("group", sort=False):
         first = part.iloc[0]
         row = {"group": group, "label": first.label, "family": first.family}
-        row.update(augment=first.augment, n=len(part), seeds=sorted(part.seed.astype(int)))
+        row.update(augment=first.augment, dataset=first.get("dataset"))
+        row.update(transform=first.get("transform"), n=len(part))
+        row["seeds"] = sorted(part.seed.astype(int))
         for name in AGGREGATED:
-            estimate = mean_ci(part[name].to_numpy(dtype=float), level)
+            values = part[name].to_numpy(dtype=float)
+            estimate = mean_ci(values, level)
             row[name], row[f"{name}_ci"] = estimate.mean, estimate.half_width
+            row[f"{name}_sd"] = sample_sd(values)
         rows.append(row)
     table = pd.DataFrame(rows, columns=columns)
     table["augmented"] = table.augment.notna()
     table = table.sort_values(["family", "augmented", "params"], kind="stable")
     return table.drop(columns="augmented").reset_index(drop=True)
+
+
+def sample_sd(values) -> float:
+    """The sample standard deviation (ddof 1), NaN with one value or a missing one (as
+    :func:`mean_ci`)."""
+    if len(values) < 2 or np.isnan(values).any():
+        return math.nan
+    return float(np.std(values, ddof=1))
 
 
 def with_interval(name: str, mean: float, half_width: float) -> str:
@@ -175,41 +189,3 @@ def _caption(summary: pd.DataFrame) -> str:
     if len(summary) and (summary.n == 1).any():
         text += f"; {NO_INTERVAL}"
     return text
-
-
-def markdown_table(
-    runs: pd.DataFrame,
-    labels: Sequence[str] | None = None,
-    metrics: Sequence[str] = SUMMARY_METRICS,
-) -> str:
-    """:func:`summary_table` as a markdown table: mean ± 95 % interval and n per row.
-
-    Args:
-        runs: one row per run.
-        labels: only the configurations with these run labels, in this order (each must be
-            there); default every configuration.
-        metrics: the metric columns shown (after ``run``, ``params`` and ``n``).
-
-    Raises:
-        ValueError: a label with no finished run, or an unknown metric.
-    """
-    for name in metrics:
-        if name not in COLUMNS or name not in AGGREGATED:
-            raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(AGGREGATED[1:])}")
-    summary = summary_table(runs)
-    if labels is not None:
-        missing = [label for label in labels if label not in set(summary.label)]
-        if missing:
-            raise ValueError(
-                f"labels {missing} have no finished run; labels there: " + ", ".join(summary.label)
-            )
-        order = {label: i for i, label in enumerate(labels)}
-        summary = summary[summary.label.isin(order)]
-        summary = summary.iloc[summary.label.map(order).argsort(kind="stable")]
-    head = ["run", "params", "n", *(COLUMNS[name].header for name in metrics)]
-    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
-    for row in summary.to_dict("records"):
-        cells = [f"`{row['label']}`", COLUMNS["params"].text(row["params"]), str(row["n"])]
-        cells += [with_interval(name, row[name], row[f"{name}_ci"]) for name in metrics]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"

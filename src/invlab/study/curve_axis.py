@@ -1,0 +1,56 @@
+"""Where each point of an accuracy-along-the-transformation curve lies, in the transformation's
+own unit: shifts in samples, rotations in degrees, zooms as factors, deformations as their
+amplitude in pixels.
+
+A stored curve point carries the transformation's parameter as the grid gave it: a number for
+``shift``, ``rotate`` and ``scale``, a tuple of field coefficients for ``deform`` (one fixed
+field scaled by ``t = 0 … 1``; see :meth:`invlab.transforms.Deform.grid`). For ``deform:A`` the
+point ``i`` of ``steps`` lies at the nominal RMS displacement ``A · i / (steps − 1)`` pixels.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+UNITS = {
+    "shift": ("shift (samples)", "{:+g}"),
+    "rotate": ("rotation angle (°)", "{:g}°"),
+    "scale": ("zoom factor", "×{:.3g}"),
+    "deform": ("deformation amplitude (RMS pixels)", "{:.3g} px"),
+}
+
+
+def axis_label(transform: str) -> str:
+    """The x-axis label of a curve along ``transform`` (a spec such as ``rotate:0:360``)."""
+    kind = transform.split(":")[0].split("+")[0].lower()
+    return UNITS.get(kind, ("transformation parameter", ""))[0]
+
+
+def point_text(transform: str, x: float) -> str:
+    """A column header for the point at ``x`` of a curve along ``transform``."""
+    kind = transform.split(":")[0].split("+")[0].lower()
+    return UNITS.get(kind, ("", "{:.3g}"))[1].format(x)
+
+
+def with_positions(curves: pd.DataFrame) -> pd.DataFrame:
+    """``curves`` with a float column ``x``: each point's position in its transformation's unit
+    (rows whose parameter has no such position, e.g. a composed transformation, are dropped).
+
+    Args:
+        curves: :meth:`ResultStore.curves` rows (``key, transform, param, accuracy, …``), each
+            run's points in grid order.
+    """
+    if not len(curves):
+        return curves.assign(x=pd.Series(dtype=float))
+    parts = []
+    for transform, part in curves.groupby("transform", sort=False):
+        part = part.copy()
+        kind, *args = str(transform).split(":")
+        if kind.lower() == "deform" and len(args) == 1:
+            step = part.groupby("key").cumcount()
+            last = part.groupby("key").param.transform("size") - 1
+            part["x"] = float(args[0]) * step / last.where(last > 0, 1)
+        else:
+            part["x"] = pd.to_numeric(part.param, errors="coerce")
+        parts.append(part[part.x.notna()])
+    return pd.concat(parts).sort_index() if parts else curves.assign(x=pd.Series(dtype=float))
