@@ -230,5 +230,9 @@ def test_fourier_mellin_bad_input():
         fourier_mellin(torch.randn(1, 32, 32), n_angles=9)
     with pytest.raises(ValueError, match="r_max"):
         FourierMellin((32, 32), r_max=40.0)
+    # an image too small for the default radii: the message names the shape and the defaults
+    with pytest.raises(ValueError, match=r"shape \(8, 8\) are too small .* r_max defaults to"):
+        FourierMellin((8, 8))
+    FourierMellin((8, 8), r_min=1.0, r_max=3.0)  # what the message suggests works
     assert "n_radii=32" in repr(FourierMellin((32, 32)))
     assert not math.isnan(float(FourierMellin((16, 16))(torch.zeros(1, 16, 16)).sum()))

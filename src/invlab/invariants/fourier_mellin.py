@@ -87,6 +87,13 @@ def fourier_mellin_matrix(
     h, w = shape
     if r_max is None:
         r_max = min(h, w) / 4
+        if r_max <= r_min:
+            raise ValueError(
+                f"images of shape {tuple(shape)} are too small for the default radius range: "
+                f"r_max defaults to min(H, W)/4 = {r_max:g} frequency bins, which must exceed "
+                f"r_min = {r_min:g}; give both (e.g. r_min=1, r_max={min(h, w) / 2 - 1:g}) or "
+                f"use images of at least {4 * math.floor(r_min) + 4}×{4 * math.floor(r_min) + 4}"
+            )
     if r_max > min(h, w) / 2 - 1:
         raise ValueError(
             f"r_max must be <= min(H, W)/2 − 1 = {min(h, w) / 2 - 1} frequency bins, got {r_max}"
