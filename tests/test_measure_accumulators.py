@@ -90,6 +90,28 @@ def test_goodfellow_of_an_exactly_invariant_map_is_one_over_g(firing_rate):
     torch.testing.assert_close(valid.double(), torch.full_like(valid, 400 / k).double())
 
 
+def test_goodfellow_leaves_out_units_that_are_constant_on_the_data():
+    # Units 0-3 are dead ReLUs (zero on every input); units 4-7 see the raw signal. Through
+    # their ties the dead units would score the ceiling 1 / G and fill the layer's top fifth.
+    x = torch.randn(400, 1, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    linear = nn.Linear(16, 8, dtype=torch.float64)
+    with torch.no_grad():
+        linear.weight.zero_()
+        linear.bias.copy_(torch.tensor([-1.0] * 4 + [0.0] * 4, dtype=torch.float64))
+        linear.weight[4:, :4] = torch.eye(4, dtype=torch.float64)
+    model = Staged(flatten=nn.Flatten(), units=nn.Sequential(linear, nn.ReLU()))
+    result = compute_profile(model, x, Shift(4), ["units"], metrics=["goodfellow"])
+    scores = result.goodfellow_units["units"]
+    assert torch.isnan(scores[:4]).all()  # constant: no preferred input, no score
+    live = scores[4:]
+    assert not torch.isnan(live).any() and float(live.max()) < 40  # far below 1 / G = 100
+    # an exactly invariant, never-constant map still scores its ceiling
+    both = Staged(fourier=FourierModulus())
+    ceiling = compute_profile(both, x, Shift(4), ["fourier"], metrics=["goodfellow"])
+    valid = ceiling.goodfellow_units["fourier"]
+    assert torch.allclose(valid[~torch.isnan(valid)].double(), torch.tensor(100.0).double())
+
+
 def test_sensitivity_of_an_invariant_map_is_zero():
     x = torch.randn(100, 1, 32, dtype=torch.float64)
     s = sensitivity(Staged(fourier=FourierModulus()), x, Shift(8), ["input", "fourier"])

@@ -76,7 +76,7 @@ def test_rows_by_family_escape_the_pipe_and_unknown_names_are_refused():
     runs = runs_frame()
     table = markdown_table(runs, rows="family", metrics=["consistency"])
     assert "`family \\|a\\|`" in table  # a '|' would split the markdown cell
-    with pytest.raises(ValueError, match=r"labels \['nope'\] have no finished run; familys"):
+    with pytest.raises(ValueError, match=r"labels \[.nope.\] have no finished run; families"):
         markdown_table(runs, rows="family", labels=["nope"])
     for bad, match in (
         (dict(spread="iqr"), "spread must be one of ci, sd"),
@@ -177,3 +177,17 @@ def test_page_command_rewrites_stale_blocks_and_check_names_them(tmp_path, monke
     )
     bad = CliRunner().invoke(app, ["page", str(page)])
     assert bad.exit_code == 2 and "must print its table (--markdown -)" in bad.output
+
+
+def test_layer_columns_keep_every_networks_order_input_to_output():
+    from invlab.study.page_tables import _merged_order
+
+    shallow, deep = (
+        ["input", "conv1", "pool", "logits"],
+        ["input", "conv1", "conv2", "pool", "logits"],
+    )
+    assert _merged_order([shallow, deep]) == deep
+    mlp = ["input", "flatten", "hidden1", "logits"]
+    merged = _merged_order([shallow, mlp, deep])
+    for order in (shallow, mlp, deep):  # each network's layers appear in its own order
+        assert [name for name in merged if name in order] == order

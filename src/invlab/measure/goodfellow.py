@@ -13,7 +13,10 @@ Exact, not sampled: ``t_i`` is the ``(k+1)``-th largest activation over all ``N`
 trajectory. Activations that tie at ``t_i`` (few distinct values: integer pixels, ReLU zeros)
 fire with the probability that makes ``G(i) = k / N`` exactly, in expectation (see
 :meth:`GoodfellowAccumulator.result`); without it, ``G`` would collapse to the few inputs above
-the tie and ``S = L / G`` exceed ``1 / firing_rate``.
+the tie and ``S = L / G`` exceed ``1 / firing_rate``. A unit that is constant on the data (a dead
+ReLU: zero on every input) prefers no input and is left out of the layer's score (NaN): through
+its ties it would otherwise score ``1 / G`` and, in wide or deep ReLU networks with many dead
+units, fill the top fifth of the layer.
 
 A unit may carry its information in negative excursions (a linear read-out or a pre-activation
 layer): with ``polarity='both'`` each unit also enters as ``-h_i`` with its own threshold;
@@ -53,6 +56,8 @@ class GoodfellowAccumulator:
         signs = (1.0,) if polarity == "positive" else (1.0, -1.0)
         self.tails: list[RunningTopK] | None = [RunningTopK(k + 1, sign) for sign in signs]
         self.sum: torch.Tensor | None = None
+        self.low: torch.Tensor | None = None  # per-unit range over the inputs: constant units
+        self.high: torch.Tensor | None = None
         self.thresholds: list[torch.Tensor] | None = None
         self.sums: list[torch.Tensor] = []
 
@@ -63,6 +68,9 @@ class GoodfellowAccumulator:
             tail.update(h, start)
         s = h.sum(0).double()
         self.sum = s if self.sum is None else self.sum + s
+        low, high = h.min(0).values, h.max(0).values
+        self.low = low if self.low is None else torch.minimum(self.low, low)
+        self.high = high if self.high is None else torch.maximum(self.high, high)
 
     def _settle(self) -> None:
         """Thresholds and the firing pairs from the first pass; drop its buffers."""
@@ -107,7 +115,9 @@ class GoodfellowAccumulator:
                 sums[5] += (tied_d * (s == t).double().mean(1)).sum(0).cpu()
 
     def result(self) -> torch.Tensor:
-        """``S(i)`` per unit, shape ``(U,)`` (``(2U,)`` for ``'both'``); NaN: never fires.
+        """``S(i)`` per unit, shape ``(U,)`` (``(2U,)`` for ``'both'``); NaN: never fires, or
+        takes the same value on every input (a constant unit, e.g. a dead ReLU, selects no
+        input, and would otherwise score ``1 / G`` through its ties).
 
         Ties at the threshold (few distinct values: pixels, ReLU zeros) are broken at random,
         in expectation: a tied input (``s == t``) fires with probability
@@ -121,6 +131,9 @@ class GoodfellowAccumulator:
         """
         scores = []
         self.global_rate = []
+        # A unit with one value on every input (a dead ReLU) has no preferred inputs: every
+        # input ties, and the tie rule would score it 1 / G. It is left out (NaN) instead.
+        constant = (self.high == self.low).cpu()
         for sums in self.sums:
             n_above, n_tied, above_a, above_e, tied_a, tied_e = sums
             p = ((self.k - n_above) / n_tied.clamp(min=1)).clamp(0, 1)
@@ -128,7 +141,7 @@ class GoodfellowAccumulator:
             fired = n_above + p * n_tied  # expected number of firing inputs
             local = above_a + p * above_e + p * (tied_a + tied_e)
             s = (local / fired.clamp(min=1e-300)) / (fired / self.n)
-            s[fired <= 0] = float("nan")
+            s[(fired <= 0) | constant] = float("nan")
             self.global_rate.append(fired / self.n)
             scores.append(s)
         if self.polarity == "positive":

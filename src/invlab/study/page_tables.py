@@ -11,7 +11,7 @@ The spread is the half-width of the 95 % Student-t interval over seeds (``spread
 a configuration (every field but the seed), named by its run label or by its family
 (``rows="family"``). When the selected rows differ in data set or in the measured
 transformation, ``data`` and ``measured under`` columns say which is which; a family that names
-several rows is followed by each row's run label.
+several rows of the same data set and transformation is followed by each row's run label.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def layer_markdown(
     if not len(part):
         there = ", ".join(dict.fromkeys(layers[fixed])) or "(none)"
         raise ValueError(f"no selected run stored the {fixed} {wanted!r}; {fixed}s: {there}")
-    stored = list(dict.fromkeys(part[varying]))
+    stored = _merged_order([list(dict.fromkeys(g[varying])) for _, g in part.groupby("key")])
     missing = [c for c in columns or () if c not in stored]
     if missing:
         raise ValueError(f"columns {missing} are not among the {varying}s stored: {stored}")
@@ -237,6 +237,20 @@ def page_table(
     return layer_markdown(done, layers, metric, layer, columns=columns, **common)
 
 
+def _merged_order(orders: list[list[str]]) -> list[str]:
+    """One order of every name in ``orders`` that keeps each list's own order where they agree:
+    a name first seen in a later list goes right after its predecessor there (``[input, conv1,
+    pool]`` and ``[input, conv1, conv2, pool]`` give ``[input, conv1, conv2, pool]``)."""
+    merged: list[str] = []
+    for order in sorted(orders, key=len, reverse=True):
+        previous = None
+        for name in order:
+            if name not in merged:
+                merged.insert(merged.index(previous) + 1 if previous is not None else 0, name)
+            previous = name
+    return merged
+
+
 def _check_options(spread: str, rows: str) -> None:
     if spread not in SPREADS:
         raise ValueError(f"spread must be one of {', '.join(SPREADS)}, got {spread!r}")
@@ -246,24 +260,30 @@ def _check_options(spread: str, rows: str) -> None:
 
 def _select(summary: pd.DataFrame, labels: Sequence[str] | None, rows: str) -> pd.DataFrame:
     """The summary with each row's ``name`` (its label, or its family; a family that names
-    several rows is followed by the run label), only the rows named ``labels`` (a row's name,
-    or its family for all of the family's rows), in that order; or all of them."""
+    several rows of one data set and transformation is followed by the run label), and only
+    the rows that ``labels`` name (by their name, their run label, or their family for all of
+    the family's rows), in that order; or all of them."""
     summary = summary.copy()
     summary["name"] = summary[rows]
     if rows == "family":
-        shared = summary.duplicated("family", keep=False)
+        # rows that the family and the data/measured-under columns do not tell apart
+        context = [c for c, _ in CONTEXT if c in summary]
+        shared = summary.duplicated(["family", *context], keep=False)
         summary.loc[shared, "name"] = summary.family[shared] + " — " + summary.label[shared]
     if labels is None:
         return summary
-    names = set(summary.name) | set(summary[rows])
-    missing = [label for label in labels if label not in names]
+    keys = ["name", "label", "family"]
+    missing = [name for name in labels if not any((summary[k] == name).any() for k in keys)]
     if missing:
+        plural = "families" if rows == "family" else "labels"
         raise ValueError(
-            f"labels {missing} have no finished run; {rows}s there: "
+            f"labels {missing} have no finished run; {plural} there: "
             + ", ".join(dict.fromkeys(summary[rows]))
         )
-    rank = summary.name.map({label: i for i, label in enumerate(labels)})
-    rank = rank.fillna(summary[rows].map({label: i for i, label in enumerate(labels)}))
+    order = {name: i for i, name in enumerate(labels)}
+    rank = summary.name.map(order)
+    for key in keys[1:]:
+        rank = rank.fillna(summary[key].map(order))
     summary = summary[rank.notna()]
     return summary.iloc[rank[rank.notna()].argsort(kind="stable")]
 
