@@ -47,7 +47,9 @@ def test_builtin_studies_ship_as_spec_files():
 def test_default_study_is_the_size_vs_invariance_grid():
     spec = size_vs_invariance()
     mlps = {(r.size["width"], r.size["depth"]) for r in spec.runs if r.model == "mlp"}
-    assert mlps == {(w, d) for w in (32, 128, 512, 2048) for d in (1, 2, 3)}
+    grid = {(w, d) for w in (32, 128, 512) for d in (1, 2, 3)} | {(1024, 1), (1024, 2)}
+    assert mlps == grid  # widths beyond 1024 are in size-vs-invariance-full (the 5-min budget)
+    assert spec.seeds() == [0, 1, 2]  # every row of the default's tables has an interval
     models = {r.model for r in spec.runs}
     assert {"mlp", "cnn", "cnn_flat", "fourier_mlp"} <= models
     for model in models:  # every architecture is trained with and without augmentation
@@ -56,7 +58,7 @@ def test_default_study_is_the_size_vs_invariance_grid():
     for run in spec.runs:
         assert run.dataset == "mnist1d" and run.transform == "shift:-10:10"
         assert run.schedule == "cosine"
-        assert run.batch_size == (256 if run.size.get("width") == 2048 else 128)
+        assert run.batch_size == (256 if run.size.get("width") == 1024 else 128)
     families = {r.family for r in spec.runs if r.model == "mlp"}
     assert families == {f"mlp depth {d}" for d in (1, 2, 3)}
     assert len({r.key() for r in spec.runs}) == len(spec.runs)

@@ -31,8 +31,11 @@ def _pyplot():
 
 
 def _colours(families) -> dict:
+    """One colour per name: tab10, or tab20 when there are more than ten."""
     plt = _pyplot()
-    return {f: plt.cm.tab10(i % 10) for i, f in enumerate(sorted(families))}
+    names = sorted(families)
+    cmap, size = (plt.cm.tab10, 10) if len(names) <= 10 else (plt.cm.tab20, 20)
+    return {f: cmap(i % size) for i, f in enumerate(names)}
 
 
 def _seeds_note(n: pd.Series) -> str:
@@ -127,20 +130,24 @@ def curve_figure(curves: pd.DataFrame, datasets: dict[str, str] | None = None):
         sharey=True,
         layout="constrained",
     )
-    colours = _colours(points.family.unique())
+    # a line is named by its family, or by its run label where the family has several
+    # configurations in one panel (e.g. every p of LpPool)
+    panel = points.groupby(["dataset", "transform", "family"]).group.transform("nunique")
+    points["line"] = points.family.where(panel == 1, points.label)
+    colours = _colours(points.line.unique())
     counts = []
     for ax, (dataset, transform) in zip(axes.flat, panels):
         part = points[(points["dataset"] == dataset) & (points["transform"] == transform)]
         seen: set = set()
-        for (_group, family, augment), rows in part.groupby(
-            ["group", "family", "augment"], sort=True, dropna=False
+        for (_group, line_name, augment), rows in part.groupby(
+            ["group", "line", "augment"], sort=True, dropna=False
         ):
             line = _aggregate(rows, ["x"], "accuracy").sort_values("x")
             counts.append(line.n.min())
-            tagged = pd.isna(augment) or "augment" in family  # the family may say it already
-            name = family if tagged else f"{family} + aug"
+            tagged = pd.isna(augment) or "augment" in line_name or "+aug" in line_name
+            name = line_name if tagged else f"{line_name} + aug"
             style = "-" if pd.isna(augment) else "--"
-            _line_with_band(ax, line, "x", colours[family], name, seen, ".", style)
+            _line_with_band(ax, line, "x", colours[line_name], name, seen, ".", style)
         ax.set_title(f"{transform}" + (f" on {dataset}" if dataset else ""))
         ax.set_xlabel(axis_label(transform))
         ax.grid(alpha=0.3)
