@@ -26,6 +26,30 @@ def test_same_seed_gives_same_weights():
     assert not torch.equal(next(a.parameters()), next(c.parameters()))
 
 
+def test_stochastic_layers_do_not_depend_on_what_ran_before():
+    # LearnedAugment samples its transformations from torch's global generator. In a pool
+    # worker that generator's state depends on the runs before; train() seeds it itself.
+    from invlab.nn import LearnedAugment
+
+    ds = digits(pad=2)
+    x, y = ds.x_train[:128], ds.y_train[:128]
+
+    def run(noise_before: int):
+        model = seeded(
+            lambda: LearnedAugment(create_model("cnn_maxpool", (1, 12, 12), 10, channels=4,
+                                                depth=1), generators=("rotate",)), 0
+        )  # fmt: skip
+        torch.rand(noise_before)  # what an earlier run in the same process drew
+        result = train(model, x, y, epochs=2, batch_size=32, seed=0)
+        return result.losses, [p.detach().clone() for p in model.parameters()]
+
+    (loss_a, weights_a), (loss_b, weights_b) = run(0), run(1000)
+    assert loss_a == loss_b and all(torch.equal(a, b) for a, b in zip(weights_a, weights_b))
+    state = torch.random.get_rng_state()
+    train(seeded(lambda: create_model("mlp", (1, 12, 12), 10, width=8, depth=1), 0), x, y, epochs=1)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the caller's state is kept
+
+
 def test_training_learns_digits():
     ds = digits()
     model = seeded(lambda: create_model("mlp", in_shape=ds.in_shape, width=64, depth=1), 0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import torch
+
 from invlab.models import create_model
 from invlab.study.config import RunConfig
 from invlab.study.measured import dataset, measure_trained, train_as_configured
@@ -45,4 +47,6 @@ def execute_run(config: RunConfig, measure_inputs: int | None = None) -> RunResu
     augment = parse_transform(config.augment, spatial) if config.augment else None
     result = train_as_configured(model, config, ds, augment)
     train_seconds = time.perf_counter() - start
-    return measure_trained(model, config, ds, result, train_seconds, measure_inputs)
+    with torch.random.fork_rng(devices=[]):  # a stochastic model's evaluation draws, seeded
+        torch.manual_seed(config.seed + 3)
+        return measure_trained(model, config, ds, result, train_seconds, measure_inputs)

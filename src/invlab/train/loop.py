@@ -61,7 +61,9 @@ def train(
 
     The same ``seed`` gives the same weights on CPU: the seed fixes the initial weights
     (when ``model`` was created under ``torch.manual_seed(seed)``; see :func:`seeded`), the
-    order of the minibatches and the augmentation parameters, each from its own generator.
+    order of the minibatches and the augmentation parameters, each from its own generator, and
+    the draws of stochastic layers (dropout, :class:`~invlab.nn.LearnedAugment`), from torch's
+    global generator seeded with ``seed + 2`` during training (its state is restored after).
     A model without trainable parameters (a fixed feature map with a fixed read-out) is
     evaluated, not trained: the losses are recorded and no optimiser step is taken. The data
     moves to the model's device (that of its first parameter or buffer; a model with neither
@@ -122,38 +124,43 @@ def train(
     start = time.perf_counter()
     n = x.shape[0]
     batches = 0
-    model.train()
-    for epoch in range(epochs):
-        perm = torch.randperm(n, generator=order_gen).to(device)
-        total, seen = 0.0, 0
-        for i in range(0, n, batch_size):
-            idx = perm[i : i + batch_size]
-            xb, yb = x[idx], y[idx]
-            if augment is not None:
-                xb = augment.apply(xb, augment.sample(xb.shape[0], generator=aug_gen))
-            if optimiser is None:
-                with torch.no_grad():
+    # Stochastic layers (dropout, LearnedAugment's sampled transformations) draw from torch's
+    # global generator: seed it for the loop, and give the caller's state back after, so
+    # the result does not depend on what ran before in the process (a pool worker's runs).
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed + 2)
+        model.train()
+        for epoch in range(epochs):
+            perm = torch.randperm(n, generator=order_gen).to(device)
+            total, seen = 0.0, 0
+            for i in range(0, n, batch_size):
+                idx = perm[i : i + batch_size]
+                xb, yb = x[idx], y[idx]
+                if augment is not None:
+                    xb = augment.apply(xb, augment.sample(xb.shape[0], generator=aug_gen))
+                if optimiser is None:
+                    with torch.no_grad():
+                        loss = loss_fn(first_output(model(xb)), yb)
+                else:
+                    optimiser.zero_grad(set_to_none=True)
                     loss = loss_fn(first_output(model(xb)), yb)
-            else:
-                optimiser.zero_grad(set_to_none=True)
-                loss = loss_fn(first_output(model(xb)), yb)
-                for module in penalties:
-                    loss = loss + module.regularization_loss()
-                loss.backward()
-                optimiser.step()
-                if scheduler is not None:
-                    scheduler.step()
-                result.steps += 1
-            total += loss.item() * idx.numel()
-            seen += idx.numel()
-            batches += 1
+                    for module in penalties:
+                        loss = loss + module.regularization_loss()
+                    loss.backward()
+                    optimiser.step()
+                    if scheduler is not None:
+                        scheduler.step()
+                    result.steps += 1
+                total += loss.item() * idx.numel()
+                seen += idx.numel()
+                batches += 1
+                if max_steps is not None and batches >= max_steps:
+                    break
+            result.losses.append(total / seen)
+            if progress is not None:
+                progress(epoch + 1, result.losses[-1])
             if max_steps is not None and batches >= max_steps:
                 break
-        result.losses.append(total / seen)
-        if progress is not None:
-            progress(epoch + 1, result.losses[-1])
-        if max_steps is not None and batches >= max_steps:
-            break
     result.seconds = time.perf_counter() - start
     result.train_accuracy = accuracy(model, x, y)
     return result
