@@ -41,7 +41,9 @@ def test_stochastic_layers_do_not_depend_on_what_ran_before():
         )  # fmt: skip
         torch.rand(noise_before)  # what an earlier run in the same process drew
         result = train(model, x, y, epochs=2, batch_size=32, seed=0)
-        return result.losses, [p.detach().clone() for p in model.parameters()]
+        return [*result.losses, result.train_accuracy], [
+            p.detach().clone() for p in model.parameters()
+        ]
 
     (loss_a, weights_a), (loss_b, weights_b) = run(0), run(1000)
     assert loss_a == loss_b and all(torch.equal(a, b) for a, b in zip(weights_a, weights_b))

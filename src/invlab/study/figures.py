@@ -176,12 +176,17 @@ def layer_figure(layers: pd.DataFrame):
     layers["depth"] = layers.groupby(["key", "metric"]).cumcount()  # 0 = input
     metrics = sorted(layers.metric.unique())
     colours = _colours(layers.family.unique())
+    regimes = [a for a in (False, True) if (layers.augment.notna() == a).any()] or [False]
     fig, axes = plt.subplots(
-        len(metrics), 2, figsize=(13, 3.6 * len(metrics) + 0.4), squeeze=False, sharex=True
+        len(metrics),
+        len(regimes),
+        figsize=(6.5 * len(regimes), 3.6 * len(metrics) + 0.4),
+        squeeze=False,
+        sharex=True,
     )
     counts = []
     for row, metric in enumerate(metrics):
-        for col, augmented in enumerate((False, True)):
+        for col, augmented in enumerate(regimes):  # no empty panel for a regime not run
             ax = axes[row][col]
             part = layers[(layers.metric == metric) & (layers.augment.notna() == augmented)]
             seen = set()
