@@ -69,3 +69,10 @@ def test_each_figure_shown_is_written_by_a_figures_command(tmp_path, monkeypatch
     assert shown <= written, f"shown but no command writes them: {sorted(shown - written)}"
     for path in shown:
         assert (ROOT / "docs" / path).is_file(), f"{path} is not committed"
+
+
+def test_every_image_the_docs_link_is_committed():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        for found in re.finditer(r"!\[[^\]]*\]\((?P<path>[^)]+\.png)\)", page.read_text()):
+            assert (page.parent / found["path"]).is_file(), f"{page.name}: {found['path']} missing"
