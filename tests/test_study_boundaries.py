@@ -66,7 +66,7 @@ def test_list_shows_every_builtin_with_its_wall_time():
         spec = load_spec(path)
         assert spec.wall_time and spec.wall_time in result.output
         assert f"{name}" in result.output
-    assert "4.6 min (278 s) on 2 cores" in result.output  # depth.toml's measured time
+    assert "1.4 min (86 s) on 2 idle cores" in result.output  # depth.toml's measured time
 
 
 BASE = {"name": "t", "datasets": ["mnist1d"], "models": [{"name": "mlp", "grid": {"width": 8}}]}
