@@ -35,7 +35,8 @@ def curves_frame(runs: pd.DataFrame) -> pd.DataFrame:
         for i in range(3):  # a deformation path: coefficient tuples, not numbers
             rows.append(
                 {k: run[k] for k in ("key", "group", "seed", "label", "family", "augment")}
-                | {"transform": run["transform"], "param": (0.1 * i, -0.2 * i)}
+                | {"dataset": run["dataset"], "transform": run["transform"]}
+                | {"param": (0.1 * i, -0.2 * i)}
                 | {"accuracy": run["test_accuracy"] - 0.1 * i}
             )
     return pd.DataFrame(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -36,3 +37,18 @@ def writable_file(path: Path, flag: str) -> Path:
     if path.exists() and not os.access(path, os.W_OK):
         raise ValueError(f"{flag} {str(path)!r}: the file is not writable")
     return path
+
+
+def check_outputs(*checks: tuple[Path | None, str, Callable[[Path, str], Path]]) -> None:
+    """Run each ``(path, flag, check)`` whose path is given (``check`` is
+    :func:`writable_file` or :func:`writable_folder`); a refusal becomes the command-line
+    error ``typer.BadParameter`` naming ``flag``."""
+    import typer
+
+    for path, flag, check in checks:
+        if path is None:
+            continue
+        try:
+            check(path, flag)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=flag) from None

@@ -60,7 +60,7 @@ def report_command(
 ) -> None:
     """Write one HTML file with the figures inline and a sortable table of every run; or the
     figures and the markdown table of a results page."""
-    from invlab.cli.output_paths import writable_file, writable_folder
+    from invlab.cli.output_paths import check_outputs, writable_file, writable_folder
 
     table_options = {"--label": label, "--metric": metric, "--layer": layer, "--column": column}
     if markdown is None:
@@ -72,38 +72,28 @@ def report_command(
             )
     if output is None and markdown is None and figures_dir is None:
         output = Path("report.html")
-    checks = [(output, "--output", writable_file), (figures_dir, "--figures-dir", writable_folder)]
-    if markdown is not None and str(markdown) != "-":
-        checks.append((markdown, "--markdown", writable_file))
-    for path, flag, check in checks:
-        if path is not None:
-            try:
-                check(path, flag)
-            except ValueError as exc:
-                raise typer.BadParameter(str(exc), param_hint=flag) from None
+    printed = markdown is not None and str(markdown) == "-"
+    check_outputs(
+        (output, "--output", writable_file),
+        (figures_dir, "--figures-dir", writable_folder),
+        (None if printed else markdown, "--markdown", writable_file),
+    )
     from rich.console import Console
 
-    from invlab.study import ResultStore, StoreError, save_figures
-    from invlab.study.report import write_report
+    from invlab.study import StoreError, save_figures
+    from invlab.study.report import read_study, save_report
 
     console = Console()
     try:
-        if output is not None:
-            console.print(f"report → {write_report(db, output, study=study)}")
-        if markdown is None and figures_dir is None:
-            return
-        with ResultStore(db, create=False) as store:
-            if study is not None and study not in store.studies():
-                raise ValueError(
-                    f"study {study!r} has no runs in {str(db)!r}; "
-                    f"studies there: {', '.join(store.studies()) or '(none)'}"
-                )
-            runs, layers, curves = store.runs(study), store.layers(study), store.curves(study)
+        runs, layers, curves = read_study(db, study)  # read once for every output
     except StoreError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--study") from None
+    if output is not None:
+        title = study or Path(db).name
+        console.print(f"report → {save_report(runs, layers, curves, output, title)}")
     if figures_dir is not None:
         from invlab.study.kernel_figures import save_special
 

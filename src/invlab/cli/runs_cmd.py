@@ -35,14 +35,9 @@ def runs_command(
     seeds and n, then how each invariance metric changes with size within each family."""
     if status is not None and status not in ("done", "failed"):
         raise typer.BadParameter(f"got {status!r}; allowed: done, failed", param_hint="--status")
-    from invlab.cli.output_paths import writable_file
+    from invlab.cli.output_paths import check_outputs, writable_file
 
-    for path, flag in ((csv, "--csv"), (parquet, "--parquet")):
-        if path is not None:
-            try:
-                writable_file(path, flag)
-            except ValueError as exc:
-                raise typer.BadParameter(str(exc), param_hint=flag) from None
+    check_outputs((csv, "--csv", writable_file), (parquet, "--parquet", writable_file))
     from rich.console import Console
     from rich.table import Table
 

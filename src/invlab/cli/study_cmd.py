@@ -56,7 +56,7 @@ def study_command(
             default = " (default)" if study_name == DEFAULT else ""
             typer.echo(f"{study_name}{default} — {wall_time}\n    {description}")
         return
-    from invlab.cli.output_paths import writable_folder
+    from invlab.cli.output_paths import check_outputs, writable_folder
     from invlab.study.builtin import builtin_study
     from invlab.study.spec import SpecError, load_spec
 
@@ -84,10 +84,7 @@ def study_command(
         check_runs_fit(spec.runs)
     except RunMisfitError as exc:
         raise typer.BadParameter(str(exc), param_hint="NAME") from None
-    try:
-        writable_folder(out, "--out")
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--out") from None
+    check_outputs((out, "--out", writable_folder))
     db = out / "results.db"
     from rich.console import Console
 

@@ -22,14 +22,17 @@ UNITS = {
 
 def axis_label(transform: str) -> str:
     """The x-axis label of a curve along ``transform`` (a spec such as ``rotate:0:360``)."""
-    kind = transform.split(":")[0].split("+")[0].lower()
-    return UNITS.get(kind, ("transformation parameter", ""))[0]
+    return UNITS.get(_kind(transform), ("transformation parameter", ""))[0]
 
 
 def point_text(transform: str, x: float) -> str:
     """A column header for the point at ``x`` of a curve along ``transform``."""
-    kind = transform.split(":")[0].split("+")[0].lower()
-    return UNITS.get(kind, ("", "{:.3g}"))[1].format(x)
+    return UNITS.get(_kind(transform), ("", "{:.3g}"))[1].format(x)
+
+
+def _kind(transform: str) -> str:
+    """``'rotate'`` for ``rotate:0:360`` (the first kind of a composed spec)."""
+    return transform.split(":")[0].split("+")[0].lower()
 
 
 def with_positions(curves: pd.DataFrame) -> pd.DataFrame:
@@ -45,8 +48,8 @@ def with_positions(curves: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for transform, part in curves.groupby("transform", sort=False):
         part = part.copy()
-        kind, *args = str(transform).split(":")
-        if kind.lower() == "deform" and len(args) == 1:
+        args = str(transform).split(":")[1:]
+        if _kind(str(transform)) == "deform" and len(args) == 1:
             step = part.groupby("key").cumcount()
             last = part.groupby("key").param.transform("size") - 1
             part["x"] = float(args[0]) * step / last.where(last > 0, 1)

@@ -104,21 +104,15 @@ def size_figure(runs: pd.DataFrame, title: str = "Does size give invariance?"):
     return fig
 
 
-def curve_figure(curves: pd.DataFrame, datasets: dict[str, str] | None = None):
+def curve_figure(curves: pd.DataFrame):
     """Accuracy against the transformation, in its unit (:mod:`invlab.study.curve_axis`): one
-    panel per data set and transformation, one line per configuration (mean over seeds; dashed
-    when trained with augmentation), its 95 % interval as a band.
-
-    Args:
-        curves: :meth:`ResultStore.curves`.
-        datasets: run group → data set name, for the panel titles (optional).
-    """
+    panel per data set and transformation (:meth:`ResultStore.curves` rows), one line per
+    configuration (mean over seeds; dashed when trained with augmentation), its 95 % interval as
+    a band."""
     plt = _pyplot()
     from invlab.study.curve_axis import axis_label, with_positions
 
     points = with_positions(curves)
-    names = datasets or {}
-    points = points.assign(dataset=[str(names.get(group, "")) for group in points.group])
     panels = list(dict.fromkeys(zip(points["dataset"], points["transform"]))) or [("", "(none)")]
     columns = min(len(panels), 3)
     rows_ = -(-len(panels) // columns)
@@ -239,8 +233,7 @@ def save_figures(
     if len(done):
         paths.append(save_figure(size_figure(done), folder / "size.png"))
     if len(curves):
-        datasets = dict(zip(done.group, done.dataset)) if "dataset" in done else None
-        paths.append(save_figure(curve_figure(curves, datasets), folder / "curve.png"))
+        paths.append(save_figure(curve_figure(curves), folder / "curve.png"))
     if len(layers):
         paths.append(save_figure(layer_figure(layers), folder / "layers.png"))
     return paths

@@ -81,16 +81,14 @@ def curve_markdown(
     unit, :mod:`invlab.study.curve_axis`), mean ± spread over seeds.
 
     Args:
-        runs: one row per run; gives the rows' order and data sets.
-        curves: :meth:`ResultStore.curves`.
+        runs: one row per run; gives the rows' order.
+        curves: :meth:`ResultStore.curves` (with each point's data set and transformation).
         labels, spread, rows: as in :func:`markdown_table`.
     """
     _check_options(spread, rows)
     order = _select(summary_table(runs), labels, rows)
     points = with_positions(curves)
-    points = points[points.group.isin(order.group)].join(
-        runs.drop_duplicates("group").set_index("group")[["dataset"]], on="group"
-    )
+    points = points[points.group.isin(order.group)]
     blocks = []
     for (dataset, transform), part in points.groupby(["dataset", "transform"], sort=False):
         xs = sorted(part.x.unique())

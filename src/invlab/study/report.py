@@ -32,6 +32,25 @@ TABLE_COLUMNS += [("attempts", "attempts"), ("key", "key"), ("error", "error")]
 NUMERIC = {"seed", "params", *SUMMARY_METRICS, "seconds", "attempts"}
 
 
+def read_study(
+    db_path: str | Path, study: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The runs, layers and curves (:class:`ResultStore`) stored in ``db_path``, of ``study``
+    only when it is given.
+
+    Raises:
+        StoreError: ``db_path`` is missing or not an invlab results database.
+        ValueError: ``study`` has no runs in the database (the message lists those it has).
+    """
+    with ResultStore(db_path, create=False) as store:
+        if study is not None and study not in store.studies():
+            raise ValueError(
+                f"study {study!r} has no runs in {str(db_path)!r}; "
+                f"studies there: {', '.join(store.studies()) or '(none)'}"
+            )
+        return store.runs(study), store.layers(study), store.curves(study)
+
+
 def write_report(db_path: str | Path, path: str | Path, study: str | None = None) -> Path:
     """Write the HTML report of the runs stored in ``db_path`` to ``path``.
 
@@ -44,17 +63,15 @@ def write_report(db_path: str | Path, path: str | Path, study: str | None = None
         StoreError: ``db_path`` is missing or not an invlab results database.
         ValueError: ``study`` has no runs in the database.
     """
-    with ResultStore(db_path, create=False) as store:
-        if study is not None and study not in store.studies():
-            raise ValueError(
-                f"study {study!r} has no runs in {str(db_path)!r}; "
-                f"studies there: {', '.join(store.studies()) or '(none)'}"
-            )
-        runs, layers, curves = store.runs(study), store.layers(study), store.curves(study)
-    page = render_report(runs, layers, curves, title=study or Path(db_path).name)
+    runs, layers, curves = read_study(db_path, study)
+    return save_report(runs, layers, curves, path, title=study or Path(db_path).name)
+
+
+def save_report(runs, layers, curves, path: str | Path, title: str) -> Path:
+    """Write :func:`render_report` of these tables to ``path`` (its folder is created)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    path.write_text(render_report(runs, layers, curves, title=title), encoding="utf-8")
     return path
 
 

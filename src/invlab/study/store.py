@@ -297,8 +297,8 @@ class ResultStore:
 
     def curves(self, study: str | None = None) -> pd.DataFrame:
         """Accuracy along the transformation: ``key, group, seed, label, family, augment,
-        transform, param, accuracy``, one row per point of each run's parameter grid."""
-        return self._expand("curve", ("transform",), study)
+        dataset, transform, param, accuracy``, one row per point of each run's parameter grid."""
+        return self._expand("curve", ("dataset", "transform"), study)
 
     def _expand(self, column: str, extra: tuple[str, ...], study: str | None) -> pd.DataFrame:
         """One row per item of the JSON list in ``column`` of every finished run, led by the
