@@ -2,6 +2,9 @@
 
 Each command's module (and torch, pandas, matplotlib behind it) is imported only when that
 command runs: ``invlab --help`` reads the commands' one-line help from their source.
+
+Only typer's public classes are used, never ``click`` itself: typer ≥ 0.23 ships its own copy of
+click and no longer depends on the package, so ``import click`` fails in a plain install.
 """
 
 from __future__ import annotations
@@ -10,9 +13,8 @@ import ast
 import importlib
 from pathlib import Path
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 # command name → (module, function); the order is the order of ``invlab --help``
 COMMANDS = {
@@ -27,17 +29,17 @@ COMMANDS = {
 class _LazyGroup(TyperGroup):
     """Commands built from their module when invoked; listed from their docstrings."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, name: str) -> TyperCommand | None:
         if name not in COMMANDS:
             return None
         # a listing (``invlab --help``) gets a stub with the help text; running the command
         # goes through resolve_command, which builds the real one
-        return _load(name) if name in _loaded else click.Command(name, help=_summary(name))
+        return _load(name) if name in _loaded else TyperCommand(name, help=_summary(name))
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):
+    def resolve_command(self, ctx: typer.Context, args: list[str]):
         if args and args[0] in COMMANDS:
             return args[0], _load(args[0]), args[1:]
         return super().resolve_command(ctx, args)
@@ -46,7 +48,7 @@ class _LazyGroup(TyperGroup):
 _loaded: set[str] = set()
 
 
-def _load(name: str) -> click.Command:
+def _load(name: str) -> TyperCommand:
     module, function = COMMANDS[name]
     single = typer.Typer(add_completion=False)
     single.command(name)(getattr(importlib.import_module(module), function))
