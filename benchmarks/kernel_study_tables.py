@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 
 from invlab.study import ResultStore
-from invlab.study.kernel_figures import extras_table, fmt
+from invlab.study.report.limit_figures import extras_table, fmt
 from invlab.study.stats import mean_ci
 
 METRICS = ("test_accuracy", "transformed_accuracy", "consistency", "sensitivity")

@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from invlab.study import ResultStore, StudySpec, builtin_study, load_spec, run_study
-from invlab.study.executors import DaskExecutor, PoolExecutor, SerialExecutor
+from invlab.study.execution.executors import DaskExecutor, PoolExecutor, SerialExecutor
 
 
 def timed_study(spec: StudySpec, make_executor, folder: Path) -> tuple[float, float]:

@@ -138,3 +138,40 @@ def test_no_source_file_over_the_limit():
         if (n := len(p.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+# study/'s stages: what each may import from the study package (DESIGN.md: spec → runs →
+# execution → store → report). The report reads DataFrames from the store and never needs
+# the run kinds or the executors. The spec's only later stage is the run-kind registry, which
+# its validators ask (when a spec is validated) which models and size arguments a kind takes.
+STUDY_STAGES = {
+    "spec": {"runs"},
+    "store": {"spec"},
+    "runs": {"spec", "store"},
+    "execution": {"spec", "store", "runs"},
+    "report": {"store", "stats"},
+    "stats": set(),
+}
+
+
+@pytest.mark.parametrize("stage", sorted(STUDY_STAGES))
+def test_study_stages_import_only_earlier_stages(stage):
+    graph = _graph()
+    prefix = f"invlab.study.{stage}"
+    wrong = sorted(
+        f"{m} imports {d}"
+        for m, deps in graph.items()
+        if m == prefix or m.startswith(prefix + ".")
+        for d in deps
+        if d.startswith("invlab.study.") and d.split(".")[2] not in STUDY_STAGES[stage] | {stage}
+    )
+    assert wrong == []
+
+
+def test_the_stage_rule_sees_a_report_that_imports_the_run_kinds():
+    graph = {"invlab.study.report.html": {"invlab.study.runs.registry"}}
+    stage = "report"
+    wrong = [
+        d for deps in graph.values() for d in deps if d.split(".")[2] not in STUDY_STAGES[stage]
+    ]
+    assert wrong == ["invlab.study.runs.registry"]

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from invlab.study.curve_axis import axis_label, point_text, with_positions
-from invlab.study.page_tables import curve_markdown, layer_markdown, markdown_table, page_table
+from invlab.study.report.curve_axis import axis_label, point_text, with_positions
+from invlab.study.report.markdown import curve_markdown, layer_markdown, markdown_table, page_table
 from invlab.study.stats import mean_ci
 
 ACC = {("a", 0): 0.91, ("a", 1): 0.95, ("a", 2): 0.90, ("b", 0): 0.50, ("b", 1): 0.62}
@@ -139,7 +139,7 @@ def test_page_table_dispatch_refuses_options_a_table_does_not_take():
 
 
 def test_trends_table_gives_each_familys_slope_with_its_interval():
-    from invlab.study.page_tables import trend_markdown
+    from invlab.study.report.markdown import trend_markdown
 
     rows = []
     for seed, noise in enumerate((0.0, 0.01, -0.01)):
@@ -181,7 +181,7 @@ def test_page_command_rewrites_stale_blocks_and_check_names_them(tmp_path, monke
 
 
 def test_layer_columns_keep_every_networks_order_input_to_output():
-    from invlab.study.page_tables import _merged_order
+    from invlab.study.report.markdown import _merged_order
 
     shallow, deep = (
         ["input", "conv1", "pool", "logits"],

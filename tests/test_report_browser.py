@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from invlab.study import ResultStore, RunConfig, parse_spec, run_study
-from invlab.study.report import write_report
+from invlab.study.report.html import write_report
 
 websocket = pytest.importorskip(
     "websocket", reason="the browser test needs websocket-client: pip install websocket-client"

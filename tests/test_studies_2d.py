@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from invlab.study.builtin import load_builtin
 from invlab.study.spec import SpecError, parse_spec
+from invlab.study.spec.builtin import load_builtin
 
 
 @pytest.mark.parametrize("name", ["rotation", "scale", "deformation"])
@@ -53,8 +53,8 @@ def test_runs_that_do_not_fit_their_dataset_are_refused_before_any_training(tmp_
     from typer.testing import CliRunner
 
     from invlab.cli import app
-    from invlab.study.config import RunConfig
-    from invlab.study.preflight import RunMisfitError, check_runs_fit
+    from invlab.study.execution.preflight import RunMisfitError, check_runs_fit
+    from invlab.study.spec.run_config import RunConfig
 
     rotate_signals = RunConfig(dataset="mnist1d", model="mlp", transform="rotate:0:360")
     gcnn_signals = RunConfig(dataset="mnist1d", model="gcnn")

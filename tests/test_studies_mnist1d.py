@@ -2,7 +2,7 @@
 
 import pytest
 
-from invlab.study.builtin import builtin_study
+from invlab.study.spec.builtin import builtin_study
 
 STUDIES = {"mnist1d-baselines": 15, "depth": 48, "pooling": 39, "size-vs-invariance-full": 132}
 

@@ -128,7 +128,7 @@ def test_report_command_and_bad_databases(study, tmp_path):
 
 
 def test_a_study_with_failed_runs_exits_non_zero_and_reports_them(tmp_path, monkeypatch):
-    import invlab.study.execute as execute_module
+    import invlab.study.runs as execute_module
 
     real = execute_module.execute_run
 

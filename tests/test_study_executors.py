@@ -12,7 +12,12 @@ import torch
 
 import invlab
 from invlab.study import ResultStore, parse_spec, run_study
-from invlab.study.executors import DaskExecutor, PoolExecutor, SerialExecutor, make_executor
+from invlab.study.execution.executors import (
+    DaskExecutor,
+    PoolExecutor,
+    SerialExecutor,
+    make_executor,
+)
 
 METRICS = ["params", "train_accuracy", "test_accuracy", "transformed_accuracy", "consistency"]
 METRICS += ["goodfellow", "sensitivity", "final_loss"]

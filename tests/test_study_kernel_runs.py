@@ -12,9 +12,11 @@ import torch
 from invlab.data import mnist1d
 from invlab.kernels import CNNKernel, KernelRegression
 from invlab.study import ResultStore, RunConfig, SpecError, parse_spec, run_study
-from invlab.study.execute import execute_run
-from invlab.study.kernel_figures import extras_table, save_special
-from invlab.study.kernel_runs import gd_solve, prediction_metrics, ridge_solve, shifted_copy
+from invlab.study.outputs import save_study_figures
+from invlab.study.report.limit_figures import extras_table
+from invlab.study.runs import execute_run
+from invlab.study.runs.kinds.kernel import gd_solve, ridge_solve
+from invlab.study.runs.predictions import prediction_metrics, shifted_copy
 
 SMALL = {"n_train": 24, "n_test": 12}
 
@@ -52,13 +54,13 @@ def test_infinite_width_spec_runs_stores_resumes_and_draws(tmp_path):
     assert run_study(spec, db, raise_errors=True) == (8, 0)
     assert run_study(spec, db, raise_errors=True) == (0, 8)  # resumed: nothing recomputed
     with ResultStore(db) as store:
-        runs, layers = store.runs(), store.layers()
+        runs, layers, curves = store.runs(), store.layers(), store.curves()
     assert len(runs) == 8 and (runs.status == "done").all()
     table = extras_table(runs, layers)
     assert {"nngp", "ntk", "ntk_gd", "finite"} <= set(table.group)
     assert (table[table.group == "ntk"].n == 2).all()  # two seeds aggregated
-    paths = save_special(runs, layers, "tiny-iw", tmp_path)
-    assert paths and paths[0].stat().st_size > 1000
+    paths = save_study_figures(runs, layers, curves, tmp_path)
+    assert [p.name for p in paths] == ["infinite-width.png"] and paths[0].stat().st_size > 1000
 
 
 def test_learn_dft_spec_runs_stores_resumes_and_draws(tmp_path):
@@ -88,12 +90,12 @@ def test_learn_dft_spec_runs_stores_resumes_and_draws(tmp_path):
     assert run_study(spec, db, raise_errors=True) == (7, 0)
     assert run_study(spec, db, raise_errors=True) == (0, 7)
     with ResultStore(db) as store:
-        runs, layers = store.runs(), store.layers()
+        runs, layers, curves = store.runs(), store.layers(), store.curves()
     exact = runs[runs.model == "exact"].iloc[0]
     assert exact.sensitivity < 1e-10 and exact.final_loss == 0.0  # the reference: invariant
     classifier = runs[runs.model == "dft_classifier"].iloc[0]
     assert 0.0 <= classifier.test_accuracy <= 1.0 and not math.isnan(classifier.consistency)
-    assert save_special(runs, layers, "tiny-dft", tmp_path)
+    assert [p.name for p in save_study_figures(runs, layers, curves, tmp_path)] == ["learn-dft.png"]
 
 
 def test_gap_kernel_run_is_exactly_invariant_and_matches_kernel_regression():
@@ -173,8 +175,10 @@ def test_special_kinds_are_validated():
         _spec("bad", [{"kind": "kernel", "name": "resnet"}])
     with pytest.raises(SpecError, match="no size argument 'width'"):
         _spec("bad", [{"kind": "kernel", "name": "mlp", "grid": {"width": 3}}])
-    with pytest.raises(ValueError, match="kind must be one of"):
-        RunConfig(dataset="mnist1d", model="mlp", kind="magic")
+    with pytest.raises(SpecError, match="unknown run kind 'kernal'; did you mean 'kernel'"):
+        _spec("bad", [{"kind": "kernal", "name": "mlp"}])
+    with pytest.raises(ValueError, match="unknown run kind 'magic'"):
+        execute_run(RunConfig(dataset="mnist1d", model="mlp", kind="magic"))
     bad = RunConfig(dataset="mnist1d", model="cnn", kind="kernel", size={"n_train": 1})
     with pytest.raises(ValueError, match="n_train"):
         execute_run(bad)

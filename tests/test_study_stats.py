@@ -11,8 +11,8 @@ import pytest
 from scipy import stats
 
 from invlab.study import mean_ci, paired_difference, slope
-from invlab.study.page_tables import markdown_table
-from invlab.study.summary import summary_table
+from invlab.study.report.markdown import markdown_table
+from invlab.study.report.summary import summary_table
 
 
 def scipy_half_width(values, level):

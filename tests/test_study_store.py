@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import invlab.study.execute as execute_module
+import invlab.study.runs as execute_module
 from invlab.study import (
     ResultStore,
     RunConfig,
@@ -22,7 +22,7 @@ from invlab.study import (
     parse_spec,
     run_study,
 )
-from invlab.study.store import SCHEMA_VERSION
+from invlab.study.store.schema import SCHEMA_VERSION
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 VERSIONS = {"invlab": "test"}
@@ -288,8 +288,8 @@ WRITER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, {src!r})
-    from invlab.study.config import RunConfig
-    from invlab.study.metrics import RunMetrics
+    from invlab.study.spec.run_config import RunConfig
+    from invlab.study.store.records import RunMetrics
     from invlab.study.store import ResultStore
     def metrics(who, i):
         return RunMetrics(i, 0, 0, 0, 0, who, 0, 0, 0, 0, 0)

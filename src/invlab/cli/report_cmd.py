@@ -20,8 +20,8 @@ def report_command(
     figures_dir: Path | None = typer.Option(
         None,
         "--figures-dir",
-        help="Write size.png, curve.png and layers.png into this folder (and STUDY.png for "
-        "the kernel studies).",
+        help="Write the figures of the stored runs' kinds into this folder as NAME.png "
+        "(size, curve, layers; infinite-width, learn-dft).",
     ),
     markdown: Path | None = typer.Option(
         None,
@@ -80,8 +80,8 @@ def report_command(
     )
     from rich.console import Console
 
-    from invlab.study import StoreError, save_figures
-    from invlab.study.report import read_study, save_report
+    from invlab.study.report.html import save_report
+    from invlab.study.store import StoreError, read_study
 
     console = Console()
     try:
@@ -95,23 +95,12 @@ def report_command(
         title = study or Path(db).name
         console.print(f"report → {save_report(runs, layers, curves, output, title)}")
     if figures_dir is not None:
-        from invlab.study.kernel_figures import save_special
+        from invlab.study.outputs import save_study_figures
 
-        trained = runs[runs.kind.fillna("train") == "train"] if "kind" in runs else runs
-        keys = set(trained.key) if len(trained) else set()
-        paths = []
-        if keys:  # the figures of trained runs; the kernel runs have no parameter count
-            mine = [f[f.key.isin(keys)] if len(f) else f for f in (layers, curves)]
-            paths = save_figures(trained, *mine, figures_dir)
-        for name in [study] if study else sorted(set(runs.study)) if len(runs) else []:
-            # kernel and learn-dft runs: their own figure, FIGURES_DIR/STUDY.png
-            mine = runs[runs.study == name]
-            extras = layers[layers.key.isin(mine.key)] if len(layers) else layers
-            paths += save_special(mine, extras, name, figures_dir)
-        for path in paths:
+        for path in save_study_figures(runs, layers, curves, figures_dir):
             console.print(f"figure → {path}")
     if markdown is not None:
-        from invlab.study.page_tables import page_table
+        from invlab.study.report.markdown import page_table
 
         try:
             text = page_table(

@@ -41,7 +41,7 @@ def runs_command(
     from rich.console import Console
     from rich.table import Table
 
-    from invlab.study import ResultStore, StoreError
+    from invlab.study.store import ResultStore, StoreError
 
     console = Console()
     try:
@@ -78,7 +78,7 @@ def runs_command(
             console.print(failure.error, markup=False, highlight=False)
         return
     if compare is not None:
-        from invlab.study.summary import compare as compare_runs
+        from invlab.study.report.summary import compare as compare_runs
 
         try:
             console.print(compare_runs(runs, *compare), highlight=False)
@@ -86,7 +86,8 @@ def runs_command(
             raise typer.BadParameter(str(exc), param_hint="--compare") from None
         return
     if not each and status != "failed":  # failed runs have no metrics to aggregate
-        from invlab.study import print_summary, summary_table
+        from invlab.study.report.console import print_summary
+        from invlab.study.report.summary import summary_table
 
         configurations = len(summary_table(runs))
         print_summary(runs, f"{db}: {len(runs)} run(s), {configurations} configuration(s)")
@@ -100,7 +101,7 @@ def runs_command(
 
 
 def _text(column: str, value) -> str:
-    from invlab.study import COLUMNS
+    from invlab.study.report.columns import COLUMNS
 
     if value is None or (isinstance(value, float) and value != value):
         return ""

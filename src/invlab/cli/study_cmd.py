@@ -10,7 +10,7 @@ import typer
 
 # torch, pandas, matplotlib and rich come in only once a study really runs: ``--list`` and
 # argument errors answer at once
-from invlab.study.builtin import DEFAULT
+from invlab.study.spec.builtin import DEFAULT
 
 
 def study_command(
@@ -50,15 +50,14 @@ def study_command(
 ) -> None:
     """Train and measure every run of a study; finished runs are stored and skipped on rerun."""
     if list_:
-        from invlab.study.builtin import builtin_summaries
+        from invlab.study.spec.builtin import builtin_summaries
 
         for study_name, (wall_time, description) in builtin_summaries().items():
             default = " (default)" if study_name == DEFAULT else ""
             typer.echo(f"{study_name}{default} — {wall_time}\n    {description}")
         return
     from invlab.cli.output_paths import check_outputs, writable_folder
-    from invlab.study.builtin import builtin_study
-    from invlab.study.spec import SpecError, load_spec
+    from invlab.study.spec import SpecError, builtin_study, load_spec
 
     try:
         if name.endswith(".toml") or Path(name).is_file():
@@ -78,7 +77,7 @@ def study_command(
             spec = spec.with_seeds(_parse_seeds(seeds))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--seed/--seeds") from None
-    from invlab.study.preflight import RunMisfitError, check_runs_fit
+    from invlab.study.execution import RunMisfitError, check_runs_fit
 
     try:
         check_runs_fit(spec.runs)
@@ -88,10 +87,11 @@ def study_command(
     db = out / "results.db"
     from rich.console import Console
 
-    from invlab.study import ResultStore, StoreError, print_summary, run_study
-    from invlab.study.executors import SchedulerUnreachable, make_executor
-    from invlab.study.figures import save_figure, size_figure
-    from invlab.study.report import write_report
+    from invlab.study.execution import SchedulerUnreachable, make_executor, run_study
+    from invlab.study.outputs import extras_runs, save_primary_figure, sized
+    from invlab.study.report.console import print_extras, print_summary
+    from invlab.study.report.html import write_report
+    from invlab.study.store import ResultStore, StoreError
 
     console = Console()
     try:
@@ -126,21 +126,16 @@ def study_command(
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     with ResultStore(db) as store:
-        runs, layers = store.runs(), store.layers()
+        runs, layers, curves = store.runs(), store.layers(), store.curves()
     # this spec's runs, also those another study sharing the database stored first
     runs = runs[runs.key.isin({r.key() for r in spec.runs})] if len(runs) else runs
     failed = int((runs.status == "failed").sum()) if len(runs) else 0
     used = spec.seeds()
-    special = any(r.kind != "train" for r in spec.runs)  # kernels have no parameter count
     title = f"{spec.name} ({len(used)} seed(s): {', '.join(map(str, used))})"
-    print_summary(runs, title, trends=not special)
-    if special:
-        from invlab.study.kernel_figures import print_extras, save_special
-
-        print_extras(runs, layers)
-        figure = ", ".join(map(str, save_special(runs, layers, spec.name, out))) or "(none)"
-    else:
-        figure = save_figure(size_figure(runs), out / f"{spec.name}.png")
+    print_summary(runs, title, trends=sized(runs))  # kernels have no parameter count
+    print_extras(extras_runs(runs), layers)
+    mine = [t[t.key.isin(set(runs.key))] if len(t) else t for t in (layers, curves)]
+    figure = save_primary_figure(runs, *mine, out / f"{spec.name}.png") or "(none)"
     message = (
         f"{executed} run(s) executed, {skipped} already stored, {failed} failed; "
         f"wall time {time.perf_counter() - start:.1f}s; figure {figure}"
@@ -180,7 +175,8 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
         TimeRemainingColumn,
     )
 
-    from invlab.study import COLUMNS, run_study
+    from invlab.study.execution import run_study
+    from invlab.study.report.columns import COLUMNS
 
     running: list[str] = []
     with Progress(

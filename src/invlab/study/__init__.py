@@ -1,12 +1,20 @@
-"""Studies: grids of training runs from TOML specs, executed serially, on a process pool or
-on Dask, stored in SQLite as each run finishes, summarised and reported in HTML.
+"""Studies: grids of runs from TOML specs, executed serially, on a process pool or on Dask,
+stored in SQLite as each run finishes, summarised and reported.
 
-Modules by role: ``config`` (a run's configuration, a study's runs), ``spec`` (the TOML spec
-file), ``builtin`` (the specs shipped in ``specs/``), ``execute`` (one run), ``metrics`` (what a
-run stores), ``executors`` and ``runner`` (running a study), ``store`` and ``schema`` (the
-SQLite results database, its schema and migrations), ``stats`` (means and 95 % intervals over
-seeds), ``summary`` (tables aggregated over seeds), ``figures`` and ``report`` (the figures,
-the HTML report).
+The sub-packages are the stages a study goes through, each importing only the ones before it
+(``tests/test_layout.py`` checks it):
+
+- :mod:`~invlab.study.spec`: what a study is (run configurations, the TOML spec file, the
+  built-in specs); no torch.
+- :mod:`~invlab.study.runs`: the run kinds, one module each, found through a registry.
+- :mod:`~invlab.study.execution`: preflight checks, executors (serial, pool, Dask) and the
+  runner that stores each run as it finishes.
+- :mod:`~invlab.study.store`: the SQLite results database, its schema and migrations, the run
+  record and provenance.
+- :mod:`~invlab.study.report`: DataFrames in; console tables, markdown, figures and HTML out
+  (imports only the store and :mod:`~invlab.study.stats`).
+
+:mod:`invlab.study.outputs` asks the run kinds which figures their runs produce.
 """
 
 import importlib
@@ -14,36 +22,42 @@ import importlib
 # name → module; imported on first use, so ``invlab study --list`` and the spec parser need
 # neither torch nor pandas nor matplotlib
 _LAZY = {
-    "builtin_study": "builtin",
-    "list_builtin": "builtin",
-    "load_builtin": "builtin",
-    "size_vs_invariance": "builtin",
-    "METRICS": "config",
-    "RunConfig": "config",
-    "StudySpec": "config",
-    "execute_run": "execute",
-    "curve_figure": "figures",
-    "layer_figure": "figures",
-    "save_figures": "figures",
-    "size_figure": "figures",
-    "COLUMNS": "metrics",
-    "RunMetrics": "metrics",
-    "RunResult": "metrics",
-    "run_study": "runner",
-    "SpecError": "spec",
-    "load_spec": "spec",
-    "parse_spec": "spec",
+    "builtin_study": "spec.builtin",
+    "list_builtin": "spec.builtin",
+    "load_builtin": "spec.builtin",
+    "size_vs_invariance": "spec.builtin",
+    "METRICS": "spec.run_config",
+    "RunConfig": "spec.run_config",
+    "StudySpec": "spec.run_config",
+    "SpecError": "spec.study_file",
+    "load_spec": "spec.study_file",
+    "parse_spec": "spec.study_file",
+    "RunKind": "runs.registry",
+    "execute_run": "runs.registry",
+    "get_kind": "runs.registry",
+    "list_kinds": "runs.registry",
+    "make_executor": "execution.executors",
+    "run_study": "execution.runner",
+    "ResultStore": "store.database",
+    "StoreError": "store.database",
+    "read_study": "store.read",
+    "RunMetrics": "store.records",
+    "RunResult": "store.records",
     "MeanCI": "stats",
     "mean_ci": "stats",
     "paired_difference": "stats",
     "slope": "stats",
-    "ResultStore": "store",
-    "StoreError": "store",
-    "markdown_table": "page_tables",
-    "curve_markdown": "page_tables",
-    "layer_markdown": "page_tables",
-    "print_summary": "summary",
-    "summary_table": "summary",
+    "COLUMNS": "report.columns",
+    "curve_figure": "report.figures",
+    "layer_figure": "report.figures",
+    "size_figure": "report.figures",
+    "save_figures": "report.gallery",
+    "write_report": "report.html",
+    "markdown_table": "report.markdown",
+    "curve_markdown": "report.markdown",
+    "layer_markdown": "report.markdown",
+    "print_summary": "report.console",
+    "summary_table": "report.summary",
 }
 
 
@@ -59,35 +73,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-__all__ = [
-    "COLUMNS",
-    "METRICS",
-    "MeanCI",
-    "ResultStore",
-    "RunConfig",
-    "RunMetrics",
-    "RunResult",
-    "SpecError",
-    "StoreError",
-    "StudySpec",
-    "builtin_study",
-    "curve_figure",
-    "curve_markdown",
-    "execute_run",
-    "layer_figure",
-    "layer_markdown",
-    "list_builtin",
-    "load_builtin",
-    "load_spec",
-    "markdown_table",
-    "mean_ci",
-    "paired_difference",
-    "parse_spec",
-    "print_summary",
-    "run_study",
-    "save_figures",
-    "size_figure",
-    "size_vs_invariance",
-    "slope",
-    "summary_table",
-]
+__all__ = sorted(_LAZY)

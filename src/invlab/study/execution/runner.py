@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from invlab.study.config import RunConfig, StudySpec
-from invlab.study.executors import Executor, SerialExecutor
-from invlab.study.metrics import RunMetrics
-from invlab.study.store import ResultStore
+from invlab.study.execution.executors import Executor, SerialExecutor
+from invlab.study.spec.run_config import RunConfig, StudySpec
+from invlab.study.store.database import ResultStore
+from invlab.study.store.records import RunMetrics
 
 Progress = Callable[[str, RunConfig, RunMetrics | dict | None], None]
 

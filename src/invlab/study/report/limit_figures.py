@@ -1,16 +1,15 @@
-"""Tables and figures of the ``infinite-width`` and ``learn-dft`` studies (run kinds of
-:mod:`invlab.study.kernel_runs`), read from the results store: the run metrics and the extras
-(the runs' ``layers`` JSON), each a mean over seeds with its 95 % interval and n."""
+"""Tables and figures of the kernel, finite and learn-dft runs (the infinite-width limit and
+learning the DFT), read from the results store: the run metrics and the extras (the runs'
+``layers`` JSON), each a mean over seeds with its 95 % interval and n."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from invlab.study.figures import _pyplot
+from invlab.study.report.figures import _pyplot
 from invlab.study.stats import mean_ci
 
 INVARIANCE = ("test_accuracy", "transformed_accuracy", "consistency", "sensitivity")
@@ -42,22 +41,6 @@ def fmt(mean: float, ci: float, digits: int = 3) -> str:
     if ci is None or math.isnan(ci):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {ci:.{digits}f}"
-
-
-def print_extras(runs: pd.DataFrame, layers: pd.DataFrame) -> None:
-    """Print the extras table (mean ± 95 % CI, n) to stdout."""
-    table = extras_table(runs, layers)
-    if not len(table):
-        return
-    metrics = [c for c in table.columns if c.endswith("_ci")]
-    print("\nextras (mean ± 95 % CI over seeds; n seeds):")
-    for _, row in table.iterrows():
-        if row.group in ("finite", "frequency"):
-            continue
-        values = ", ".join(
-            f"{m[:-3]} {fmt(row[m[:-3]], row[m])}" for m in metrics if not pd.isna(row[m[:-3]])
-        )
-        print(f"  {row.label} [{row.group}] n={row.n}: {values}")
 
 
 def _width(size: str) -> float:
@@ -184,21 +167,3 @@ def learn_dft_figure(runs: pd.DataFrame, layers: pd.DataFrame):
     fig.suptitle("learn-dft: mean ± 95 % CI over seeds; black line: exact FourierModulus")
     fig.tight_layout()
     return fig
-
-
-def save_special(runs: pd.DataFrame, layers: pd.DataFrame, study: str, out: Path) -> list[Path]:
-    """Write the study's figure (``OUT/STUDY.png``) when its runs have special kinds."""
-    kinds = set(runs.kind.fillna("train")) if "kind" in runs and len(runs) else set()
-    paths = []
-    if "finite" in kinds:
-        fig = infinite_width_figure(runs, layers)
-    elif "learn-dft" in kinds:
-        fig = learn_dft_figure(runs, layers)
-    else:
-        return paths
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{study}.png"
-    fig.savefig(path, dpi=70)
-    _pyplot().close(fig)
-    paths.append(path)
-    return paths

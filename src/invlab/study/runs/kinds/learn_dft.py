@@ -20,14 +20,45 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Collection
 
 import torch
 from torch import nn
 
 from invlab.data import Dataset
-from invlab.study.config import RunConfig
-from invlab.study.measured import extras
-from invlab.study.metrics import RunMetrics, RunResult
+from invlab.study.runs.common import dataset, extras
+from invlab.study.runs.registry import RunKind, register
+from invlab.study.spec.run_config import RunConfig
+from invlab.study.store.records import RunMetrics, RunResult
+
+MODELS = {
+    "linear": ("data", "samples", "steps", "lr", "batch_size"),
+    "dft_mlp": ("width", "depth", "samples"),
+    "exact": (),
+    "dft_classifier": ("width", "depth", "head_width", "head_depth"),
+}
+"""The models of the kind and the size arguments each accepts."""
+
+
+@register
+class LearnDFT(RunKind):
+    """Can a network learn the Fourier transform, and is a learned ``|DFT|`` invariant?"""
+
+    name = "learn-dft"
+    description = "networks trained to output the DFT or |DFT|, and a classifier on a learned |DFT|"
+    figures = ("learn-dft",)
+    sized = False
+    extras = True
+
+    def models(self) -> list[str]:
+        return list(MODELS)
+
+    def size_arguments(self, model: str, grid: dict) -> Collection[str]:
+        return MODELS[model]
+
+    def execute(self, config: RunConfig) -> RunResult:
+        torch.manual_seed(config.seed)
+        return dft_run(config, dataset(config.dataset))
 
 
 def _noise(n: int, length: int, seed: int) -> torch.Tensor:
@@ -189,7 +220,7 @@ class _LogRelu(nn.Module):
 
 def _classifier(config: RunConfig, ds: Dataset) -> RunResult:
     from invlab.models.staged import Staged, dense_head
-    from invlab.study.measured import measure_trained, train_as_configured
+    from invlab.study.runs.common import measure_trained, train_as_configured
 
     s = config.size
     start = time.perf_counter()

@@ -12,7 +12,6 @@ refused with :class:`StoreError` before anything is written to it.
 from __future__ import annotations
 
 import json
-import platform
 import socket
 import sqlite3
 import time
@@ -20,31 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from invlab.study.config import RunConfig
-from invlab.study.metrics import RunMetrics
-from invlab.study.schema import APPLICATION_ID, MIGRATIONS, SCHEMA, SCHEMA_VERSION, V1_COLUMNS
+from invlab.study.spec.run_config import RunConfig
+from invlab.study.store.provenance import library_versions
+from invlab.study.store.records import RunMetrics
+from invlab.study.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA, SCHEMA_VERSION, V1_COLUMNS
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class StoreError(RuntimeError):
     """The results database cannot be used (not SQLite, corrupted, foreign or missing)."""
-
-
-def library_versions() -> dict[str, str]:
-    """Versions that a stored result depends on (recorded with every run)."""
-    import numpy
-    import torch
-
-    from invlab import __version__
-
-    return {
-        "invlab": __version__,
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-    }
 
 
 class ResultStore:

@@ -8,8 +8,8 @@ once, and reports every misfit together.
 
 from __future__ import annotations
 
-from invlab.study.config import RunConfig
-from invlab.study.spec import SpecError
+from invlab.study.spec.run_config import RunConfig
+from invlab.study.spec.study_file import SpecError
 
 
 class RunMisfitError(SpecError):
@@ -20,11 +20,12 @@ def check_runs_fit(runs: tuple[RunConfig, ...] | list[RunConfig]) -> None:
     """Raise :class:`RunMisfitError` unless every run's ``transform``, ``augment`` and model
     accept its dataset's inputs (rank and size).
 
-    The models are built (on the dataset's input shape, not trained); each distinct
-    (dataset, model, size) and (dataset, transformation) pair is checked once.
+    Each run's kind checks its model against the dataset (``RunKind.check_fits``: a zoo model
+    is built on the dataset's input shape, not trained); each distinct (kind, dataset, model,
+    size) and (dataset, transformation) pair is checked once.
     """
-    from invlab.models import create_model
-    from invlab.study.measured import dataset as _dataset
+    from invlab.study.runs import get_kind
+    from invlab.study.runs.common import dataset as _dataset
     from invlab.transforms.spec import parse_transform
 
     problems: list[str] = []
@@ -44,14 +45,12 @@ def check_runs_fit(runs: tuple[RunConfig, ...] | list[RunConfig]) -> None:
                     f"{role} {spec!r} does not fit dataset {config.dataset!r} ({kind} of shape "
                     f"{ds.in_shape}): {exc}"
                 )
-        key = (config.dataset, config.model, tuple(sorted(config.size.items())))
-        if config.kind != "train" or key in seen:  # other kinds build no zoo model
+        key = (config.kind, config.dataset, config.model, tuple(sorted(config.size.items())))
+        if key in seen:
             continue
         seen.add(key)
         try:
-            create_model(
-                config.model, in_shape=ds.in_shape, num_classes=ds.num_classes, **config.size
-            )
+            get_kind(config.kind).check_fits(config, ds.in_shape, ds.num_classes)
         except (TypeError, ValueError, RuntimeError) as exc:
             problems.append(
                 f"model {config.label()} does not fit dataset {config.dataset!r} ({kind} of "

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from invlab.study.curve_axis import point_text, with_positions
-from invlab.study.metrics import COLUMNS, SUMMARY_METRICS
+from invlab.study.report.columns import COLUMNS, SUMMARY_METRICS
+from invlab.study.report.curve_axis import point_text, with_positions
+from invlab.study.report.summary import AGGREGATED, sample_sd, summary_table, with_interval
 from invlab.study.stats import mean_ci
-from invlab.study.summary import AGGREGATED, sample_sd, summary_table, with_interval
 
 SPREADS = {"ci": "95 % Student-t interval", "sd": "sample standard deviation"}
 ROWS = ("label", "family")
@@ -78,7 +78,7 @@ def curve_markdown(
 ) -> str:
     """Accuracy at every point of the transformation's grid: one table per data set and
     transformation, one row per configuration, one column per point (in the transformation's
-    unit, :mod:`invlab.study.curve_axis`), mean ± spread over seeds.
+    unit, :mod:`invlab.study.report.curve_axis`), mean ± spread over seeds.
 
     Args:
         runs: one row per run; gives the rows' order.
@@ -166,10 +166,10 @@ def layer_markdown(
 
 
 def trend_markdown(runs: pd.DataFrame, metrics: Sequence[str] | None = None) -> str:
-    """:func:`invlab.study.summary.trend_table` as markdown: per family and regime, each
+    """:func:`invlab.study.report.summary.trend_table` as markdown: per family and regime, each
     metric's slope against log10(parameters), fitted per seed, mean ± 95 % interval, and
     whether the interval excludes 0."""
-    from invlab.study.summary import TREND_METRICS, trend_table
+    from invlab.study.report.summary import TREND_METRICS, trend_table
 
     for name in metrics or ():
         if name not in AGGREGATED:

@@ -31,7 +31,7 @@ metrics to measure, and seeds; the study is their cross product::
     family = "mlp depth {depth}"          # plot group; {size arguments} are filled in
     grid = { width = [32, 128], depth = [1, 2] }
     lr = 1e-3                             # overrides [training]
-    # kind = "kernel"                     # a run of invlab.study.kernel_runs (default "train")
+    # kind = "kernel"                     # a run kind of invlab.study.runs (default "train")
     # seeds = 1                           # overrides the study's seeds for this entry
 
 Runs are ordered dataset × model entry × grid point × regime × transformation × seed. Every
@@ -49,7 +49,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from invlab.study.config import METRICS, RunConfig, StudySpec, seeds_list
+from invlab.study.spec.run_config import METRICS, RunConfig, StudySpec, seeds_list
 
 PositiveInt = Annotated[int, Field(ge=1)]
 SizeValue = int | float | str | bool
@@ -118,10 +118,10 @@ class Regime(_Strict):
 
 
 class ModelEntry(_Strict):
-    """A model and the grid of its size arguments; ``kind`` other than ``train`` names a run
-    of :mod:`invlab.study.kernel_runs` (its models and arguments listed there)."""
+    """A model and the grid of its size arguments; ``kind`` names the run kind
+    (:func:`invlab.study.runs.list_kinds`) that accepts the model and its size arguments."""
 
-    kind: Literal["train", "kernel", "finite", "learn-dft"] = "train"  # before name: read there
+    kind: str = "train"  # before name: read there
     name: str
     grid: dict[str, SizeValue | list[SizeValue]] = Field(default_factory=dict)
     family: str | None = None
@@ -137,22 +137,26 @@ class ModelEntry(_Strict):
     def _seeds_list_or_count(cls, value: Any) -> list[int] | None:
         return None if value is None else seeds_list(value)
 
+    @field_validator("kind")
+    @classmethod
+    def _kind_known(cls, value: str) -> str:
+        from invlab.study.runs import get_kind
+
+        get_kind(value)
+        return value
+
     @field_validator("name")
     @classmethod
     def _model_known(cls, value: str, info) -> str:
-        kind = info.data.get("kind", "train")
-        if kind == "train":
-            from invlab.models import list_models
+        from invlab.study.runs import get_kind
 
-            if value not in list_models():
-                raise ValueError(f"unknown model {value!r}; allowed: {', '.join(list_models())}")
-        else:
-            from invlab.study.kernel_runs import MODELS
-
-            if value not in MODELS[kind]:
-                raise ValueError(
-                    f"kind {kind!r} has no model {value!r}; allowed: {', '.join(MODELS[kind])}"
-                )
+        kind = info.data.get("kind")
+        if kind is None:  # the kind was refused; its error says why
+            return value
+        allowed = get_kind(kind).models()
+        if value not in allowed:
+            what = f"kind {kind!r} has no model" if kind != "train" else "unknown model"
+            raise ValueError(f"{what} {value!r}; allowed: {', '.join(allowed)}")
         return value
 
     @field_validator("augment")
@@ -165,18 +169,9 @@ class ModelEntry(_Strict):
 
     @model_validator(mode="after")
     def _grid_matches_model(self) -> ModelEntry:
-        if self.kind == "train":
-            from invlab.models import list_models, model_signature
+        from invlab.study.runs import get_kind
 
-            allowed = model_signature(self.name)
-            if "base" in allowed:  # a wrapper (symmetric): other arguments size its base model
-                base = self.grid.get("base", allowed["base"])
-                if isinstance(base, str) and base in list_models():
-                    allowed = {**model_signature(base), **allowed}
-        else:
-            from invlab.study.kernel_runs import MODELS
-
-            allowed = MODELS[self.kind][self.name]
+        allowed = get_kind(self.kind).size_arguments(self.name, self.grid)
         for arg, values in self.grid.items():
             if arg not in allowed:
                 raise ValueError(

@@ -5,7 +5,7 @@ bands; none where n = 1, and the caption says so).
 - :func:`curve_figure`: accuracy against the transformation, in its unit, per configuration;
 - :func:`layer_figure`: each per-layer metric, input to output, per configuration.
 
-Each returns a matplotlib Figure; :func:`save_figures` writes all three as PNG files.
+Each returns a matplotlib Figure; :mod:`invlab.study.report.gallery` names and saves them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from invlab.study.report.summary import summary_table
 from invlab.study.stats import mean_ci
-from invlab.study.summary import summary_table
 
 INTERVAL = "bars/bands: 95 % Student-t interval over seeds"
 
@@ -105,12 +105,12 @@ def size_figure(runs: pd.DataFrame, title: str = "Does size give invariance?"):
 
 
 def curve_figure(curves: pd.DataFrame):
-    """Accuracy against the transformation, in its unit (:mod:`invlab.study.curve_axis`): one
+    """Accuracy against the transformation, in its unit (:mod:`invlab.study.report.curve_axis`): one
     panel per data set and transformation (:meth:`ResultStore.curves` rows), one line per
     configuration (mean over seeds; dashed when trained with augmentation), its 95 % interval as
     a band."""
     plt = _pyplot()
-    from invlab.study.curve_axis import axis_label, with_positions
+    from invlab.study.report.curve_axis import axis_label, with_positions
 
     points = with_positions(curves)
     panels = list(dict.fromkeys(zip(points["dataset"], points["transform"]))) or [("", "(none)")]
@@ -221,19 +221,3 @@ def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
-
-
-def save_figures(
-    runs: pd.DataFrame, layers: pd.DataFrame, curves: pd.DataFrame, folder: str | Path
-) -> list[Path]:
-    """Write ``size.png``, ``curve.png`` and ``layers.png`` (those with data) into ``folder``."""
-    folder = Path(folder)
-    done = runs[runs.status == "done"] if len(runs) else runs
-    paths = []
-    if len(done):
-        paths.append(save_figure(size_figure(done), folder / "size.png"))
-    if len(curves):
-        paths.append(save_figure(curve_figure(curves), folder / "curve.png"))
-    if len(layers):
-        paths.append(save_figure(layer_figure(layers), folder / "layers.png"))
-    return paths

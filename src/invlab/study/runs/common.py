@@ -12,8 +12,8 @@ import torch
 from invlab.data import Dataset, load_dataset
 from invlab.measure import layer_names, measure
 from invlab.models import count_parameters
-from invlab.study.config import RunConfig
-from invlab.study.metrics import RunMetrics, RunResult
+from invlab.study.spec.run_config import RunConfig
+from invlab.study.store.records import RunMetrics, RunResult
 from invlab.train import accuracy, train
 from invlab.transforms.spec import parse_transform
 

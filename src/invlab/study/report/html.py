@@ -20,35 +20,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from invlab.study.figures import INTERVAL, curve_figure, layer_figure, size_figure
-from invlab.study.metrics import COLUMNS, SUMMARY_METRICS
-from invlab.study.store import ResultStore
-from invlab.study.summary import AGGREGATED, NO_INTERVAL, summary_table, with_interval
+from invlab.study.report.columns import COLUMNS, SUMMARY_METRICS
+from invlab.study.report.figures import INTERVAL, curve_figure, layer_figure, size_figure
+from invlab.study.report.summary import AGGREGATED, NO_INTERVAL, summary_table, with_interval
 
 TABLE_COLUMNS = [("label", "run"), ("family", "family"), ("augment", "augment")]
 TABLE_COLUMNS += [("seed", "seed"), ("status", "status")]
 TABLE_COLUMNS += [(name, COLUMNS[name].header) for name in ("params", *SUMMARY_METRICS, "seconds")]
 TABLE_COLUMNS += [("attempts", "attempts"), ("key", "key"), ("error", "error")]
 NUMERIC = {"seed", "params", *SUMMARY_METRICS, "seconds", "attempts"}
-
-
-def read_study(
-    db_path: str | Path, study: str | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The runs, layers and curves (:class:`ResultStore`) stored in ``db_path``, of ``study``
-    only when it is given.
-
-    Raises:
-        StoreError: ``db_path`` is missing or not an invlab results database.
-        ValueError: ``study`` has no runs in the database (the message lists those it has).
-    """
-    with ResultStore(db_path, create=False) as store:
-        if study is not None and study not in store.studies():
-            raise ValueError(
-                f"study {study!r} has no runs in {str(db_path)!r}; "
-                f"studies there: {', '.join(store.studies()) or '(none)'}"
-            )
-        return store.runs(study), store.layers(study), store.curves(study)
 
 
 def write_report(db_path: str | Path, path: str | Path, study: str | None = None) -> Path:
@@ -63,6 +43,8 @@ def write_report(db_path: str | Path, path: str | Path, study: str | None = None
         StoreError: ``db_path`` is missing or not an invlab results database.
         ValueError: ``study`` has no runs in the database.
     """
+    from invlab.study.store.read import read_study
+
     runs, layers, curves = read_study(db_path, study)
     return save_report(runs, layers, curves, path, title=study or Path(db_path).name)
 

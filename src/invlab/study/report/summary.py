@@ -1,4 +1,4 @@
-"""A study's numbers aggregated over seeds: the printed summary and the markdown table.
+"""A study's numbers aggregated over seeds: the summary table, size trends and comparisons.
 
 Each configuration (a :meth:`RunConfig.group_key`: every field but the seed) is one row: the
 mean of each metric over its seeds, the half-width of its Student-t 95 % interval
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from invlab.study.metrics import COLUMNS, SUMMARY_METRICS
+from invlab.study.report.columns import COLUMNS, SUMMARY_METRICS
 from invlab.study.stats import MeanCI, mean_ci, paired_difference, slope
 
 AGGREGATED = ("params", *SUMMARY_METRICS, "seconds")
@@ -145,47 +145,3 @@ def compare(runs: pd.DataFrame, metric: str, a: str, b: str) -> str:
         f"{metric}: {b} − {a} = {size} (paired over n = {d.n} seed(s); 95 % Student-t "
         f"interval): {verdict(d).replace('grows', 'higher').replace('shrinks', 'lower')}"
     )
-
-
-def print_summary(runs: pd.DataFrame, title: str, trends: bool = True) -> None:
-    """Print :func:`summary_table` with rich: mean ± 95 % interval over seeds, and n; then
-    (``trends``) :func:`trend_table`."""
-    from rich.console import Console
-    from rich.table import Table
-
-    summary = summary_table(runs)
-    table = Table(title=title, caption=_caption(summary))
-    width = max((len(label) for label in summary.label), default=3)
-    table.add_column("run", justify="left", no_wrap=True, min_width=width)
-    table.add_column("n", justify="right")
-    for name in AGGREGATED:
-        table.add_column(COLUMNS[name].header, justify="right")
-    for row in summary.to_dict("records"):
-        cells = [COLUMNS["params"].text(row["params"])]
-        cells += [with_interval(n, row[n], row[f"{n}_ci"]) for n in AGGREGATED[1:]]
-        table.add_row(row["label"], str(row["n"]), *cells)
-    console = Console(width=max(140, Console().width))
-    console.print(table)
-    found = trend_table(runs) if trends else pd.DataFrame()
-    if len(found):
-        table = Table(
-            title="Does it change with size? Slope against log10(parameters) within each family",
-            caption="slope per decade of parameters, fitted per seed: mean ± 95 % interval",
-        )
-        for header in ("family", "augment", "metric", "sizes", "n", "slope", "verdict"):
-            table.add_column(
-                header, justify="right" if header in ("sizes", "n", "slope") else "left"
-            )
-        for row in found.to_dict("records"):
-            ci = "" if math.isnan(row["slope_ci"]) else f" ± {row['slope_ci']:.3g}"
-            augment = "none" if pd.isna(row["augment"]) else str(row["augment"])
-            cells = [row["family"], augment, row["metric"], str(row["sizes"]), str(row["n"])]
-            table.add_row(*cells, f"{row['slope']:+.3g}{ci}", row["verdict"])
-        console.print(table)
-
-
-def _caption(summary: pd.DataFrame) -> str:
-    text = "mean ± half-width of the 95 % Student-t interval over n seeds"
-    if len(summary) and (summary.n == 1).any():
-        text += f"; {NO_INTERVAL}"
-    return text

@@ -22,7 +22,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 
-from invlab.study.config import RunConfig
+from invlab.study.spec.run_config import RunConfig
 
 Outcome = dict  # see run_one
 ShouldRun = Callable[[RunConfig], bool]
@@ -52,8 +52,8 @@ def run_one(config: RunConfig, threads: int | None = None) -> Outcome:
     import torch
 
     from invlab.allocator import tune_malloc
-    from invlab.study.execute import execute_run
-    from invlab.study.store import library_versions
+    from invlab.study.runs import execute_run
+    from invlab.study.store.provenance import library_versions
 
     tune_malloc()  # Dask's workers start with MALLOC_TRIM_THRESHOLD_ set: 3× slower torch
     previous = torch.get_num_threads()

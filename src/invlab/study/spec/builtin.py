@@ -6,8 +6,8 @@ import difflib
 from importlib import resources
 from pathlib import Path
 
-from invlab.study.config import StudySpec
-from invlab.study.spec import SpecError, load_spec
+from invlab.study.spec.run_config import StudySpec
+from invlab.study.spec.study_file import SpecError, load_spec
 
 DEFAULT = "size-vs-invariance"
 

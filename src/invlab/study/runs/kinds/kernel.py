@@ -1,0 +1,152 @@
+"""The ``kernel`` run kind: NNGP and NTK kernel regression (:mod:`invlab.kernels`) on a subset
+of the data, the infinite-width limit of the ``finite`` kind's networks.
+
+Models ``mlp`` (optionally symmetrised over all circular shifts, or fitted on the training set
+closed under them) and ``cnn`` (``readout`` gap or flatten). The stored metrics are the NTK's
+(the limit of gradient descent); the NNGP's are in the run's extras. A kernel run given the
+``steps`` and ``lr`` of a finite family also stores the NTK's prediction after the same
+gradient descent (extras ``ntk_gd``, :func:`gd_solve`). Values that do not fit
+:class:`~invlab.study.store.records.RunMetrics` are stored as the run's ``layers`` JSON: rows
+``{"layer": group, "metric": name, "value": v}``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Collection
+
+import torch
+from torch import nn
+
+from invlab.data import Dataset
+from invlab.study.runs.common import dataset, extras
+from invlab.study.runs.predictions import (
+    COMMON_SIZE,
+    data_subset,
+    prediction_metrics,
+    shifted_copy,
+)
+from invlab.study.runs.registry import RunKind, register
+from invlab.study.spec.run_config import RunConfig
+from invlab.study.store.records import RunMetrics, RunResult
+
+MODELS = {
+    "mlp": ("depth", "ridge", "symmetrize", "augment_shifts", "dtype", "steps", "lr", *COMMON_SIZE),
+    "cnn": ("depth", "readout", "kernel_size", "ridge", "dtype", "steps", "lr", *COMMON_SIZE),
+}
+"""The kernels and the size arguments each accepts."""
+
+
+@register
+class Kernel(RunKind):
+    """NNGP / NTK kernel regression: the infinite-width limit."""
+
+    name = "kernel"
+    description = "NNGP and NTK kernel regression of an MLP or CNN (the infinite-width limit)"
+    figures = ("infinite-width",)
+    sized = False
+    extras = True
+
+    def models(self) -> list[str]:
+        return list(MODELS)
+
+    def size_arguments(self, model: str, grid: dict) -> Collection[str]:
+        return MODELS[model]
+
+    def execute(self, config: RunConfig) -> RunResult:
+        torch.manual_seed(config.seed)
+        return kernel_run(config, dataset(config.dataset))
+
+
+def _kernel(config: RunConfig, ds: Dataset):
+    from invlab.kernels import CNNKernel, MLPKernel, symmetrize
+
+    s = config.size
+    dtype = {"float64": torch.float64, "float32": torch.float32}[s.get("dtype", "float64")]
+    depth = int(s.get("depth", 1))
+    if config.model == "mlp":
+        kernel = MLPKernel(depth, dtype=dtype, progress=False)
+        return symmetrize(kernel, "shift") if s.get("symmetrize", False) else kernel
+    return CNNKernel(
+        depth,
+        kernel_size=int(s.get("kernel_size", 3)),
+        readout=s.get("readout", "gap"),
+        dtype=dtype,
+        progress=False,
+    )
+
+
+def ridge_solve(k_train: torch.Tensor, y: torch.Tensor, classes: int, ridge: float):
+    """``α = (K + λ·mean diag K·I)⁻¹ Y`` (one-hot ``Y``), as :class:`KernelRegression`."""
+    k = k_train.to(torch.float64).clone()
+    k.diagonal().add_(ridge * float(k.diagonal().mean()))
+    targets = nn.functional.one_hot(y.long(), classes).to(torch.float64)
+    return torch.cholesky_solve(targets, torch.linalg.cholesky(k))
+
+
+def gd_solve(ntk: torch.Tensor, y: torch.Tensor, classes: int, steps: int, lr: float):
+    """``α`` with ``f(x) = Θ(x, X) α`` the mean prediction of an infinitely wide network after
+    ``steps`` steps of full-batch gradient descent (rate ``lr``) on ``½ mean ‖f(x) − y‖²``
+    from ``f₀ = 0`` in mean: ``α = Θ⁻¹ (I − (I − lr Θ / n)^steps) Y`` (Lee et al. 2019).
+
+    Raises:
+        ValueError: ``lr`` too large for the kernel (gradient descent would diverge).
+    """
+    n = len(ntk)
+    lam, vec = torch.linalg.eigh(ntk.to(torch.float64))
+    lam = lam.clamp_min(0.0)
+    if lr * float(lam[-1]) / n >= 2:
+        raise ValueError(f"lr={lr} diverges for this NTK: need lr < {2 * n / float(lam[-1]):.3g}")
+    decay = (1 - lr * lam / n) ** steps
+    gain = torch.where(lam > 0, (1 - decay) / lam.clamp_min(1e-300), lr * steps / n)
+    targets = nn.functional.one_hot(y.long(), classes).to(torch.float64)
+    return vec @ (gain[:, None] * (vec.T @ targets))
+
+
+@torch.no_grad()
+def kernel_run(config: RunConfig, ds: Dataset) -> RunResult:
+    """NNGP and NTK regression with the configured kernel (see the module docstring)."""
+    from invlab.kernels.experiments import shift_augment
+
+    s = config.size
+    xtr, ytr, xte, yte = data_subset(config, ds)
+    if s.get("augment_shifts", False):  # the training set closed under every circular shift
+        xtr, ytr = shift_augment(xtr, ytr, range(xtr.shape[-1]))
+    max_shift, ridge = int(s.get("max_shift", 8)), float(s.get("ridge", 1e-4))
+    kernel = _kernel(config, ds)
+    start = time.perf_counter()
+    k_train = kernel(xtr, kind="both")
+    x_eval = torch.cat([xte, shifted_copy(xte, max_shift, config.seed)])
+    k_eval = kernel(x_eval, xtr, kind="both")
+    seconds = time.perf_counter() - start
+    found, rows = {}, []
+    for name, kt, ke in zip(("nngp", "ntk"), k_train, k_eval):
+        alpha = ridge_solve(kt, ytr, ds.num_classes, ridge)
+        scores = ke.to(torch.float64) @ alpha
+        train_scores = kt.to(torch.float64) @ alpha
+        found[name] = prediction_metrics(scores[: len(xte)], scores[len(xte) :], yte)
+        found[name]["train_accuracy"] = float((train_scores.argmax(1) == ytr).double().mean())
+        found[name]["final_loss"] = float(
+            (train_scores - nn.functional.one_hot(ytr.long(), ds.num_classes)).square().mean()
+        )
+        rows += extras(name, found[name])
+    if "steps" in s:  # the infinite-width limit of `finite_run` with the same steps and lr
+        alpha = gd_solve(k_train[1], ytr, ds.num_classes, int(s["steps"]), float(s["lr"]))
+        scores = k_eval[1].to(torch.float64) @ alpha
+        rows += extras("ntk_gd", prediction_metrics(scores[: len(xte)], scores[len(xte) :], yte))
+    ntk = found["ntk"]
+    metrics = RunMetrics(
+        params=0,
+        train_accuracy=ntk["train_accuracy"],
+        test_accuracy=ntk["test_accuracy"],
+        transformed_accuracy=ntk["transformed_accuracy"],
+        consistency=ntk["consistency"],
+        probe_layer="output",
+        goodfellow=math.nan,
+        sensitivity=ntk["sensitivity"],
+        train_seconds=seconds,
+        measure_seconds=0.0,
+        final_loss=ntk["final_loss"],
+    )
+    return RunResult(metrics=metrics, layers=rows, curve=[])

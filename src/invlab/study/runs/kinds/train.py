@@ -1,0 +1,85 @@
+"""The ``train`` run kind: a zoo model (:func:`invlab.models.create_model`) trained with
+:func:`invlab.train.train` and measured at every layer with :func:`invlab.measure.measure`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+
+import torch
+
+from invlab.study.runs.common import dataset, measure_trained, train_as_configured
+from invlab.study.runs.registry import RunKind, register
+from invlab.study.spec.run_config import RunConfig
+from invlab.study.store.records import RunResult
+
+
+@register
+class Train(RunKind):
+    """Train a zoo model, then measure its invariance layer by layer."""
+
+    name = "train"
+    description = "a zoo model trained (Adam, optional augmentation) and measured per layer"
+    figures = ("size", "curve", "layers")
+    sized = True
+
+    def models(self) -> list[str]:
+        from invlab.models import list_models
+
+        return list_models()
+
+    def size_arguments(self, model: str, grid: dict) -> Collection[str]:
+        from invlab.models import list_models, model_signature
+
+        allowed = model_signature(model)
+        if "base" in allowed:  # a wrapper (symmetric): other arguments size its base model
+            base = grid.get("base", allowed["base"])
+            if isinstance(base, str) and base in list_models():
+                allowed = {**model_signature(base), **allowed}
+        return allowed
+
+    def check_fits(self, config: RunConfig, in_shape, num_classes) -> None:
+        from invlab.models import create_model
+
+        create_model(config.model, in_shape=in_shape, num_classes=num_classes, **config.size)
+
+    def execute(self, config: RunConfig) -> RunResult:
+        return execute_train(config)
+
+
+def execute_train(config: RunConfig, measure_inputs: int | None = None) -> RunResult:
+    """Train and measure the run described by ``config``.
+
+    Seeded by ``config.seed``: the same configuration gives the same numbers (at a fixed torch
+    thread count) whichever process or machine runs it.
+
+    Args:
+        config: the run.
+        measure_inputs: overrides ``config.measure_inputs`` (test inputs measured).
+
+    Returns:
+        the run's :class:`~invlab.study.store.records.RunResult`: its metrics (``goodfellow``
+        and ``sensitivity`` read at the representation the model's read-out reads; a metric
+        not in ``config.metrics`` is NaN), every layer's values and the accuracy curve.
+    """
+    from invlab.models import create_model
+    from invlab.train import seeded
+    from invlab.transforms.spec import parse_transform
+
+    if measure_inputs is None:
+        measure_inputs = config.measure_inputs
+    ds = dataset(config.dataset)
+    spatial = len(ds.in_shape) - 1
+    start = time.perf_counter()
+    model = seeded(
+        lambda: create_model(
+            config.model, in_shape=ds.in_shape, num_classes=ds.num_classes, **config.size
+        ),
+        config.seed,
+    )
+    augment = parse_transform(config.augment, spatial) if config.augment else None
+    result = train_as_configured(model, config, ds, augment)
+    train_seconds = time.perf_counter() - start
+    with torch.random.fork_rng(devices=[]):  # a stochastic model's evaluation draws, seeded
+        torch.manual_seed(config.seed + 3)
+        return measure_trained(model, config, ds, result, train_seconds, measure_inputs)

@@ -1,0 +1,111 @@
+"""The registry of run kinds: one module of :mod:`invlab.study.runs.kinds` per kind.
+
+A run kind says what a run of it does: the models it accepts and their size arguments, how it
+executes a :class:`~invlab.study.spec.run_config.RunConfig` into a
+:class:`~invlab.study.store.records.RunResult`, and which figures of
+:mod:`invlab.study.report` its runs produce. Adding a kind is adding one file to
+``invlab/study/runs/kinds/`` that defines a subclass of :class:`RunKind` decorated with
+:func:`register`; a spec then names it with ``kind = "NAME"`` in a ``[[models]]`` entry.
+Nothing else (spec schema, executors, command line, report) lists the kinds.
+
+Examples:
+    >>> from invlab.study.runs import get_kind, list_kinds
+    >>> list_kinds()
+    ['finite', 'kernel', 'learn-dft', 'train']
+    >>> get_kind("kernel").figures
+    ('infinite-width',)
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+from collections.abc import Collection
+from typing import ClassVar
+
+from invlab.study.spec.run_config import RunConfig
+from invlab.study.store.records import RunResult
+
+_KINDS: dict[str, RunKind] = {}
+
+
+class RunKind:
+    """What one kind of run accepts, does and produces.
+
+    Attributes:
+        name: the spec's ``kind``.
+        description: one line for documentation and error messages.
+        figures: names of :data:`invlab.study.report.gallery.FIGURES` drawn from its runs.
+        sized: whether its runs have a parameter count, so that size trends (slope against
+            log10 parameters) and the size figure apply.
+        extras: whether its runs' ``layers`` rows are named extra values (printed as the
+            extras table) rather than per-layer measurements.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    figures: ClassVar[tuple[str, ...]] = ()
+    sized: ClassVar[bool] = True
+    extras: ClassVar[bool] = False
+
+    def models(self) -> list[str]:
+        """The model names a spec entry of this kind may give."""
+        raise NotImplementedError
+
+    def size_arguments(self, model: str, grid: dict) -> Collection[str]:
+        """The size arguments ``model`` accepts (``grid``: the entry's grid, for wrappers
+        whose arguments depend on a base model)."""
+        raise NotImplementedError
+
+    def execute(self, config: RunConfig) -> RunResult:
+        """Run ``config`` (seeded by ``config.seed``) and return what it stores."""
+        raise NotImplementedError
+
+    def check_fits(self, config: RunConfig, in_shape: tuple[int, ...], num_classes: int) -> None:
+        """Raise ``ValueError`` (or ``TypeError``) if the run's model cannot take the data set's
+        inputs; called once per configuration before any run starts. Default: no check."""
+
+    def __repr__(self) -> str:
+        return f"<run kind {self.name!r}>"
+
+
+def register(cls: type[RunKind]) -> type[RunKind]:
+    """Class decorator: add one instance of ``cls`` to the registry under ``cls.name``."""
+    if cls.name in _KINDS and type(_KINDS[cls.name]) is not cls:
+        raise ValueError(f"run kind {cls.name!r} is registered twice")
+    _KINDS[cls.name] = cls()
+    return cls
+
+
+def _discover() -> None:
+    import invlab.study.runs.kinds as kinds
+
+    for module in pkgutil.iter_modules(kinds.__path__):
+        importlib.import_module(f"{kinds.__name__}.{module.name}")
+
+
+def list_kinds() -> list[str]:
+    """The registered run kinds, sorted."""
+    _discover()
+    return sorted(_KINDS)
+
+
+def get_kind(name: str) -> RunKind:
+    """The run kind ``name``.
+
+    Raises:
+        ValueError: no such kind (the message lists the kinds and the closest name).
+    """
+    _discover()
+    if name not in _KINDS:
+        close = difflib.get_close_matches(str(name), _KINDS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"unknown run kind {name!r}; {hint}allowed: {', '.join(sorted(_KINDS))}")
+    return _KINDS[name]
+
+
+def execute_run(config: RunConfig) -> RunResult:
+    """Execute ``config`` with its kind: a pure function of the configuration (at a fixed torch
+    thread count), whichever process or machine runs it."""
+    return get_kind(config.kind).execute(config)
