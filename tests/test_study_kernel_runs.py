@@ -16,7 +16,7 @@ from invlab.study.outputs import save_study_figures
 from invlab.study.report.limit_figures import extras_table
 from invlab.study.runs import execute_run
 from invlab.study.runs.kinds.kernel import gd_solve, ridge_solve
-from invlab.study.runs.predictions import prediction_metrics, shifted_copy
+from invlab.study.runs.predictions import along_grid, grid_metrics
 
 SMALL = {"n_train": 24, "n_test": 12}
 
@@ -99,7 +99,7 @@ def test_learn_dft_spec_runs_stores_resumes_and_draws(tmp_path):
 
 
 def test_gap_kernel_run_is_exactly_invariant_and_matches_kernel_regression():
-    size = {"depth": 1, "readout": "gap", "n_train": 40, "n_test": 30, "max_shift": 8}
+    size = {"depth": 1, "readout": "gap", "n_train": 40, "n_test": 30}
     m = execute_run(RunConfig(dataset="mnist1d", model="cnn", kind="kernel", size=size)).metrics
     assert m.consistency == 1.0
     assert m.transformed_accuracy == m.test_accuracy
@@ -117,22 +117,26 @@ def test_flatten_kernel_run_is_not_invariant():
     assert m.sensitivity > 1e-3 and m.consistency < 1.0
 
 
-def test_prediction_metrics_known_answers():
+def test_grid_metrics_known_answers():
     y = torch.tensor([0, 1, 1, 0])
     scores = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 0.0], [1.0, 0.0]])
-    same = prediction_metrics(scores, scores, y)
-    assert same["consistency"] == 1.0 and same["sensitivity"] == 0.0
+    same = grid_metrics(scores, torch.cat([scores, scores]), y)  # T = 2, nothing moves
+    assert same["consistency"] == 1.0
     assert same["test_accuracy"] == same["transformed_accuracy"] == 0.75
-    swapped = prediction_metrics(scores, scores.flip(1), y)
-    assert swapped["consistency"] == 0.0 and swapped["transformed_accuracy"] == 0.25
+    # the second grid point flips every prediction: half the T² = 4 pairs agree
+    flipped = grid_metrics(scores, torch.cat([scores, scores.flip(1)]), y)
+    assert flipped["consistency"] == 0.5 and flipped["transformed_accuracy"] == 0.5
 
 
-def test_shifted_copy_is_a_circular_shift_within_range():
-    x = torch.arange(10.0).repeat(5, 1, 1)
-    out = shifted_copy(x, 2, seed=0)
-    for row in out[:, 0]:
-        s = int(row[0])  # the roll moves sample 0 to position s (mod 10)
-        assert torch.equal(row, torch.roll(torch.arange(10.0), -s if s < 5 else 10 - s))
+def test_along_grid_is_every_input_at_every_grid_point_of_the_transform():
+    from invlab.transforms import Shift
+
+    x = torch.randn(5, 1, 10)
+    config = RunConfig(dataset="mnist1d", model="mlp", kind="kernel", transform="shift:-2:2")
+    config = RunConfig(**{**config.__dict__, "steps": 5})
+    moved = along_grid(config, x).reshape(5, 5, 1, 10)  # (T, n, ...)
+    for theta, block in zip(Shift(2).grid(5), moved):
+        assert torch.equal(block, Shift(2).apply(x, theta))
 
 
 def test_gd_solve_converges_to_the_ridgeless_solution_and_rejects_large_lr():

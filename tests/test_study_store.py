@@ -4,6 +4,7 @@ kept, corrupted/foreign files refused untouched, concurrent writers never corrup
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import subprocess
 import sys
@@ -330,3 +331,42 @@ def test_two_writers_at_once_do_not_corrupt_the_database(tmp_path):
         assert len(shared) == 30 and (shared.status == "done").all()
         assert (shared.probe_layer == "a").all()
         assert (runs[runs.seed != 0].status == "done").all()
+
+
+def test_schema_3_runs_are_brought_to_one_estimand(tmp_path):
+    """Version 4: the grid beside the values; sensitivity at the read-out's input; the kernel
+    runs' one-random-shift values kept as extras, not under the grid estimand's name."""
+    path = tmp_path / "v3.db"
+    train = RunConfig(dataset="mnist1d", model="mlp", size={"width": 8})
+    wrapper = RunConfig(dataset="mnist1d", model="symmetric", size={"width": 8})
+    kernel = RunConfig(dataset="mnist1d", model="mlp", kind="kernel", size={"depth": 1})
+    staged_rows = [
+        {"layer": name, "metric": metric, "value": value}
+        for name, value in (("input", 0.9), ("hidden1", 0.37), ("logits", 0.5))
+        for metric in ("goodfellow", "sensitivity")
+    ]
+    wrapper_rows = [{"layer": "logits", "metric": "sensitivity", "value": 0.2}]
+    with ResultStore(path) as store:
+        for cfg, rows in ((train, staged_rows), (wrapper, wrapper_rows), (kernel, [])):
+            store.save("s", cfg, metrics=metrics(), layers=rows, versions=VERSIONS)
+    con = sqlite3.connect(path)
+    for key, blob in con.execute("SELECT key, metrics FROM runs").fetchall():
+        old = json.loads(blob)
+        del old["grid"]
+        if key == wrapper.key():  # version 3 read a wrapper's value at its logits
+            old.update(probe_layer="logits", sensitivity=0.2)
+        con.execute("UPDATE runs SET metrics = ? WHERE key = ?", (json.dumps(old), key))
+    con.execute("PRAGMA user_version = 3")
+    con.commit()
+    con.close()
+    with ResultStore(path) as store:
+        runs = store.runs().set_index("key")
+        layers = store.layers()
+    assert runs.loc[train.key()].grid == "shift:-10:10 × 9"
+    assert runs.loc[train.key()].probe_layer == "hidden1"
+    assert runs.loc[train.key()].sensitivity == 0.3  # its probe was the read-out's input: kept
+    assert runs.loc[wrapper.key()].probe_layer == ""
+    assert math.isnan(runs.loc[wrapper.key()].sensitivity)
+    assert math.isnan(runs.loc[kernel.key()].consistency) and runs.loc[kernel.key()].grid == ""
+    kept = layers[(layers.key == kernel.key()) & (layers.layer == "one random shift (schema 3)")]
+    assert dict(zip(kept.metric, kept.value))["consistency"] == metrics().consistency

@@ -13,6 +13,21 @@ from __future__ import annotations
 import torch
 
 
+def agreement(logits: torch.Tensor) -> torch.Tensor:
+    """Each input's share of agreeing grid pairs ``Σ_k (n_k / T)²``: ``(b,)`` from ``f(g_θ x)``
+    of shape ``(b, T, classes)``; its mean over the inputs is the consistency.
+
+    Examples:
+        >>> agreement(torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]]]))
+        tensor([0.5000, 1.0000])
+    """
+    b, t_len = logits.shape[:2]
+    pred = logits.argmax(-1)  # (b, T)
+    counts = torch.zeros(b, logits.shape[-1], dtype=torch.float64, device=pred.device)
+    counts.scatter_add_(1, pred, torch.ones_like(pred, dtype=counts.dtype))
+    return ((counts / t_len) ** 2).sum(1)
+
+
 class ConsistencyAccumulator:
     """Running ``Σ_x Σ_k (n_k(x) / T)²`` over the model's predictions along the grid.
 
@@ -35,12 +50,8 @@ class ConsistencyAccumulator:
 
     def add(self, logits: torch.Tensor) -> None:
         """``logits``: ``f(g_θ x)`` of shape ``(b, T, classes)``."""
-        b, t_len = logits.shape[:2]
-        pred = logits.argmax(-1)  # (b, T)
-        counts = torch.zeros(b, logits.shape[-1], device=pred.device)
-        counts.scatter_add_(1, pred, torch.ones_like(pred, dtype=counts.dtype))
-        self.agree += float(((counts / t_len) ** 2).sum())
-        self.n += b
+        self.agree += float(agreement(logits).sum())
+        self.n += logits.shape[0]
 
     def result(self) -> float:
         return self.agree / self.n

@@ -5,7 +5,7 @@ import pkgutil
 
 from invlab.models import zoo as _zoo
 from invlab.models.registry import create_model, list_models, model_signature, register_model
-from invlab.models.staged import Staged, count_parameters
+from invlab.models.staged import Staged, count_parameters, readout_input
 
 # Importing every zoo module registers its models; a new file in zoo/ needs no edit here.
 for _info in pkgutil.iter_modules(_zoo.__path__):
@@ -17,5 +17,6 @@ __all__ = [
     "create_model",
     "list_models",
     "model_signature",
+    "readout_input",
     "register_model",
 ]

@@ -29,6 +29,30 @@ class Staged(nn.Sequential):
         """Names of the stages, input to output."""
         return [name for name, _ in self.named_children()]
 
+    def readout_input(self) -> str | None:
+        """The stage whose output the ``logits`` stage (the final linear read-out) reads;
+        ``None`` without a ``logits`` stage or when it is the first stage."""
+        names = self.layer_names()
+        at = names.index("logits") if "logits" in names else 0
+        return names[at - 1] if at > 0 else None
+
+
+def readout_input(model: nn.Module) -> str | None:
+    """The name of the layer whose output ``model``'s final linear read-out reads: the
+    representation a study reads ``sensitivity`` and the Goodfellow score at, the same role in
+    every model. ``None`` for a model that does not declare it (a wrapper such as
+    :class:`~invlab.nn.Symmetrize` or :class:`~invlab.nn.LearnedAugment`, whose read-out
+    averages the logits of transformed copies, so that no single layer is its input).
+
+    Examples:
+        >>> readout_input(Staged(hidden1=nn.Linear(4, 8), logits=nn.Linear(8, 2)))
+        'hidden1'
+        >>> readout_input(nn.Linear(4, 2)) is None
+        True
+    """
+    method = getattr(model, "readout_input", None)
+    return method() if callable(method) else None
+
 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""

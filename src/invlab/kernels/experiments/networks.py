@@ -88,11 +88,15 @@ class StaxMLP(nn.Module):
         )
         self.readout = _NTKLinear(width, out_features, w_std, b_std)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer's activations ``(B, width)``: what the read-out reads."""
         h = x.flatten(1)
         for layer in self.hidden:
             h = _ACTIVATIONS[self.activation](layer(h))
-        return self.readout(h)
+        return h
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.readout(self.features(x))
 
 
 class StaxCNN(nn.Module):
@@ -142,9 +146,12 @@ class StaxCNN(nn.Module):
         features = width if readout == "gap" else width * math.prod(in_shape[1:])
         self.dense = _NTKLinear(features, out_features, w_std, b_std)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The pooled (``gap``) or flattened feature map: what the dense read-out reads."""
         h = x
         for conv in self.convs:
             h = _ACTIVATIONS[self.activation](conv(h))
-        h = h.flatten(2).mean(-1) if self.readout_kind == "gap" else h.flatten(1)
-        return self.dense(h)
+        return h.flatten(2).mean(-1) if self.readout_kind == "gap" else h.flatten(1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dense(self.features(x))

@@ -51,6 +51,7 @@ COLUMNS = {
         Column("measure_seconds", "measure time", "seconds"),
         Column("seconds", "time", "seconds"),
         Column("probe_layer", "probe layer", "text"),
+        Column("grid", "grid", "text"),
     )
 }
 """Every value a table shows, by name: the :class:`RunMetrics` fields and the run's time."""

@@ -10,8 +10,8 @@ from functools import lru_cache
 import torch
 
 from invlab.data import Dataset, load_dataset
-from invlab.measure import layer_names, measure
-from invlab.models import count_parameters
+from invlab.measure import measure
+from invlab.models import count_parameters, readout_input
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunMetrics, RunResult
 from invlab.train import accuracy, train
@@ -26,6 +26,12 @@ def dataset(name: str) -> Dataset:
 def extras(group: str, values: dict[str, float]) -> list[dict]:
     """Extras rows of one group (the run's ``layers`` JSON)."""
     return [{"layer": group, "metric": k, "value": float(v)} for k, v in values.items()]
+
+
+def grid_text(config: RunConfig) -> str:
+    """How a run's measurement grid is stored beside its values, e.g. ``shift:-10:10 × 9``:
+    the transformation and the number of grid points of :meth:`Transform.grid`."""
+    return f"{config.transform} × {config.steps}"
 
 
 def train_as_configured(model, config: RunConfig, ds: Dataset, augment=None):
@@ -61,8 +67,7 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
         )
     measure_seconds = time.perf_counter() - start
 
-    names = layer_names(model)
-    probe = names[-2] if len(names) >= 2 else names[-1]  # the last hidden representation
+    probe = readout_input(model)  # one role in every model: what the read-out reads
     per_layer = table[table.metric.isin(["goodfellow", "sensitivity"])]
     read = per_layer.set_index(["layer", "metric"]).value
 
@@ -81,12 +86,13 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
         test_accuracy=accuracy(model, ds.x_test, ds.y_test),
         transformed_accuracy=output_metric("accuracy", "mean"),
         consistency=output_metric("consistency"),
-        probe_layer=probe,
+        probe_layer=probe or "",
         goodfellow=probe_metric("goodfellow"),
         sensitivity=probe_metric("sensitivity"),
         train_seconds=train_seconds,
         measure_seconds=measure_seconds,
         final_loss=result.losses[-1],
+        grid=grid_text(config),
     )
     layers = [
         {"layer": r.layer, "metric": r.metric, "value": float(r.value)}

@@ -1,27 +1,38 @@
-"""What the kernel and finite run kinds share: the data subset they use, and the metrics of
-their class scores on the test inputs and on the same inputs transformed.
+"""What the kernel and finite run kinds share: the data subset they use, their inputs moved
+along the run's transformation grid, and the metrics of their class scores, with the same
+estimators as every ``train`` run (:mod:`invlab.measure`).
 
-Kernel and finite runs measure their predictions on the test subset and on the same inputs
-each circularly shifted by a random shift in ``[-max_shift, max_shift]`` (seeded by the run's
-seed): ``test_accuracy``, ``transformed_accuracy`` (on the shifted inputs), ``consistency``
-(P[class of x = class of the shifted x]) and ``sensitivity`` of the class scores
-(``E‖f(gx) − f(x)‖² / E_{x≠x′}‖f(x′) − f(x)‖²``, 0 = invariant).
+For a run with transformation ``T`` (``RunConfig.transform``) and ``steps`` grid points
+``θ₁ … θ_T`` (``T.grid(steps)``, the grid a ``train`` run is measured on):
+
+- ``test_accuracy``: accuracy on the untransformed test subset;
+- ``transformed_accuracy``: accuracy averaged over the grid (every input at every ``θ``);
+- ``consistency``: ``P[argmax f(g₁x) = argmax f(g₂x)]``, ``g₁, g₂`` uniform on the grid
+  (Zhang 2019; :func:`invlab.measure.consistency.agreement`, the train runs' estimator);
+- ``sensitivity``: of the representation the read-out reads, ``mean_θ E‖φ(g_θx) − φ(x)‖² /
+  E_{x≠x′}‖φ(x′) − φ(x)‖²`` (:class:`invlab.measure.sensitivity.SensitivityAccumulator` for a
+  finite network's features; from kernel values for a kernel, :func:`kernel_sensitivity`).
+
+The grid is stored with the run (``RunMetrics.grid``).
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from invlab.data import Dataset
+from invlab.study.runs.common import grid_text
 from invlab.study.spec.run_config import RunConfig
 
-COMMON_SIZE = ("n_train", "n_test", "max_shift")
-"""The size arguments of every kernel and finite model: the data subset and the shifts."""
+__all__ = ["along_grid", "data_subset", "feature_sensitivity", "grid_metrics", "grid_text"]
+__all__ += ["kernel_sensitivity"]
+
+COMMON_SIZE = ("n_train", "n_test")
+"""The size arguments of every kernel and finite model: the data subset."""
 
 
 def data_subset(config: RunConfig, ds: Dataset):
+    """The first ``n_train`` training and ``n_test`` test inputs and labels."""
     s = config.size
     n_train, n_test = int(s.get("n_train", 1000)), int(s.get("n_test", 500))
     if n_train < 2 or n_test < 2:
@@ -29,25 +40,59 @@ def data_subset(config: RunConfig, ds: Dataset):
     return ds.x_train[:n_train], ds.y_train[:n_train], ds.x_test[:n_test], ds.y_test[:n_test]
 
 
-def shifted_copy(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
-    """Each input circularly shifted along its last axis by its own random shift in
-    ``[-max_shift, max_shift]`` (seeded)."""
-    gen = torch.Generator().manual_seed(seed)
-    shifts = torch.randint(-max_shift, max_shift + 1, (len(x),), generator=gen)
-    return torch.stack([torch.roll(xi, int(s), dims=-1) for xi, s in zip(x, shifts)])
+def along_grid(config: RunConfig, x: torch.Tensor) -> torch.Tensor:
+    """Every input at every point of the run's grid: ``(T·n, ...)``, grid point outermost."""
+    from invlab.transforms.spec import parse_transform
+
+    transform = parse_transform(config.transform, x.dim() - 2)
+    return torch.cat([transform.apply(x, theta) for theta in transform.grid(config.steps)])
 
 
-def prediction_metrics(plain: torch.Tensor, shifted: torch.Tensor, y: torch.Tensor) -> dict:
-    """Accuracy, shifted accuracy, consistency and output sensitivity of class scores
-    ``plain = f(x)`` and ``shifted = f(g x)`` (``(n, c)``, ``n >= 2``)."""
-    plain, shifted = plain.double(), shifted.double()
-    a, b = plain.argmax(1), shifted.argmax(1)
+def grid_metrics(plain: torch.Tensor, along: torch.Tensor, y: torch.Tensor) -> dict:
+    """Accuracy, accuracy over the grid and consistency of class scores ``plain = f(x)``
+    ``(n, c)`` and ``along = f(g_θ x)`` ``(T·n, c)`` (grid point outermost, as
+    :func:`along_grid`)."""
+    from invlab.measure.consistency import agreement
+
     n = len(plain)
-    spread = 2 * n / (n - 1) * (plain - plain.mean(0)).square().sum(1).mean()
-    change = (shifted - plain).square().sum(1).mean()
+    scores = along.reshape(-1, n, along.shape[-1]).transpose(0, 1)  # (n, T, c)
     return {
-        "test_accuracy": float((a == y).double().mean()),
-        "transformed_accuracy": float((b == y).double().mean()),
-        "consistency": float((a == b).double().mean()),
-        "sensitivity": float(change / spread) if spread > 0 else math.nan,
+        "test_accuracy": float((plain.argmax(1) == y).double().mean()),
+        "transformed_accuracy": float((scores.argmax(2) == y[:, None]).double().mean()),
+        "consistency": float(agreement(scores).double().mean()),
     }
+
+
+def feature_sensitivity(base: torch.Tensor, along: torch.Tensor) -> float:
+    """Sensitivity of features ``φ(x)`` ``(n, ...)`` given ``φ(g_θ x)`` ``(T·n, ...)`` (grid
+    point outermost), averaged over the grid: the train runs' estimator."""
+    from invlab.measure.sensitivity import SensitivityAccumulator
+
+    n = len(base)
+    moved = along.reshape(-1, n, *base.shape[1:]).transpose(0, 1)  # (n, T, ...)
+    acc = SensitivityAccumulator("features", moved.shape[1])
+    acc.add(base.double(), moved.double())
+    return float(acc.result().mean())
+
+
+def kernel_sensitivity(kernel, config: RunConfig, x: torch.Tensor, inputs: int = 100) -> float:
+    """Sensitivity of the feature map ``φ`` with ``k(x, y) = ⟨φ(x), φ(y)⟩`` (an NNGP kernel's:
+    the representation an infinitely wide network's read-out reads), from kernel values on the
+    first ``inputs`` of ``x``::
+
+        ‖φ(gx) − φ(x)‖² = k(gx, gx) + k(x, x) − 2 k(x, gx)
+        E_{x≠x′}‖φ(x′) − φ(x)‖² = 2/(n−1) · (Σᵢ k(xᵢ, xᵢ) − (1/n) Σᵢⱼ k(xᵢ, xⱼ))
+    """
+    x = x[:inputs]
+    n = len(x)
+    k_xx = kernel(x).double()
+    between = 2 / (n - 1) * (k_xx.diagonal().sum() - k_xx.sum() / n)
+    if between <= 0:
+        return float("nan")
+    moved = along_grid(config, x).reshape(-1, *x.shape)  # (T, n, ...)
+    values = []
+    for gx in moved:
+        cross = kernel(x, gx).double().diagonal()
+        k_gg = kernel(gx).double().diagonal()
+        values.append(float((k_gg + k_xx.diagonal() - 2 * cross).mean() / between))
+    return sum(values) / len(values)

@@ -41,6 +41,8 @@ class RunKind:
             log10 parameters) and the size figure apply.
         extras: whether its runs' ``layers`` rows are named extra values (printed as the
             extras table) rather than per-layer measurements.
+        size_table: model name → the size arguments it accepts, for kinds with a fixed list
+            (the default :meth:`models` and :meth:`size_arguments` read it).
     """
 
     name: ClassVar[str]
@@ -48,18 +50,29 @@ class RunKind:
     figures: ClassVar[tuple[str, ...]] = ()
     sized: ClassVar[bool] = True
     extras: ClassVar[bool] = False
+    size_table: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def models(self) -> list[str]:
         """The model names a spec entry of this kind may give."""
-        raise NotImplementedError
+        return list(self.size_table)
 
     def size_arguments(self, model: str, grid: dict) -> Collection[str]:
         """The size arguments ``model`` accepts (``grid``: the entry's grid, for wrappers
         whose arguments depend on a base model)."""
-        raise NotImplementedError
+        return self.size_table[model]
 
     def execute(self, config: RunConfig) -> RunResult:
-        """Run ``config`` (seeded by ``config.seed``) and return what it stores."""
+        """Run ``config`` and return what it stores: by default :meth:`run` on the run's
+        dataset with torch's global generator seeded by ``config.seed``."""
+        import torch
+
+        from invlab.study.runs.common import dataset
+
+        torch.manual_seed(config.seed)
+        return self.run(config, dataset(config.dataset))
+
+    def run(self, config: RunConfig, ds) -> RunResult:
+        """Run ``config`` on the dataset ``ds`` (see :meth:`execute`)."""
         raise NotImplementedError
 
     def check_fits(self, config: RunConfig, in_shape: tuple[int, ...], num_classes: int) -> None:

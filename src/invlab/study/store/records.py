@@ -20,13 +20,19 @@ class RunMetrics:
         test_accuracy: accuracy on the whole (untransformed) test set.
         transformed_accuracy: test accuracy averaged over the transformation's parameter grid
             (the measured inputs, each transformed by every grid point).
-        consistency: P[argmax f(g₁x) = argmax f(g₂x)] (Zhang 2019).
-        probe_layer: the layer ``goodfellow`` and ``sensitivity`` are read at: the last hidden
-            representation, the one before the logits.
+        consistency: P[argmax f(g₁x) = argmax f(g₂x)] with ``g₁, g₂`` independent and uniform
+            on the grid ``grid`` (Zhang 2019; :mod:`invlab.measure.consistency`), the same
+            estimator for every run kind.
+        probe_layer: the layer ``goodfellow`` and ``sensitivity`` are read at: the
+            representation the model's final linear read-out reads
+            (:func:`invlab.models.readout_input`; a kernel's NNGP feature map; ``''`` for a
+            model without one, whose two values are then NaN).
         goodfellow: Goodfellow et al. (2009) score of ``probe_layer`` (1/G = 100 is invariant).
-        sensitivity: normalised sensitivity of ``probe_layer`` (0 is invariant).
+        sensitivity: normalised sensitivity of ``probe_layer`` over ``grid`` (0 is invariant).
         train_seconds, measure_seconds: wall time of training and of the measurement.
         final_loss: mean training loss of the last epoch.
+        grid: the grid the transformation metrics were computed on: the transformation spec
+            and its number of points, e.g. ``shift:-10:10 × 9`` (``''`` where none was).
 
     A metric the run's configuration did not ask for is NaN.
     """
@@ -42,6 +48,7 @@ class RunMetrics:
     train_seconds: float
     measure_seconds: float
     final_loss: float
+    grid: str = ""
 
     def as_dict(self) -> dict:
         """Plain-JSON form (the ``metrics`` column of the results store)."""

@@ -11,7 +11,7 @@ APPLICATION_ID = 0x494E564C  # "INVL": marks the file as an invlab results datab
 # The whole schema. A database of an earlier version is brought to it by MIGRATIONS, in
 # place and in one transaction, so that a migrated file and a new one have the same tables,
 # columns (in the same order) and contents' format (tested in tests/test_study_store.py).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 CREATE TABLE runs (
     key        TEXT PRIMARY KEY,     -- RunConfig.key(): the run's identity
@@ -88,4 +88,63 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE runs_v2")
 
 
-MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}  # from version: step to version + 1
+def _readout_input(layers: list[dict]) -> str | None:
+    """The layer before ``logits`` in a run's stored per-layer rows (model order), as
+    :func:`invlab.models.readout_input` names it for a staged model; None without one (the
+    measured ``input`` is no layer of the model)."""
+    names = [n for n in dict.fromkeys(row["layer"] for row in layers) if n != "input"]
+    at = names.index("logits") if "logits" in names else 0
+    return names[at - 1] if at > 0 else None
+
+
+_ONE_SHIFT = "one random shift (schema 3)"
+
+
+def _migrate_3_to_4(db: sqlite3.Connection) -> None:
+    """Version 4 made ``consistency``, ``transformed_accuracy`` and ``sensitivity`` one
+    estimand in every run kind, and stores the grid they were computed on (``grid``).
+
+    - ``train`` runs (and ``learn-dft`` ones measured like them): the grid is their
+      ``transform × steps``; ``sensitivity`` and ``goodfellow`` are read at the input of the
+      read-out (the layer before ``logits``), recomputed from the stored per-layer values
+      where the old probe was another layer (wrapper models: NaN, no such layer).
+    - ``kernel`` and ``finite`` runs measured one random shift against none: that is not the
+      grid estimand, so the three values are kept as extras (group ``one random shift
+      (schema 3)``) and the metrics become NaN until the run is recomputed.
+    """
+    nan = float("nan")
+    rows = db.execute(
+        "SELECT key, config, metrics, layers FROM runs WHERE metrics IS NOT NULL"
+    ).fetchall()
+    for key, config_blob, blob, layers_blob in rows:
+        config, metrics = json.loads(config_blob), json.loads(blob)
+        layers = json.loads(layers_blob or "[]")
+        kind = config.get("kind", "train")
+        grid = f"{config.get('transform')} × {config.get('steps')}"
+        if kind in ("kernel", "finite"):
+            old = {k: metrics[k] for k in ("consistency", "transformed_accuracy", "sensitivity")}
+            layers += [{"layer": _ONE_SHIFT, "metric": k, "value": v} for k, v in old.items()]
+            metrics.update(dict.fromkeys(old, nan), grid="")
+        elif kind == "train" or metrics.get("probe_layer") != "output":
+            probe = _readout_input(layers)
+            if layers and probe != metrics.get("probe_layer"):  # without rows: as stored
+                read = {(r["layer"], r["metric"]): r["value"] for r in layers}
+                metrics["probe_layer"] = probe or ""
+                for name in ("goodfellow", "sensitivity"):
+                    metrics[name] = read.get((probe, name), nan)
+            metrics["grid"] = grid
+        else:  # learn-dft runs: their output measured on the grid, or nothing measured
+            sensitivity = metrics.get("sensitivity")
+            measured = isinstance(sensitivity, float) and sensitivity == sensitivity
+            metrics["grid"] = grid if measured else ""
+        db.execute(
+            "UPDATE runs SET metrics = ?, layers = ? WHERE key = ?",
+            (json.dumps(metrics), json.dumps(layers), key),
+        )
+
+
+MIGRATIONS = {
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
+}  # from version: step to version + 1

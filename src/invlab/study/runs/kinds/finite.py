@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection
 
 import torch
 from torch import nn
 
 from invlab.data import Dataset
-from invlab.study.runs.common import dataset, extras
+from invlab.study.runs.common import extras
 from invlab.study.runs.predictions import (
     COMMON_SIZE,
+    along_grid,
     data_subset,
-    prediction_metrics,
-    shifted_copy,
+    feature_sensitivity,
+    grid_metrics,
+    grid_text,
 )
 from invlab.study.runs.registry import RunKind, register
 from invlab.study.spec.run_config import RunConfig
@@ -43,15 +44,10 @@ class Finite(RunKind):
     sized = False
     extras = True
 
-    def models(self) -> list[str]:
-        return list(MODELS)
+    size_table = MODELS
 
-    def size_arguments(self, model: str, grid: dict) -> Collection[str]:
-        return MODELS[model]
-
-    def execute(self, config: RunConfig) -> RunResult:
-        torch.manual_seed(config.seed)
-        return finite_run(config, dataset(config.dataset))
+    def run(self, config: RunConfig, ds: Dataset) -> RunResult:
+        return finite_run(config, ds)
 
 
 def _finite_model(config: RunConfig, ds: Dataset) -> nn.Module:
@@ -73,7 +69,9 @@ def _finite_model(config: RunConfig, ds: Dataset) -> nn.Module:
 
 def finite_run(config: RunConfig, ds: Dataset) -> RunResult:
     """A finite twin of a kernel, trained by full-batch gradient descent on ``½‖f(x) − y‖²``
-    (one-hot ``y``, mean over inputs) for ``steps`` steps of learning rate ``lr``."""
+    (one-hot ``y``, mean over inputs) for ``steps`` steps of learning rate ``lr``, measured on
+    the run's transformation grid (:mod:`invlab.study.runs.predictions`); ``sensitivity`` is
+    that of the features its read-out reads (``model.features``)."""
     s = config.size
     xtr, ytr, xte, yte = data_subset(config, ds)
     steps, lr = int(s.get("steps", 500)), float(s.get("lr", 1.0))
@@ -81,11 +79,11 @@ def finite_run(config: RunConfig, ds: Dataset) -> RunResult:
         raise ValueError(f"steps must be >= 1 and lr > 0, got steps={steps}, lr={lr}")
     model = _finite_model(config, ds)
     targets = nn.functional.one_hot(ytr.long(), ds.num_classes).float()
-    shifted = shifted_copy(xte, int(s.get("max_shift", 8)), config.seed)
+    moved = along_grid(config, xte)
     # Centred: the output minus the output at initialisation, a random GP draw that width
     # does not average away; the centred net tends to the kernel's mean prediction.
     with torch.no_grad():
-        f0 = {"train": model(xtr), "test": model(xte), "shifted": model(shifted)}
+        f0 = {"train": model(xtr), "test": model(xte), "moved": model(moved)}
     if not s.get("center", True):
         f0 = {k: torch.zeros_like(v) for k, v in f0.items()}
     optimiser = torch.optim.SGD(model.parameters(), lr=lr)
@@ -99,7 +97,8 @@ def finite_run(config: RunConfig, ds: Dataset) -> RunResult:
     start = time.perf_counter()
     with torch.no_grad():
         train_scores = model(xtr) - f0["train"]
-        found = prediction_metrics(model(xte) - f0["test"], model(shifted) - f0["shifted"], yte)
+        found = grid_metrics(model(xte) - f0["test"], model(moved) - f0["moved"], yte)
+        sensitivity = feature_sensitivity(model.features(xte), model.features(moved))
         final = float(0.5 * (train_scores - targets).square().sum(1).mean())
     metrics = RunMetrics(
         params=sum(p.numel() for p in model.parameters()),
@@ -107,11 +106,12 @@ def finite_run(config: RunConfig, ds: Dataset) -> RunResult:
         test_accuracy=found["test_accuracy"],
         transformed_accuracy=found["transformed_accuracy"],
         consistency=found["consistency"],
-        probe_layer="output",
+        probe_layer="features",
         goodfellow=math.nan,
-        sensitivity=found["sensitivity"],
+        sensitivity=sensitivity,
         train_seconds=train_seconds,
         measure_seconds=time.perf_counter() - start,
         final_loss=final,
+        grid=grid_text(config),
     )
     return RunResult(metrics=metrics, layers=extras("finite", {"width": s.get("width")}), curve=[])

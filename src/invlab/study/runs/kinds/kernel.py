@@ -3,9 +3,12 @@ of the data, the infinite-width limit of the ``finite`` kind's networks.
 
 Models ``mlp`` (optionally symmetrised over all circular shifts, or fitted on the training set
 closed under them) and ``cnn`` (``readout`` gap or flatten). The stored metrics are the NTK's
-(the limit of gradient descent); the NNGP's are in the run's extras. A kernel run given the
-``steps`` and ``lr`` of a finite family also stores the NTK's prediction after the same
-gradient descent (extras ``ntk_gd``, :func:`gd_solve`). Values that do not fit
+(the limit of gradient descent); the NNGP's are in the run's extras. ``sensitivity`` is that of
+the NNGP's feature map, the representation an infinitely wide network's read-out reads
+(:func:`~invlab.study.runs.predictions.kernel_sensitivity`); every metric uses the run's
+transformation grid, as a ``train`` run does (:mod:`invlab.study.runs.predictions`). A
+kernel run given the ``steps`` and ``lr`` of a finite family also stores the NTK's prediction
+after the same gradient descent (extras ``ntk_gd``, :func:`gd_solve`). Values that do not fit
 :class:`~invlab.study.store.records.RunMetrics` are stored as the run's ``layers`` JSON: rows
 ``{"layer": group, "metric": name, "value": v}``.
 """
@@ -14,18 +17,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection
 
 import torch
 from torch import nn
 
 from invlab.data import Dataset
-from invlab.study.runs.common import dataset, extras
+from invlab.study.runs.common import extras
 from invlab.study.runs.predictions import (
     COMMON_SIZE,
+    along_grid,
     data_subset,
-    prediction_metrics,
-    shifted_copy,
+    grid_metrics,
+    grid_text,
+    kernel_sensitivity,
 )
 from invlab.study.runs.registry import RunKind, register
 from invlab.study.spec.run_config import RunConfig
@@ -48,15 +52,10 @@ class Kernel(RunKind):
     sized = False
     extras = True
 
-    def models(self) -> list[str]:
-        return list(MODELS)
+    size_table = MODELS
 
-    def size_arguments(self, model: str, grid: dict) -> Collection[str]:
-        return MODELS[model]
-
-    def execute(self, config: RunConfig) -> RunResult:
-        torch.manual_seed(config.seed)
-        return kernel_run(config, dataset(config.dataset))
+    def run(self, config: RunConfig, ds: Dataset) -> RunResult:
+        return kernel_run(config, ds)
 
 
 def _kernel(config: RunConfig, ds: Dataset):
@@ -113,19 +112,18 @@ def kernel_run(config: RunConfig, ds: Dataset) -> RunResult:
     xtr, ytr, xte, yte = data_subset(config, ds)
     if s.get("augment_shifts", False):  # the training set closed under every circular shift
         xtr, ytr = shift_augment(xtr, ytr, range(xtr.shape[-1]))
-    max_shift, ridge = int(s.get("max_shift", 8)), float(s.get("ridge", 1e-4))
+    ridge = float(s.get("ridge", 1e-4))
     kernel = _kernel(config, ds)
     start = time.perf_counter()
     k_train = kernel(xtr, kind="both")
-    x_eval = torch.cat([xte, shifted_copy(xte, max_shift, config.seed)])
-    k_eval = kernel(x_eval, xtr, kind="both")
+    k_eval = kernel(torch.cat([xte, along_grid(config, xte)]), xtr, kind="both")
     seconds = time.perf_counter() - start
     found, rows = {}, []
     for name, kt, ke in zip(("nngp", "ntk"), k_train, k_eval):
         alpha = ridge_solve(kt, ytr, ds.num_classes, ridge)
         scores = ke.to(torch.float64) @ alpha
         train_scores = kt.to(torch.float64) @ alpha
-        found[name] = prediction_metrics(scores[: len(xte)], scores[len(xte) :], yte)
+        found[name] = grid_metrics(scores[: len(xte)], scores[len(xte) :], yte)
         found[name]["train_accuracy"] = float((train_scores.argmax(1) == ytr).double().mean())
         found[name]["final_loss"] = float(
             (train_scores - nn.functional.one_hot(ytr.long(), ds.num_classes)).square().mean()
@@ -134,7 +132,9 @@ def kernel_run(config: RunConfig, ds: Dataset) -> RunResult:
     if "steps" in s:  # the infinite-width limit of `finite_run` with the same steps and lr
         alpha = gd_solve(k_train[1], ytr, ds.num_classes, int(s["steps"]), float(s["lr"]))
         scores = k_eval[1].to(torch.float64) @ alpha
-        rows += extras("ntk_gd", prediction_metrics(scores[: len(xte)], scores[len(xte) :], yte))
+        rows += extras("ntk_gd", grid_metrics(scores[: len(xte)], scores[len(xte) :], yte))
+    start = time.perf_counter()
+    sensitivity = kernel_sensitivity(lambda a, b=None: kernel(a, b, kind="nngp"), config, xte)
     ntk = found["ntk"]
     metrics = RunMetrics(
         params=0,
@@ -142,11 +142,12 @@ def kernel_run(config: RunConfig, ds: Dataset) -> RunResult:
         test_accuracy=ntk["test_accuracy"],
         transformed_accuracy=ntk["transformed_accuracy"],
         consistency=ntk["consistency"],
-        probe_layer="output",
+        probe_layer="nngp features",
         goodfellow=math.nan,
-        sensitivity=ntk["sensitivity"],
+        sensitivity=sensitivity,
         train_seconds=seconds,
-        measure_seconds=0.0,
+        measure_seconds=time.perf_counter() - start,
         final_loss=ntk["final_loss"],
+        grid=grid_text(config),
     )
     return RunResult(metrics=metrics, layers=rows, curve=[])

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection
 
 import torch
 from torch import nn
 
 from invlab.data import Dataset
-from invlab.study.runs.common import dataset, extras
+from invlab.study.runs.common import extras, grid_text
 from invlab.study.runs.registry import RunKind, register
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunMetrics, RunResult
@@ -50,15 +49,10 @@ class LearnDFT(RunKind):
     sized = False
     extras = True
 
-    def models(self) -> list[str]:
-        return list(MODELS)
+    size_table = MODELS
 
-    def size_arguments(self, model: str, grid: dict) -> Collection[str]:
-        return MODELS[model]
-
-    def execute(self, config: RunConfig) -> RunResult:
-        torch.manual_seed(config.seed)
-        return dft_run(config, dataset(config.dataset))
+    def run(self, config: RunConfig, ds: Dataset) -> RunResult:
+        return dft_run(config, ds)
 
 
 def _noise(n: int, length: int, seed: int) -> torch.Tensor:
@@ -188,6 +182,7 @@ def _measured(model: nn.Module, config: RunConfig, ds: Dataset, seconds: float) 
         final_loss=inside["fit_error"],
         train_seconds=seconds,
         measure_seconds=time.perf_counter() - start,
+        grid=grid_text(config),
     )
     rows = extras("mnist1d", inside) + extras("noise", outside)
     return RunResult(metrics=metrics, layers=rows, curve=[])
