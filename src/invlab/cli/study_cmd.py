@@ -45,6 +45,12 @@ def study_command(
     dask_local: int | None = typer.Option(
         None, "--dask-local", min=1, help="Run on a Dask LocalCluster of N workers."
     ),
+    device: str | None = typer.Option(
+        None,
+        "--device",
+        help="Where the runs compute: cpu, cuda, cuda:N, mps or auto (default: the spec's, "
+        "else cpu). Stored with each run; not part of its identity.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Log lines instead of a progress bar."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write DIR/report.html."),
 ) -> None:
@@ -77,6 +83,15 @@ def study_command(
             spec = spec.with_seeds(_parse_seeds(seeds))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--seed/--seeds") from None
+    from invlab.study.execution.devices import resolve_device
+
+    device = device if device is not None else spec.device
+    if scheduler is None:  # a remote worker's devices are its own: checked where it runs
+        try:
+            resolve_device(device, "--device")
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
     from invlab.study.execution import RunMisfitError, check_runs_fit
 
     try:
@@ -96,14 +111,16 @@ def study_command(
     console = Console()
     try:
         executor = make_executor(
-            jobs=jobs, scheduler=scheduler, dask_local=dask_local, threads=threads
+            jobs=jobs, scheduler=scheduler, dask_local=dask_local, threads=threads, device=device
         )
     except SchedulerUnreachable as exc:
         typer.echo(f"error: --scheduler: {exc}", err=True)
         raise typer.Exit(2) from None
     except ValueError as exc:
         raise typer.BadParameter(f"{exc}; give one of --jobs, --scheduler, --dask-local") from None
-    console.print(f"[bold]{spec.name}[/]: {len(spec.runs)} runs on {executor.name} → {db}")
+    console.print(
+        f"[bold]{spec.name}[/]: {len(spec.runs)} runs on {executor.name}, device {device} → {db}"
+    )
     workers = jobs or dask_local or 1
     per_run = getattr(executor, "threads", None)
     if threads is None and per_run and workers * per_run > (os.cpu_count() or 1):

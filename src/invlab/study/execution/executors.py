@@ -36,22 +36,24 @@ def default_threads() -> int:
     return torch.get_num_threads()
 
 
-def run_one(config: RunConfig, threads: int | None = None) -> Outcome:
+def run_one(config: RunConfig, threads: int | None = None, device: str = "cpu") -> Outcome:
     """Execute one run, catching its error: the unit of work every executor ships.
 
     Args:
         config: the run.
         threads: torch intra-op threads for the run, restored afterwards (``None`` keeps the
             current setting).
+        device: where it computes (:func:`~invlab.study.execution.devices.resolve_device`).
 
     Returns:
         ``{"result": execute_run(config) or None, "error": traceback or None, "seconds",
-        "started", "worker", "versions"}``; ``versions["torch_threads"]`` is the thread count
-        the run used.
+        "started", "worker", "versions"}``; ``versions`` hold the thread count the run used
+        (``torch_threads``) and its device (``device``, ``device_name``).
     """
     import torch
 
     from invlab.allocator import tune_malloc
+    from invlab.study.execution.devices import device_name, resolve_device
     from invlab.study.runs import execute_run
     from invlab.study.store.provenance import library_versions
 
@@ -62,8 +64,11 @@ def run_one(config: RunConfig, threads: int | None = None) -> Outcome:
     used = torch.get_num_threads()
     started, t0 = time.time(), time.perf_counter()
     result = error = None
+    where = {"device": str(device), "device_name": ""}
     try:
-        result = execute_run(config)
+        place = resolve_device(device)
+        where = {"device": str(place), "device_name": device_name(place)}
+        result = execute_run(config, place)
     except Exception:
         error = traceback.format_exc()
     finally:
@@ -75,7 +80,7 @@ def run_one(config: RunConfig, threads: int | None = None) -> Outcome:
         "seconds": time.perf_counter() - t0,
         "started": started,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
-        "versions": {**library_versions(), "torch_threads": str(used)},
+        "versions": {**library_versions(), "torch_threads": str(used), **where},
     }
 
 
@@ -113,14 +118,15 @@ class SerialExecutor(Executor):
 
     name = "serial"
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, device: str = "cpu") -> None:
         self.threads = _threads(threads)
+        self.device = device
 
     def run(self, configs, should_run, on_start):
         for config in configs:
             if should_run(config):
                 on_start(config)
-                yield config, run_one(config, self.threads)
+                yield config, run_one(config, self.threads, self.device)
 
 
 def _threads(threads: int | None) -> int:
@@ -187,7 +193,7 @@ class PoolExecutor(_Windowed):
 
     name = "pool"
 
-    def __init__(self, jobs: int, threads: int | None = None) -> None:
+    def __init__(self, jobs: int, threads: int | None = None, device: str = "cpu") -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -195,6 +201,7 @@ class PoolExecutor(_Windowed):
             raise ValueError(f"jobs must be an int >= 1, got {jobs!r}")
         self.jobs = jobs
         self.threads = _threads(threads)
+        self.device = device
         # spawn, not fork: forking a process whose torch thread pools are running can hang.
         self._pool = ProcessPoolExecutor(
             max_workers=jobs,
@@ -205,7 +212,7 @@ class PoolExecutor(_Windowed):
         return 2 * self.jobs
 
     def submit(self, config):
-        return self._pool.submit(run_one, config, self.threads)
+        return self._pool.submit(run_one, config, self.threads, self.device)
 
     def wait_first(self, pending):
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -244,6 +251,7 @@ class DaskExecutor(_Windowed):
         processes: bool = True,
         connect_timeout: str = "3s",
         threads: int | None = None,
+        device: str = "cpu",
     ) -> None:
         try:
             from distributed import Client, LocalCluster
@@ -255,6 +263,7 @@ class DaskExecutor(_Windowed):
             raise ValueError("give exactly one of scheduler='tcp://HOST:PORT' or local_workers=N")
         self._cluster = None
         self.threads = _threads(threads)
+        self.device = device
         if local_workers is not None:
             if not isinstance(local_workers, int) or local_workers < 1:
                 raise ValueError(f"local_workers must be an int >= 1, got {local_workers!r}")
@@ -294,6 +303,7 @@ class DaskExecutor(_Windowed):
             run_one,
             config,
             self.threads,
+            self.device,
             pure=False,
             key=f"run-{config.key()}-{uuid.uuid4().hex[:8]}",
         )
@@ -315,17 +325,19 @@ def make_executor(
     scheduler: str | None = None,
     dask_local: int | None = None,
     threads: int | None = None,
+    device: str = "cpu",
 ) -> Executor:
     """The executor the command-line flags ask for (at most one of them; none: serial), every
-    run with ``threads`` torch threads (default: :func:`default_threads`)."""
+    run with ``threads`` torch threads (default: :func:`default_threads`) on ``device`` (a
+    name, resolved where the run executes: a Dask worker may have a GPU the client lacks)."""
     given = [name for name, v in (("jobs", jobs), ("scheduler", scheduler)) if v is not None]
     given += ["dask_local"] if dask_local is not None else []
     if len(given) > 1:
         raise ValueError(f"choose one executor; got {' and '.join(given)}")
     if scheduler is not None:
-        return DaskExecutor(scheduler=scheduler, threads=threads)
+        return DaskExecutor(scheduler=scheduler, threads=threads, device=device)
     if dask_local is not None:
-        return DaskExecutor(local_workers=dask_local, threads=threads)
+        return DaskExecutor(local_workers=dask_local, threads=threads, device=device)
     if jobs is not None and jobs != 1:
-        return PoolExecutor(jobs, threads=threads)
-    return SerialExecutor(threads=threads)
+        return PoolExecutor(jobs, threads=threads, device=device)
+    return SerialExecutor(threads=threads, device=device)

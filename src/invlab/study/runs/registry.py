@@ -61,18 +61,19 @@ class RunKind:
         whose arguments depend on a base model)."""
         return self.size_table[model]
 
-    def execute(self, config: RunConfig) -> RunResult:
-        """Run ``config`` and return what it stores: by default :meth:`run` on the run's
-        dataset with torch's global generator seeded by ``config.seed``."""
+    def execute(self, config: RunConfig, device=None) -> RunResult:
+        """Run ``config`` on ``device`` (a ``torch.device``; ``None``: the CPU) and return what
+        it stores: by default :meth:`run` on the run's dataset with torch's global generator
+        seeded by ``config.seed``."""
         import torch
 
         from invlab.study.runs.common import dataset
 
         torch.manual_seed(config.seed)
-        return self.run(config, dataset(config.dataset))
+        return self.run(config, dataset(config.dataset), device or torch.device("cpu"))
 
-    def run(self, config: RunConfig, ds) -> RunResult:
-        """Run ``config`` on the dataset ``ds`` (see :meth:`execute`)."""
+    def run(self, config: RunConfig, ds, device) -> RunResult:
+        """Run ``config`` on the dataset ``ds`` on ``device`` (see :meth:`execute`)."""
         raise NotImplementedError
 
     def check_fits(self, config: RunConfig, in_shape: tuple[int, ...], num_classes: int) -> None:
@@ -118,7 +119,7 @@ def get_kind(name: str) -> RunKind:
     return _KINDS[name]
 
 
-def execute_run(config: RunConfig) -> RunResult:
-    """Execute ``config`` with its kind: a pure function of the configuration (at a fixed torch
-    thread count), whichever process or machine runs it."""
-    return get_kind(config.kind).execute(config)
+def execute_run(config: RunConfig, device=None) -> RunResult:
+    """Execute ``config`` with its kind on ``device`` (default the CPU): a pure function of the
+    configuration (at a fixed torch thread count and device), whichever process runs it."""
+    return get_kind(config.kind).execute(config, device)

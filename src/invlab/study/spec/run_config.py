@@ -101,12 +101,14 @@ class RunConfig:
 
 @dataclass(frozen=True)
 class StudySpec:
-    """A named list of runs."""
+    """A named list of runs, and the device they compute on by default (``invlab study
+    --device`` overrides it; it is not part of any run's identity)."""
 
     name: str
     description: str
     runs: tuple[RunConfig, ...]
     wall_time: str = "not measured"
+    device: str = "cpu"
 
     def with_seed(self, seed: int) -> StudySpec:
         """The same study with every run's seed replaced."""

@@ -7,6 +7,7 @@ metrics to measure, and seeds; the study is their cross product::
     description = "What this study asks."
     datasets = ["mnist1d"]
     seeds = [0, 1]              # or a count: seeds = 3 means [0, 1, 2]
+    device = "cpu"              # or cuda, cuda:N, mps, auto (invlab study --device overrides)
 
     [training]                  # defaults; a model or a regime may override them
     epochs = 20
@@ -207,6 +208,8 @@ class StudyFile(_Strict):
     )
     datasets: list[str] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0])
+    # where the runs compute by default: cpu, cuda, cuda:N, mps or auto
+    device: Annotated[str, Field(pattern=r"^(cpu|cuda(:\d+)?|mps|auto)$")] = "cpu"
     training: Training = Field(default_factory=Training)
     measure: Measure = Field(default_factory=Measure)
     regimes: list[Regime] = Field(default_factory=lambda: [Regime(name="plain")], min_length=1)
@@ -257,7 +260,9 @@ class StudyFile(_Strict):
         keys = [r.key() for r in runs]
         if len(set(keys)) != len(keys):
             raise SpecError(f"study {self.name!r}: the grid lists the same run more than once")
-        return StudySpec(self.name, self.description, tuple(runs), wall_time=self.wall_time)
+        return StudySpec(
+            self.name, self.description, tuple(runs), wall_time=self.wall_time, device=self.device
+        )
 
 
 def _first(*values):

@@ -46,8 +46,8 @@ class Finite(RunKind):
 
     size_table = MODELS
 
-    def run(self, config: RunConfig, ds: Dataset) -> RunResult:
-        return finite_run(config, ds)
+    def run(self, config: RunConfig, ds: Dataset, device) -> RunResult:
+        return finite_run(config, ds, device)
 
 
 def _finite_model(config: RunConfig, ds: Dataset) -> nn.Module:
@@ -67,17 +67,17 @@ def _finite_model(config: RunConfig, ds: Dataset) -> nn.Module:
     )
 
 
-def finite_run(config: RunConfig, ds: Dataset) -> RunResult:
+def finite_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
     """A finite twin of a kernel, trained by full-batch gradient descent on ``½‖f(x) − y‖²``
     (one-hot ``y``, mean over inputs) for ``steps`` steps of learning rate ``lr``, measured on
     the run's transformation grid (:mod:`invlab.study.runs.predictions`); ``sensitivity`` is
     that of the features its read-out reads (``model.features``)."""
     s = config.size
-    xtr, ytr, xte, yte = data_subset(config, ds)
+    xtr, ytr, xte, yte = (t.to(device or "cpu") for t in data_subset(config, ds))
     steps, lr = int(s.get("steps", 500)), float(s.get("lr", 1.0))
     if steps < 1 or not lr > 0:
         raise ValueError(f"steps must be >= 1 and lr > 0, got steps={steps}, lr={lr}")
-    model = _finite_model(config, ds)
+    model = _finite_model(config, ds).to(device or "cpu")
     targets = nn.functional.one_hot(ytr.long(), ds.num_classes).float()
     moved = along_grid(config, xte)
     # Centred: the output minus the output at initialisation, a random GP draw that width

@@ -54,8 +54,8 @@ class Kernel(RunKind):
 
     size_table = MODELS
 
-    def run(self, config: RunConfig, ds: Dataset) -> RunResult:
-        return kernel_run(config, ds)
+    def run(self, config: RunConfig, ds: Dataset, device) -> RunResult:
+        return kernel_run(config, ds, device)
 
 
 def _kernel(config: RunConfig, ds: Dataset):
@@ -104,12 +104,13 @@ def gd_solve(ntk: torch.Tensor, y: torch.Tensor, classes: int, steps: int, lr: f
 
 
 @torch.no_grad()
-def kernel_run(config: RunConfig, ds: Dataset) -> RunResult:
-    """NNGP and NTK regression with the configured kernel (see the module docstring)."""
+def kernel_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
+    """NNGP and NTK regression with the configured kernel (see the module docstring), the
+    kernel matrices computed on ``device`` (default the CPU), solved in float64 there."""
     from invlab.kernels.experiments import shift_augment
 
     s = config.size
-    xtr, ytr, xte, yte = data_subset(config, ds)
+    xtr, ytr, xte, yte = (t.to(device or "cpu") for t in data_subset(config, ds))
     if s.get("augment_shifts", False):  # the training set closed under every circular shift
         xtr, ytr = shift_augment(xtr, ytr, range(xtr.shape[-1]))
     ridge = float(s.get("ridge", 1e-4))

@@ -43,11 +43,11 @@ class Train(RunKind):
 
         create_model(config.model, in_shape=in_shape, num_classes=num_classes, **config.size)
 
-    def execute(self, config: RunConfig) -> RunResult:
-        return execute_train(config)
+    def execute(self, config: RunConfig, device=None) -> RunResult:
+        return execute_train(config, device=device)
 
 
-def execute_train(config: RunConfig, measure_inputs: int | None = None) -> RunResult:
+def execute_train(config: RunConfig, measure_inputs: int | None = None, device=None) -> RunResult:
     """Train and measure the run described by ``config``.
 
     Seeded by ``config.seed``: the same configuration gives the same numbers (at a fixed torch
@@ -56,6 +56,7 @@ def execute_train(config: RunConfig, measure_inputs: int | None = None) -> RunRe
     Args:
         config: the run.
         measure_inputs: overrides ``config.measure_inputs`` (test inputs measured).
+        device: where the model trains and is measured (default the CPU); the data move there.
 
     Returns:
         the run's :class:`~invlab.study.store.records.RunResult`: its metrics (``goodfellow``
@@ -77,6 +78,8 @@ def execute_train(config: RunConfig, measure_inputs: int | None = None) -> RunRe
         ),
         config.seed,
     )
+    if device is not None:
+        model = model.to(device)
     augment = parse_transform(config.augment, spatial) if config.augment else None
     result = train_as_configured(model, config, ds, augment)
     train_seconds = time.perf_counter() - start
