@@ -183,7 +183,7 @@ def test_two_seeds_are_stored_aggregated_compared_and_written_as_a_results_page(
     assert sorted(p.name for p in figures.iterdir()) == ["curve.png", "layers.png", "size.png"]
     lines = page.read_text().splitlines()
     assert len(lines) == 3 and lines[2].startswith(f"| `{b}` | 418 | 2 | ")
-    assert lines[2].count("±") == 5
+    assert lines[2].count("±") == 7  # fit (train acc, loss), accuracy and invariance
     assert not (tmp_path / "report.html").exists()  # only what was asked for
     printed = CliRunner().invoke(app, ["report", db, "--markdown", "-"])
     assert printed.exit_code == 0 and printed.output.count("\n") == 4

@@ -46,7 +46,8 @@ COLUMNS = {
         Column("consistency", "consistency", "percent", "more invariant"),
         Column("goodfellow", "goodfellow", "score", "more invariant"),
         Column("sensitivity", "sensitivity", "fraction", "less invariant"),
-        Column("final_loss", "final loss", "fraction"),
+        Column("final_loss", "train loss", "fraction"),
+        Column("accuracy_ratio", "transformed / clean acc", "fraction", "more invariant"),
         Column("train_seconds", "train time", "seconds"),
         Column("measure_seconds", "measure time", "seconds"),
         Column("seconds", "time", "seconds"),
@@ -54,8 +55,10 @@ COLUMNS = {
         Column("grid", "grid", "text"),
     )
 }
-"""Every value a table shows, by name: the :class:`RunMetrics` fields and the run's time."""
+"""Every value a table shows, by name: the :class:`RunMetrics` fields, the run's time and the
+derived ``accuracy_ratio`` (transformed accuracy / test accuracy, per run)."""
 
-SUMMARY_METRICS = ("test_accuracy", "transformed_accuracy", "consistency", "goodfellow")
-SUMMARY_METRICS += ("sensitivity",)
-"""The metrics of the printed summary, the report's table and the figures."""
+SUMMARY_METRICS = ("train_accuracy", "final_loss", "test_accuracy", "transformed_accuracy")
+SUMMARY_METRICS += ("consistency", "goodfellow", "sensitivity")
+"""The metrics of the printed summary, the report's table and the figures: the fit (training
+accuracy and loss, so that models are compared at a known fit), then accuracy and invariance."""

@@ -17,7 +17,7 @@ import pandas as pd
 from invlab.study.report.columns import COLUMNS, SUMMARY_METRICS
 from invlab.study.stats import MeanCI, mean_ci, paired_difference, slope
 
-AGGREGATED = ("params", *SUMMARY_METRICS, "seconds")
+AGGREGATED = ("params", *SUMMARY_METRICS, "accuracy_ratio", "seconds")
 """The values :func:`summary_table` aggregates (each gets ``NAME`` and ``NAME_ci`` columns)."""
 SUMMARY_COLUMNS = ["label", "n", *AGGREGATED]
 NO_INTERVAL = "n = 1: one seed, no interval"
@@ -38,7 +38,7 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """
     columns = ["group", "label", "family", "augment", "dataset", "transform", "n", "seeds"]
     columns += [c for name in AGGREGATED for c in (name, f"{name}_ci", f"{name}_sd")]
-    done = runs[runs.status == "done"] if len(runs) else runs
+    done = with_derived(runs[runs.status == "done"]) if len(runs) else runs
     if not len(done):
         return pd.DataFrame(columns=columns)
     rows = []
@@ -49,7 +49,9 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         row.update(transform=first.get("transform"), n=len(part))
         row["seeds"] = sorted(part.seed.astype(int))
         for name in AGGREGATED:
-            values = part[name].to_numpy(dtype=float)
+            values = (
+                part[name].to_numpy(dtype=float) if name in part else np.full(len(part), np.nan)
+            )
             estimate = mean_ci(values, level)
             row[name], row[f"{name}_ci"] = estimate.mean, estimate.half_width
             row[f"{name}_sd"] = sample_sd(values)
@@ -58,6 +60,17 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     table["augmented"] = table.augment.notna()
     table = table.sort_values(["family", "augmented", "params"], kind="stable")
     return table.drop(columns="augmented").reset_index(drop=True)
+
+
+def with_derived(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` with the per-run ``accuracy_ratio``: transformed accuracy / test accuracy (1 =
+    the transformation costs no accuracy; NaN where either is missing or the test accuracy is
+    0), aggregated over seeds like a stored metric."""
+    if not len(runs) or "transformed_accuracy" not in runs:
+        return runs.assign(accuracy_ratio=pd.Series(dtype=float))
+    clean = runs.test_accuracy.astype(float)
+    ratio = runs.transformed_accuracy.astype(float) / clean.where(clean > 0)
+    return runs.assign(accuracy_ratio=ratio)
 
 
 def sample_sd(values) -> float:
@@ -93,7 +106,7 @@ def trend_table(runs: pd.DataFrame, metrics: Sequence[str] = TREND_METRICS) -> p
         with one seed.
     """
     columns = ["family", "augment", "metric", "sizes", "slope", "slope_ci", "n", "verdict"]
-    done = runs[runs.status == "done"] if len(runs) else runs
+    done = with_derived(runs[runs.status == "done"]) if len(runs) else runs
     rows = []
     if len(done):
         done = done.assign(_augment=done.augment.fillna("none"))
@@ -137,7 +150,7 @@ def compare(runs: pd.DataFrame, metric: str, a: str, b: str) -> str:
     for name, label in (("a", a), ("b", b)):
         if label not in labels:
             raise ValueError(f"{name}: no run labelled {label!r}; labels: {', '.join(labels)}")
-    d = paired_difference(runs, metric, {"label": a}, {"label": b})
+    d = paired_difference(with_derived(runs), metric, {"label": a}, {"label": b})
     column = COLUMNS.get(metric)
     fmt = (lambda v: column.text(v)) if column and column.format != "count" else "{:.4g}".format
     size = fmt(d.mean) if math.isnan(d.half_width) else f"{fmt(d.mean)} ± {fmt(d.half_width)}"

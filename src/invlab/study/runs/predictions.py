@@ -22,13 +22,24 @@ import torch
 
 from invlab.data import Dataset
 from invlab.study.runs.common import grid_text
+from invlab.study.runs.registry import RunKind
 from invlab.study.spec.run_config import RunConfig
 
-__all__ = ["along_grid", "data_subset", "feature_sensitivity", "grid_metrics", "grid_text"]
-__all__ += ["kernel_sensitivity"]
+__all__ = ["SubsetKind", "along_grid", "data_subset", "feature_sensitivity", "grid_metrics"]
+__all__ += ["grid_text", "kernel_sensitivity"]
 
 COMMON_SIZE = ("n_train", "n_test")
 """The size arguments of every kernel and finite model: the data subset."""
+
+
+class SubsetKind(RunKind):
+    """A kernel or finite run kind: fitted on a subset, no parameter-count trends, its extra
+    values (the NNGP's beside the NTK's, the width) in the run's ``layers`` rows, drawn in the
+    ``infinite-width`` figure."""
+
+    figures = ("infinite-width",)
+    sized = False
+    extras = True
 
 
 def data_subset(config: RunConfig, ds: Dataset):

@@ -17,13 +17,14 @@ from invlab.data import Dataset
 from invlab.study.runs.common import extras
 from invlab.study.runs.predictions import (
     COMMON_SIZE,
+    SubsetKind,
     along_grid,
     data_subset,
     feature_sensitivity,
     grid_metrics,
     grid_text,
 )
-from invlab.study.runs.registry import RunKind, register
+from invlab.study.runs.registry import register
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunMetrics, RunResult
 
@@ -35,14 +36,11 @@ MODELS = {
 
 
 @register
-class Finite(RunKind):
+class Finite(SubsetKind):
     """A finite network in the kernels' parameterisation, trained by gradient descent."""
 
     name = "finite"
     description = "a finite-width twin of a kernel, trained by full-batch gradient descent"
-    figures = ("infinite-width",)
-    sized = False
-    extras = True
 
     size_table = MODELS
 

@@ -25,13 +25,14 @@ from invlab.data import Dataset
 from invlab.study.runs.common import extras
 from invlab.study.runs.predictions import (
     COMMON_SIZE,
+    SubsetKind,
     along_grid,
     data_subset,
     grid_metrics,
     grid_text,
     kernel_sensitivity,
 )
-from invlab.study.runs.registry import RunKind, register
+from invlab.study.runs.registry import register
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunMetrics, RunResult
 
@@ -43,14 +44,11 @@ MODELS = {
 
 
 @register
-class Kernel(RunKind):
+class Kernel(SubsetKind):
     """NNGP / NTK kernel regression: the infinite-width limit."""
 
     name = "kernel"
     description = "NNGP and NTK kernel regression of an MLP or CNN (the infinite-width limit)"
-    figures = ("infinite-width",)
-    sized = False
-    extras = True
 
     size_table = MODELS
 
