@@ -4,7 +4,14 @@ import importlib
 import pkgutil
 
 from invlab.models import zoo as _zoo
-from invlab.models.registry import create_model, list_models, model_signature, register_model
+from invlab.models.registry import (
+    INPUTS,
+    create_model,
+    list_models,
+    model_inputs,
+    model_signature,
+    register_model,
+)
 from invlab.models.staged import Staged, count_parameters, readout_input
 
 # Importing every zoo module registers its models; a new file in zoo/ needs no edit here.
@@ -12,10 +19,12 @@ for _info in pkgutil.iter_modules(_zoo.__path__):
     importlib.import_module(f"{_zoo.__name__}.{_info.name}")
 
 __all__ = [
+    "INPUTS",
     "Staged",
     "count_parameters",
     "create_model",
     "list_models",
+    "model_inputs",
     "model_signature",
     "readout_input",
     "register_model",

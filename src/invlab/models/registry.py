@@ -13,17 +13,33 @@ from torch import nn
 
 Builder = Callable[..., nn.Module]
 _MODELS: dict[str, Builder] = {}
+_INPUTS: dict[str, tuple[str, ...]] = {}
+INPUTS = {"signals": (1, 40), "images": (1, 16, 16)}
+"""The input kinds a model may declare, each with the example shape (no batch axis) that the
+zoo's tests build it on."""
 
 
-def register_model(name: str) -> Callable[[Builder], Builder]:
-    """Decorator that registers a builder under ``name``."""
+def register_model(
+    name: str, *, inputs: tuple[str, ...] = ("signals", "images")
+) -> Callable[[Builder], Builder]:
+    """Decorator that registers a builder under ``name``.
+
+    Args:
+        name: the model's name in :func:`create_model` and in study specs.
+        inputs: the input kinds (keys of :data:`INPUTS`) the model takes with its default size
+            arguments; ``create_model`` on another kind raises a ``ValueError`` that says why.
+    """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}")
+    unknown = [kind for kind in inputs if kind not in INPUTS]
+    if not inputs or unknown:
+        raise ValueError(f"inputs must be a non-empty subset of {list(INPUTS)}, got {inputs!r}")
 
     def decorate(builder: Builder) -> Builder:
         if name in _MODELS and _MODELS[name] is not builder:
             raise ValueError(f"a model named {name!r} is already registered")
         _MODELS[name] = builder
+        _INPUTS[name] = tuple(inputs)
         return builder
 
     return decorate
@@ -32,6 +48,17 @@ def register_model(name: str) -> Callable[[Builder], Builder]:
 def list_models() -> list[str]:
     """The registered model names."""
     return sorted(_MODELS)
+
+
+def model_inputs(name: str) -> tuple[str, ...]:
+    """The input kinds (``'signals'``, ``'images'``) model ``name`` takes with its defaults.
+
+    Examples:
+        >>> model_inputs("gcnn")
+        ('images',)
+    """
+    _get(name)
+    return _INPUTS[name]
 
 
 def model_signature(name: str) -> dict[str, object]:

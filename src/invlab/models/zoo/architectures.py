@@ -167,7 +167,7 @@ def cnn_lp(
     return Staged(**stages, **pooled_head(channels, num_classes, GlobalPool("lp", **lp)))
 
 
-@register_model("gcnn")
+@register_model("gcnn", inputs=("images",))
 def gcnn(
     in_shape: tuple[int, ...],
     num_classes: int,
@@ -212,7 +212,7 @@ def gcnn(
     return Staged(**stages, **pooled_head(channels, num_classes))
 
 
-@register_model("symmetric")
+@register_model("symmetric", inputs=("images",))
 def symmetric(
     in_shape: tuple[int, ...],
     num_classes: int,

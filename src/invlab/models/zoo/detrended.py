@@ -18,7 +18,7 @@ from invlab.models.staged import Staged, pooled_head
 from invlab.models.zoo.conv import conv_stages
 
 
-@register_model("detrend_cnn")
+@register_model("detrend_cnn", inputs=("signals",))
 def detrend_cnn(
     in_shape: tuple[int, ...],
     num_classes: int,
