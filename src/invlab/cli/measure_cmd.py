@@ -142,7 +142,10 @@ def summary_table(df):
     from rich.table import Table
 
     rows = df[df.param.isna() | (df.param == "mean")]
-    wide = rows.pivot_table(index="layer", columns="metric", values="value", sort=False)
+    # dropna=False: a metric that is NaN everywhere (constant data) keeps its column as "n/a"
+    wide = rows.pivot_table(
+        index="layer", columns="metric", values="value", sort=False, dropna=False
+    )
     table = Table(title="invariance profile (means over the transformation grid)")
     # layer names are the table's key: never cut (metric columns wrap their header instead)
     widest = max((len(str(name)) for name in wide.index), default=5)
@@ -150,5 +153,14 @@ def summary_table(df):
     for metric in wide.columns:
         table.add_column(metric, justify="right", overflow="fold")
     for layer, values in wide.iterrows():
-        table.add_row(layer, *("" if v != v else f"{v:.4g}" for v in values))
+        table.add_row(layer, *(NA if v != v else f"{v:.4g}" for v in values))
+    if bool(wide.isna().to_numpy().any()):
+        table.caption = f"{NA}: {NA_REASON}"
     return table
+
+
+NA = "n/a"
+NA_REASON = (
+    "undefined where every input gives the same value at that layer (constant data: nothing "
+    "to compare a change against) or where no unit ever fires"
+)
