@@ -156,3 +156,15 @@ def test_the_goodfellow_log_axis_has_numbers_for_values_within_one_decade():
         if t.get_text() and low <= t.get_position()[1] <= high
     ]
     assert len(shown) >= 2
+
+
+def test_an_in_place_first_op_rewrites_neither_the_data_nor_the_input_layer():
+    def net(inplace):
+        torch.manual_seed(0)
+        return nn.Sequential(nn.ReLU(inplace=inplace), nn.Conv1d(1, 4, 3, padding=1), nn.Flatten())
+
+    x = torch.randn(100, 1, 16, generator=torch.Generator().manual_seed(3))
+    kept = x.clone()
+    a = profile(net(True), x, Shift(3), steps=3)
+    assert torch.equal(x, kept)
+    pd.testing.assert_frame_equal(a, profile(net(False), x, Shift(3), steps=3), check_exact=True)

@@ -158,7 +158,7 @@ def forward_layers(
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """One forward pass: ``(output, {layer: (B, units)})``."""
     with recording(model, layers) as store:
-        out = first_output(model(x))
+        out = first_output(model(x.clone()))  # an in-place first op must not rewrite x
     acts = read_layers(store, layers, x.flatten(1), out)
     return out.detach(), {name: a.flatten(1) for name, a in acts.items()}
 

@@ -312,7 +312,7 @@ def _applicable(model, source, transform, names, wanted, explicit, rho):
     first = source.first()
     hooked = [n for n in names if n != INPUT]
     with evaluating(model), recording(model, hooked, flatten=False) as store:
-        out = first_output(check_forward(model, first.x))
+        out = first_output(check_forward(model, first.x.clone()))  # clone: see stream
         acts = read_layers(store, names, first.x, out)
     wanted = list(wanted)
     if "accuracy" in wanted and first.y is None:

@@ -230,7 +230,9 @@ def stream(
     with torch.no_grad(), evaluating(model), recording(model, hooked, flatten=False) as store:
         early = [a for a in accumulators if a.first_pass]
         for batch in source.batches() if early else ():
-            out = first_output(model(batch.x))
+            # The model gets a copy: an in-place first op (ReLU(inplace=True)) would otherwise
+            # rewrite the user's data and the 'input' layer read from it.
+            out = first_output(model(batch.x.clone()))
             acts = read_layers(store, layers, batch.x, out)
             for acc in early:
                 acc.first(acts, batch.start)
@@ -243,7 +245,7 @@ def stream(
                 xb.repeat_interleave(t_len, 0), grid_here.repeat(b, 1)
             )  # sample-major: row i·T + θ is g_θ x_i
             inputs = traj if identity is not None else torch.cat([xb, traj])
-            out = first_output(model(inputs))
+            out = first_output(model(inputs.clone()))
             acts = read_layers(store, layers, inputs, out)
             view = Trajectories(acts, out, b, grid_here, identity, batch.start, batch.y)
             for acc in accumulators:
