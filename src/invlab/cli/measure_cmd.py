@@ -152,9 +152,20 @@ def summary_table(df):
     table.add_column("layer", no_wrap=True, min_width=widest)
     for metric in wide.columns:
         table.add_column(metric, justify="right", overflow="fold")
+    measured = set(zip(rows.layer, rows.metric))  # blank: not measured there; n/a: undefined
+    undefined = False
     for layer, values in wide.iterrows():
-        table.add_row(layer, *(NA if v != v else f"{v:.4g}" for v in values))
-    if bool(wide.isna().to_numpy().any()):
+        cells = []
+        for metric, v in values.items():
+            if (layer, metric) not in measured:
+                cells.append("")
+            elif v != v:
+                cells.append(NA)
+                undefined = True
+            else:
+                cells.append(f"{v:.4g}")
+        table.add_row(layer, *cells)
+    if undefined:
         table.caption = f"{NA}: {NA_REASON}"
     return table
 

@@ -110,9 +110,12 @@ def plot_layers(df: pd.DataFrame, metric: str = "sensitivity", kinds: dict[str, 
     names = [layer_label(layer, kinds) for layer in layers]
     ax.set_xticks(range(len(layers)), names, rotation=30, ha="right")
     ax.set_ylabel(LABELS.get(metric, metric))
-    if metric == "goodfellow":
+    finite = [v for v in rows.value.tolist() if v == v and abs(v) != math.inf]
+    if not finite:  # constant data: every value undefined; say so instead of an empty plot
+        ax.text(0.5, 0.5, "n/a: undefined (constant data?)", ha="center", transform=ax.transAxes)
+    elif metric == "goodfellow" and max(finite) > 0:
         ax.set_yscale("log")
-        _plain_log_axis(ax.yaxis, rows.value.tolist())
+        _plain_log_axis(ax.yaxis, finite)
     if len(models) > 1:
         _legend_outside(ax)
     return fig

@@ -279,7 +279,7 @@ def _warn_if_constant(source: DataSource) -> None:
     warnings.warn(
         f"data: all {source.n} inputs are identical; sensitivity and Goodfellow compare "
         f"different inputs and are undefined (NaN, shown as n/a). Measure on varied data",
-        stacklevel=3,
+        stacklevel=4,  # the caller of compute_profile (no_grad's wrapper sits in between)
     )
 
 
