@@ -168,3 +168,18 @@ def test_an_in_place_first_op_rewrites_neither_the_data_nor_the_input_layer():
     a = profile(net(True), x, Shift(3), steps=3)
     assert torch.equal(x, kept)
     pd.testing.assert_frame_equal(a, profile(net(False), x, Shift(3), steps=3), check_exact=True)
+
+
+def test_undefined_goodfellow_scores_draw_n_a_instead_of_failing(tmp_path):
+    df = pd.DataFrame(
+        {
+            "model": "m",
+            "layer": ["a", "b"],
+            "metric": "goodfellow",
+            "param": None,
+            "value": [float("nan")] * 2,
+        }
+    )
+    fig = plot_layers(df, "goodfellow")
+    fig.savefig(tmp_path / "g.png")
+    assert any("n/a" in t.get_text() for t in fig.axes[0].texts)
