@@ -211,7 +211,9 @@ def test_parse_data_files(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 255, (30, 8, 8), dtype=np.uint8)
     y = rng.integers(0, 10, 30).astype(np.uint8)
-    np.savez(tmp_path / "d.npz", x_train=x, y_train=y, x_test=x[:10], y_test=y[:10])
+    # images with their channel axis: rank 3 would be read as (N, C, L) signals
+    x4 = x[:, None]
+    np.savez(tmp_path / "d.npz", x_train=x4, y_train=y, x_test=x4[:10], y_test=y[:10])
     ds = parse_data(f"npz:{tmp_path / 'd.npz'}")
     assert ds.x_test.shape == (10, 1, 8, 8)
     assert torch.allclose(ds.x_test[3, 0], torch.from_numpy(x[3] / 255).float())

@@ -192,7 +192,11 @@ def test_npz_dataset(tmp_path):
         c=np.zeros((2, 8, 8)),
         d=np.arange(2),
     )
-    assert npz_dataset(images, keys=("a", "b", "c", "d")).in_shape == (1, 8, 8)
+    # rank-3 arrays are signals unless told otherwise
+    with pytest.warns(UserWarning, match=r"read as \(N, C, L\) signals.*layout='images'"):
+        assert npz_dataset(images, keys=("a", "b", "c", "d")).in_shape == (8, 8)
+    read = npz_dataset(images, keys=("a", "b", "c", "d"), layout="images")
+    assert read.in_shape == (1, 8, 8)
     with pytest.raises(DataFileError, match="missing array"):
         npz_dataset(images)
     bad = tmp_path / "bad.npz"

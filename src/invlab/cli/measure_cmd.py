@@ -142,13 +142,36 @@ def summary_table(df):
     from rich.table import Table
 
     rows = df[df.param.isna() | (df.param == "mean")]
-    wide = rows.pivot_table(index="layer", columns="metric", values="value", sort=False)
+    # dropna=False: a metric that is NaN everywhere (constant data) keeps its column as "n/a"
+    wide = rows.pivot_table(
+        index="layer", columns="metric", values="value", sort=False, dropna=False
+    )
     table = Table(title="invariance profile (means over the transformation grid)")
     # layer names are the table's key: never cut (metric columns wrap their header instead)
     widest = max((len(str(name)) for name in wide.index), default=5)
     table.add_column("layer", no_wrap=True, min_width=widest)
     for metric in wide.columns:
         table.add_column(metric, justify="right", overflow="fold")
+    measured = set(zip(rows.layer, rows.metric))  # blank: not measured there; n/a: undefined
+    undefined = False
     for layer, values in wide.iterrows():
-        table.add_row(layer, *("" if v != v else f"{v:.4g}" for v in values))
+        cells = []
+        for metric, v in values.items():
+            if (layer, metric) not in measured:
+                cells.append("")
+            elif v != v:
+                cells.append(NA)
+                undefined = True
+            else:
+                cells.append(f"{v:.4g}")
+        table.add_row(layer, *cells)
+    if undefined:
+        table.caption = f"{NA}: {NA_REASON}"
     return table
+
+
+NA = "n/a"
+NA_REASON = (
+    "undefined where every input gives the same value at that layer (constant data: nothing "
+    "to compare a change against) or where no unit ever fires"
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -155,18 +156,27 @@ def npz_dataset(
     *,
     keys: tuple[str, str, str, str] = ("x_train", "y_train", "x_test", "y_test"),
     name: str | None = None,
+    layout: str = "signals",
 ) -> Dataset:
     """A :class:`Dataset` from an ``.npz`` archive with train/test inputs and labels.
 
-    Inputs may be ``(N, L)`` signals or ``(N, H, W)`` images (a channel axis is added), or
-    ``(N, 1, L)`` / ``(N, C, H, W)`` with channels; a 3D array is read as images unless its
-    second axis has size 1. uint8 inputs are divided by 255. Pickled objects are refused.
+    Inputs may be ``(N, L)`` signals, ``(N, C, H, W)`` images, or rank-3 arrays, which are
+    ambiguous: ``layout='signals'`` (default) reads them as ``(N, C, L)`` signals,
+    ``layout='images'`` as ``(N, H, W)`` images (a channel axis is added). A rank-3 array
+    with more than one channel is read with a warning that names the layout assumed; saving
+    images as ``(N, 1, H, W)`` removes the ambiguity. uint8 inputs are divided by 255.
+    Pickled objects are refused.
 
     Args:
         path: the ``.npz`` file.
         keys: names of the four arrays in the archive.
         name: the dataset's name (default the file's stem).
+        layout: ``'signals'`` or ``'images'``: how to read rank-3 inputs.
     """
+    if layout not in ("signals", "images"):
+        raise ValueError(
+            f"layout must be 'signals' ((N, C, L)) or 'images' ((N, H, W)), got {layout!r}"
+        )
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"path: no .npz file at {str(path)!r}")
@@ -198,7 +208,15 @@ def npz_dataset(
             )
         if not np.issubdtype(y.dtype, np.integer):
             raise DataFileError(f"{path}: {split} labels must be integers, got {y.dtype}")
-        if x.ndim == 2 or (x.ndim == 3 and x.shape[1] != 1):
+        if x.ndim == 3 and layout == "signals" and x.shape[1] > 1:
+            warnings.warn(
+                f"{path}: {split} inputs of shape {x.shape} read as (N, C, L) signals "
+                f"({x.shape[1]} channels of length {x.shape[2]}); for {x.shape[1]}x"
+                f"{x.shape[2]} images pass layout='images' to npz_dataset or save them as "
+                f"(N, 1, H, W)",
+                stacklevel=2,
+            )
+        if x.ndim == 2 or (x.ndim == 3 and layout == "images"):
             x = x[:, None]  # (N, L) signals and (N, H, W) images get a channel axis
         parts[split] = (x, y)
     return _dataset(name or path.stem, parts)

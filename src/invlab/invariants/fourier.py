@@ -39,6 +39,11 @@ def fourier_modulus(x: torch.Tensor, dims: int = 1, *, normalized: bool = False)
     x = check_tensor(x, "x", min_dim=dims)
     if x.is_complex():
         raise TypeError("x must be real; fourier_modulus uses the real FFT")
+    if dims == 2 and min(x.shape[-2:]) == 1:
+        raise ValueError(
+            f"fourier_modulus(dims=2) got x of shape {tuple(x.shape)}: an image axis of size 1 "
+            f"is a signal, not an image; for (B, C, N) signals use dims=1"
+        )
     if dims == 2 and x.shape[-2] < SMALL_AXIS:
         warnings.warn(
             f"fourier_modulus(dims=2) got x of shape {tuple(x.shape)}: it transforms over the "

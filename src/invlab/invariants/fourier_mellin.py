@@ -12,10 +12,11 @@ import math
 import torch
 from torch import nn
 
-from invlab._resample import apply_matrix, bilinear_matrix, linear_sample_1d, log_positions
+from invlab._resample import apply_matrix, bilinear_matrix
 from invlab._validation import check_int, check_positive, check_square, check_tensor
 from invlab.invariants._fourier_mellin_fast import fourier_mellin_fast, fourier_mellin_taps
 from invlab.invariants.log_polar import _image_shape, log_polar_grid
+from invlab.invariants.mellin import _fourier_mellin_1d, _log_frequencies
 
 
 def radial_hann(shape: tuple[int, int], dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -254,23 +255,6 @@ def fourier_mellin_1d(
     return _fourier_mellin_1d(x, positions, floor)
 
 
-def _log_frequencies(n: int, n_radii: int, r_min: float, r_max: float | None) -> torch.Tensor:
-    r_max = float(n // 2 - 1 if r_max is None else r_max)
-    if r_max > n // 2:
-        raise ValueError(f"r_max must be <= N//2 = {n // 2}, got {r_max}")
-    return log_positions(n_radii, r_min, r_max)
-
-
-def _fourier_mellin_1d(
-    x: torch.Tensor, positions: torch.Tensor, floor: float | None
-) -> torch.Tensor:
-    lp = linear_sample_1d(torch.fft.rfft(x, dim=-1).abs(), positions)
-    lp = lp / lp.mean(-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
-    if floor is not None:
-        lp = torch.log1p(lp / floor)
-    return torch.fft.rfft(lp, norm="ortho").abs()
-
-
 class FourierMellin(nn.Module):
     """Fourier–Mellin invariant: ``|F_{log r, θ} (L(H · |F x|) / mean)|``.
 
@@ -293,7 +277,9 @@ class FourierMellin(nn.Module):
     ``docs/rotation_scale.md``).
 
     Args:
-        shape: ``(H, W)`` with ``H == W`` for images, or ``N`` for signals.
+        shape: ``(H, W)`` with ``H == W`` for images, or ``N`` / ``(N,)`` for signals. An
+            int never means images: ``FourierMellin(N)`` refuses inputs ending ``(N, N)``
+            (they would be transformed row by row); ``(N,)`` says they are signals.
         n_radii, n_angles: log-polar grid (2D); ``n_radii`` log-frequencies in 1D.
         r_min, r_max: frequency range in bins (default ``r_max = H/4``; ``N/2 − 1`` in 1D).
         window: radial Hann window before the first FFT (2D).
@@ -327,6 +313,11 @@ class FourierMellin(nn.Module):
         whiten: bool = False,
     ) -> None:
         super().__init__()
+        # (N,) says "signals" explicitly; a bare int also means signals, but then an input
+        # shaped like N x N images is refused in forward instead of transformed row by row.
+        self.explicit_1d = isinstance(shape, tuple | list) and len(shape) == 1
+        if self.explicit_1d:
+            shape = shape[0]
         image = not (isinstance(shape, int) and not isinstance(shape, bool))
         if floor == "auto":
             floor = None if image else 0.1
@@ -368,8 +359,17 @@ class FourierMellin(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = check_tensor(x, "x", min_dim=self.dims)
         if self.dims == 1:
-            if x.shape[-1] != self.shape[0]:
-                raise ValueError(f"x must have length {self.shape[0]}, got {x.shape[-1]}")
+            n = self.shape[0]
+            if x.shape[-1] != n:
+                raise ValueError(f"x must have length {n}, got {x.shape[-1]}")
+            if not self.explicit_1d and x.dim() >= 2 and x.shape[-2] == n:
+                raise ValueError(
+                    f"FourierMellin({n}) is the 1D transform of signals (..., {n}), but x of "
+                    f"shape {tuple(x.shape)} ends like {n}x{n} images, which it would "
+                    f"transform row by row (not rotation invariant): for images use "
+                    f"FourierMellin(({n}, {n})); for {n}-channel signals say so with "
+                    f"FourierMellin(({n},))"
+                )
             return _fourier_mellin_1d(x, self.positions, self.floor)
         check_square(x, "x", "FourierMellin")
         if tuple(x.shape[-2:]) != self.shape:

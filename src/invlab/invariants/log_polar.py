@@ -36,7 +36,7 @@ def log_polar_grid(
     radii = log_positions(n_radii, r_min, r_max)
     turn = math.pi if half_turn else 2 * math.pi
     theta = angle_offset + turn * torch.arange(n_angles, dtype=torch.float64) / n_angles
-    cr, cc = ((h - 1) / 2, (w - 1) / 2) if center is None else center
+    cr, cc = ((h - 1) / 2, (w - 1) / 2) if center is None else _check_center(center, (h, w))
     rows = cr - radii[:, None] * torch.sin(theta)[None, :]
     cols = cc + radii[:, None] * torch.cos(theta)[None, :]
     return rows, cols
@@ -127,6 +127,21 @@ class LogPolar(nn.Module):
             f"shape={self.shape}, n_radii={self.n_radii}, n_angles={self.n_angles}, "
             f"r_min={self.r_min}, r_max={self.r_max}"
         )
+
+
+def _check_center(center, shape: tuple[int, int]) -> tuple[float, float]:
+    """A ``(row, col)`` centre inside the image: outside it, every ray samples zeros."""
+    try:
+        cr, cc = (float(c) for c in center)
+    except (TypeError, ValueError):
+        raise TypeError(f"center must be a pair (row, col) of numbers, got {center!r}") from None
+    h, w = shape
+    if not (0 <= cr <= h - 1 and 0 <= cc <= w - 1):
+        raise ValueError(
+            f"center={tuple(center)!r} lies outside the {h}x{w} image: row must be in "
+            f"[0, {h - 1}] and col in [0, {w - 1}] (default: the image centre)"
+        )
+    return cr, cc
 
 
 def _image_shape(shape) -> tuple[int, int]:

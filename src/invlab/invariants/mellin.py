@@ -109,3 +109,22 @@ class Mellin(nn.Module):
             f"length={self.length}, n_log={self.n_log}, r_min={self.r_min}, "
             f"r_max={self.r_max}, origin={self.origin}"
         )
+
+
+# The 1D Fourier–Mellin steps of invlab.invariants.fourier_mellin: |rfft x| read at
+# log-spaced frequencies (a dilation becomes a shift), normalised, then |rfft|.
+def _log_frequencies(n: int, n_radii: int, r_min: float, r_max: float | None) -> torch.Tensor:
+    r_max = float(n // 2 - 1 if r_max is None else r_max)
+    if r_max > n // 2:
+        raise ValueError(f"r_max must be <= N//2 = {n // 2}, got {r_max}")
+    return log_positions(n_radii, r_min, r_max)
+
+
+def _fourier_mellin_1d(
+    x: torch.Tensor, positions: torch.Tensor, floor: float | None
+) -> torch.Tensor:
+    lp = linear_sample_1d(torch.fft.rfft(x, dim=-1).abs(), positions)
+    lp = lp / lp.mean(-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
+    if floor is not None:
+        lp = torch.log1p(lp / floor)
+    return torch.fft.rfft(lp, norm="ortho").abs()

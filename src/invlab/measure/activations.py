@@ -8,6 +8,7 @@ they need not import this package.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -79,23 +80,47 @@ def recording(
     ``(B, units)`` (``flatten=True``) or the layer's own shape (``flatten=False``, for
     metrics that act on feature maps). ``'input'`` records the input; ``'output'`` (when no
     submodule has that name) is left to the caller, who has the forward's result.
+
+    Outputs are copied when the layer returns, so a later in-place op (``ReLU(inplace=True)``,
+    ``+=``) cannot change what was stored: values equal those of the same model without
+    in-place ops, bit for bit. A module that runs more than once in one forward (one ``ReLU``
+    reused) is stored at its last call, with a warning.
     """
     store: dict[str, torch.Tensor] = {}
     modules = dict(model.named_modules())
     handles = []
+    calls: dict[str, int] = {}  # hook calls per layer within the current forward
+    warned: set[str] = set()
 
     def hook_for(name: str):
         def hook(_module, _inputs, output):
             output = first_output(output, f"layer {name!r}'s output")
-            store[name] = output.detach().flatten(1) if flatten else output.detach()
+            # A copy, taken now: a later in-place op (ReLU(inplace=True), +=) would otherwise
+            # overwrite the stored values, since detach() shares memory with the output.
+            kept = output.detach().clone()
+            calls[name] = calls.get(name, 0) + 1
+            if calls[name] == 2 and name not in warned:
+                warned.add(name)
+                warnings.warn(
+                    f"layer {name!r} runs more than once in one forward (a module reused in "
+                    f"forward); it is measured at its last call only. Give each use its own "
+                    f"module to measure every call",
+                    stacklevel=2,
+                )
+            store[name] = kept.flatten(1) if flatten else kept
 
         return hook
 
+    def reset_calls(_module, _inputs):
+        calls.clear()
+
     def input_hook(_module, inputs):
-        x = inputs[0].detach()
+        x = inputs[0].detach().clone()
         store[INPUT] = x.flatten(1) if flatten else x
 
     try:
+        if any(name in modules for name in layers):  # ScriptModules take no hooks at all
+            handles.append(model.register_forward_pre_hook(reset_calls))
         for name in layers:
             if name == INPUT:
                 handles.append(model.register_forward_pre_hook(input_hook))
@@ -133,7 +158,7 @@ def forward_layers(
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """One forward pass: ``(output, {layer: (B, units)})``."""
     with recording(model, layers) as store:
-        out = first_output(model(x))
+        out = first_output(model(x.clone()))  # an in-place first op must not rewrite x
     acts = read_layers(store, layers, x.flatten(1), out)
     return out.detach(), {name: a.flatten(1) for name, a in acts.items()}
 

@@ -78,7 +78,7 @@ def feature_action(transform, xb, feat, *, strict: bool, layer: str = "") -> Rho
     elif isinstance(transform, Compose):
         fail = "Compose has no automatic action; pass rho=callable"
     else:
-        return transform.apply
+        return transform._apply_to_maps
     if strict:
         raise ValueError(f"rho='same' is not defined for layer {layer!r}: {fail}")
     return None
@@ -98,7 +98,7 @@ class ShiftAction:
         self.on_features = Shift(dims=len(strides), mode=mode)
 
     def __call__(self, f: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-        return self.on_features.apply(f, p / self.stride.to(p.device))
+        return self.on_features._apply_to_maps(f, p / self.stride.to(p.device))
 
     def trajectory_error(self, base: torch.Tensor, moved: torch.Tensor, grid: torch.Tensor):
         """``Σ_x ‖φ(g_θ x) − ρ(g_θ) φ(x)‖`` per grid point, shape ``(T,)``, in ``base.dtype``.

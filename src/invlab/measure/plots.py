@@ -8,6 +8,7 @@ save it with ``fig.savefig(path)``.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -44,12 +45,28 @@ def layer_label(name: str, kinds: dict[str, str] | None) -> str:
     return f"{name} · {kind}" if kind and name.replace(".", "").isdigit() else name
 
 
-def _plain_log_axis(axis) -> None:
-    """Log scale read as plain numbers (1, 10, 100), no ``6×10¹``-style minor labels."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+def _plain_log_axis(axis, values) -> None:
+    """Log scale read as plain numbers (1, 10, 100), no ``6×10¹``-style minor labels.
 
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    Values within less than a decade would get no decade tick, hence no number at all on
+    the axis: then a few round values spanning the data are labelled instead.
+    """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
     axis.set_minor_formatter(NullFormatter())
+    v = np.asarray([x for x in values if x == x and x > 0], dtype=float)
+    if v.size == 0:
+        return
+    lo, hi = float(v.min()), float(v.max())
+    decades = [10.0**k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)]
+    if sum(lo <= d <= hi for d in decades) >= 2:
+        return
+    if hi / lo < 1.01:  # one value: a window of ±20 % around it
+        lo, hi = lo / 1.2, hi * 1.2
+    ticks = sorted({float(f"{t:.2g}") for t in np.geomspace(lo, hi, 4)})
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.axes.set_ylim(min(ticks[0], lo) / 1.05, max(ticks[-1], hi) * 1.05)
 
 
 def _legend_outside(ax) -> None:
@@ -93,9 +110,12 @@ def plot_layers(df: pd.DataFrame, metric: str = "sensitivity", kinds: dict[str, 
     names = [layer_label(layer, kinds) for layer in layers]
     ax.set_xticks(range(len(layers)), names, rotation=30, ha="right")
     ax.set_ylabel(LABELS.get(metric, metric))
-    if metric == "goodfellow":
+    finite = [v for v in rows.value.tolist() if v == v and abs(v) != math.inf]
+    if not finite:  # constant data: every value undefined; say so instead of an empty plot
+        ax.text(0.5, 0.5, "n/a: undefined (constant data?)", ha="center", transform=ax.transAxes)
+    elif metric == "goodfellow" and max(finite) > 0:
         ax.set_yscale("log")
-        _plain_log_axis(ax.yaxis)
+        _plain_log_axis(ax.yaxis, finite)
     if len(models) > 1:
         _legend_outside(ax)
     return fig
@@ -181,7 +201,15 @@ def save_figures(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
 
+    models = ", ".join(dict.fromkeys(str(m) for m in df.model))
+    what = f"{models} · {transform!r}" if transform is not None else models
+    context = f"{what} · n = {result.n} inputs, {result.grid.shape[0]} grid points"
+
     def save(fig, name: str) -> None:
+        # A PNG is read away from the command that wrote it: say what was measured on what.
+        shown = fig.get_suptitle()
+        text = textwrap.fill(context, width=max(40, int(fig.get_figwidth() * 13)))
+        fig.suptitle(f"{text}\n{shown}" if shown else text, fontsize="small")
         path = out_dir / f"{name}.png"
         fig.savefig(path, dpi=120)
         paths.append(path)

@@ -7,6 +7,7 @@ holds its formula) and lets :func:`invlab.measure.streaming.stream` feed them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -153,9 +154,10 @@ def compute_profile(
 
     Args:
         model: any ``nn.Module`` (a TorchScript module: only ``'input'`` and ``'output'``).
-        data: inputs ``(N, C, ...)``, an ``(x, y)`` pair of tensors, or a re-iterable of
+        data: inputs ``(N, C, ...)``, an ``(x, y)`` **tuple** of tensors, or a re-iterable of
             ``x`` or ``(x, y)`` batches with a known length (a DataLoader without shuffling,
-            a list of batches).
+            a **list** of batches, all of one input shape). A tuple is always ``(x, y)`` and
+            a list always batches. Labels go here, never in ``layers``.
         transform: the transformation, e.g. ``Shift(8)``; its ``spatial_dims`` must match
             the data (``(N, C, L)`` signals: 1, ``(N, C, H, W)`` images: 2).
         layers: ``'all'`` (``'input'`` + the model's layers, see
@@ -196,6 +198,12 @@ def compute_profile(
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(transform, Transform):
         raise TypeError(f"transform must be an invlab Transform, got {type(transform).__name__}")
+    if isinstance(layers, torch.Tensor | np.ndarray):
+        raise TypeError(
+            f"layers (the 4th argument) must be 'all' or layer names, got a "
+            f"{type(layers).__name__} of shape {tuple(layers.shape)}; labels go in the data: "
+            f"data=(x, y)"
+        )
     check_int(steps, "steps", minimum=1)
     check_int(batch_size, "batch_size", minimum=1)
     check_choice(polarity, "polarity", POLARITIES)
@@ -230,6 +238,7 @@ def compute_profile(
     if source.n < 2:
         raise ValueError(f"data has {source.n} input; give at least 2 (x′ is another input)")
     names = resolve_layers(model, layers)
+    _warn_if_constant(source)
     wanted, rhos = _applicable(model, source, transform, names, wanted, explicit, rho)
 
     accumulators: dict[tuple[str, str], object] = {}
@@ -262,6 +271,18 @@ def compute_profile(
     return result
 
 
+def _warn_if_constant(source: DataSource) -> None:
+    """Warn when every input is the same: sensitivity and Goodfellow are then undefined (NaN)."""
+    # Checked on in-memory data only: a loader would need a pass of its own.
+    if source.x is None or not bool((source.x == source.x[:1]).all()):
+        return
+    warnings.warn(
+        f"data: all {source.n} inputs are identical; sensitivity and Goodfellow compare "
+        f"different inputs and are undefined (NaN, shown as n/a). Measure on varied data",
+        stacklevel=4,  # the caller of compute_profile (no_grad's wrapper sits in between)
+    )
+
+
 def check_grid(transform: Transform, steps: int) -> torch.Tensor:
     """``transform.grid(steps)`` as float, refused when its only point is the identity.
 
@@ -291,7 +312,7 @@ def _applicable(model, source, transform, names, wanted, explicit, rho):
     first = source.first()
     hooked = [n for n in names if n != INPUT]
     with evaluating(model), recording(model, hooked, flatten=False) as store:
-        out = first_output(check_forward(model, first.x))
+        out = first_output(check_forward(model, first.x.clone()))  # clone: see stream
         acts = read_layers(store, names, first.x, out)
     wanted = list(wanted)
     if "accuracy" in wanted and first.y is None:

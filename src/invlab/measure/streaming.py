@@ -7,8 +7,10 @@ to the accumulators (``update(view)``), which keep running sums and drop it. Not
 untransformed inputs in a pass of its own (``first(acts, start)``, ``N`` forwards, ``1/T`` of
 the trajectory pass).
 
-The data is plain tensors: ``x``, a pair ``(x, y)``, or a re-iterable of ``x`` or ``(x, y)``
-batches with a known total (a ``torch.utils.data.DataLoader`` without shuffling, a list).
+The data is plain tensors: ``x``, a **tuple** ``(x, y)``, or a re-iterable of ``x`` or ``(x, y)``
+batches with a known total (a ``torch.utils.data.DataLoader`` without shuffling, a **list**).
+A tuple is always the pair and a list always batches, so a list of two batches is never
+taken for inputs and labels.
 """
 
 from __future__ import annotations
@@ -56,7 +58,15 @@ class DataSource:
         self.min_dim = min_dim
         self.loader = None
         y = None
-        if isinstance(data, tuple | list) and len(data) == 2 and isinstance(data[0], torch.Tensor):
+        # A tuple is (x, y); a list is batches. Telling a two-batch list from a pair by its
+        # contents would misread [x[:150], x[150:]] as inputs and labels.
+        if isinstance(data, tuple):
+            if len(data) != 2 or not isinstance(data[0], torch.Tensor):
+                raise ValueError(
+                    f"data as a tuple must be the pair (x, y) of tensors, got a tuple of "
+                    f"{len(data)} element(s); pass a list for batches: [x1, x2, ...] or "
+                    f"[(x1, y1), (x2, y2), ...]"
+                )
             data, y = data
         if isinstance(data, torch.Tensor):
             x = check_tensor(data, "data", min_dim=1)
@@ -79,7 +89,15 @@ class DataSource:
                     "in the same order: use shuffle=False"
                 )
             if isinstance(data, Sequence):
-                self.n = sum(_inputs_of(item).shape[0] for item in data)
+                shapes = [tuple(_inputs_of(item).shape) for item in data]
+                for i, shape in enumerate(shapes[1:], 1):
+                    if shape[1:] != shapes[0][1:]:
+                        raise ValueError(
+                            f"data: batch {i} has inputs of shape {shape[1:]} but batch 0 has "
+                            f"{shapes[0][1:]}; every batch must hold inputs of one shape "
+                            f"(N_i, *{shapes[0][1:]})"
+                        )
+                self.n = sum(shape[0] for shape in shapes)
             else:
                 self.n = len(data.dataset)
             self.loader, self.x, self.y = data, None, None
@@ -116,10 +134,17 @@ class DataSource:
                 yield Batch(self._move(self.x[sl], "data"), yb, start)
             return
         start = 0
+        shape = None
         for item in self.loader:
             xb, yb = (item[0], item[1]) if isinstance(item, tuple | list) else (item, None)
             xb = check_tensor(xb, "data batch", min_dim=1, finite=True)
             self._check_shape(xb, "a data batch")
+            if shape is not None and tuple(xb.shape[1:]) != shape:
+                raise ValueError(
+                    f"data: a batch has inputs of shape {tuple(xb.shape[1:])} but the first "
+                    f"batch has {shape}; every batch must hold inputs of one shape"
+                )
+            shape = tuple(xb.shape[1:])
             xb = match_dtype(xb, self.dtype, "data batch")
             yield Batch(self._move(xb, "a data batch"), yb, start)
             start += xb.shape[0]
@@ -205,7 +230,9 @@ def stream(
     with torch.no_grad(), evaluating(model), recording(model, hooked, flatten=False) as store:
         early = [a for a in accumulators if a.first_pass]
         for batch in source.batches() if early else ():
-            out = first_output(model(batch.x))
+            # The model gets a copy: an in-place first op (ReLU(inplace=True)) would otherwise
+            # rewrite the user's data and the 'input' layer read from it.
+            out = first_output(model(batch.x.clone()))
             acts = read_layers(store, layers, batch.x, out)
             for acc in early:
                 acc.first(acts, batch.start)
@@ -218,7 +245,7 @@ def stream(
                 xb.repeat_interleave(t_len, 0), grid_here.repeat(b, 1)
             )  # sample-major: row i·T + θ is g_θ x_i
             inputs = traj if identity is not None else torch.cat([xb, traj])
-            out = first_output(model(inputs))
+            out = first_output(model(inputs.clone()))
             acts = read_layers(store, layers, inputs, out)
             view = Trajectories(acts, out, b, grid_here, identity, batch.start, batch.y)
             for acc in accumulators:

@@ -120,6 +120,13 @@ class LpPool(nn.Module):
         if self.padding:
             x = F.pad(x, (self.padding,) * (2 * self.dims))
         k, s = self.kernel_size, self.stride
+        spatial = tuple(x.shape[-self.dims :])
+        if min(spatial) < k:
+            raise ValueError(
+                f"kernel_size={k} is larger than the input: x has spatial size {spatial}"
+                f"{' after padding' if self.padding else ''}; use kernel_size <= {min(spatial)} "
+                f"or a larger input"
+            )
         for axis in range(self.dims):
             x = x.unfold(2 + axis, k, s)  # windows go to trailing axes
         windows = x.flatten(-self.dims)  # (B, C, *S', K)

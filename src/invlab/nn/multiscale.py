@@ -80,7 +80,25 @@ class MultiScale(nn.Module):
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        outs = torch.stack([self.model(level) for level in self.pyramid(x)])
+        outs = []
+        for s, level in zip(self.scales, self.pyramid(x)):
+            try:
+                outs.append(self.model(level))
+            except RuntimeError as err:
+                raise ValueError(
+                    f"model fails on scale {s} (input {tuple(level.shape)} from x of shape "
+                    f"{tuple(x.shape)}): MultiScale needs a model that accepts every scale's "
+                    f"size, e.g. one with global pooling before its head instead of a flatten "
+                    f"to a fixed size; the model said: {str(err).splitlines()[0]}"
+                ) from err
+        shapes = {tuple(o.shape) for o in outs}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"the model's outputs differ in shape across scales {self.scales}: "
+                f"{[tuple(o.shape) for o in outs]}; MultiScale pools outputs of one shape, so "
+                f"the model must map every scale's size to the same output shape"
+            )
+        outs = torch.stack(outs)
         return outs.mean(dim=0) if self.reduce == "mean" else outs.amax(dim=0)
 
 

@@ -123,6 +123,15 @@ class Symmetrize(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_tensor(x, "x", min_dim=2)
         copies = self.orbit(x)
+        shapes = {tuple(c.shape) for c in copies}
+        if len(shapes) > 1:
+            # e.g. a quarter turn of an H x W image with H != W gives a W x H one
+            what = self.group.name if self.group is not None else "the group"
+            raise ValueError(
+                f"group {what} maps x of shape {tuple(x.shape)} to copies of different shapes "
+                f"{sorted(shapes)}: the group must map the input to its own shape (C4 and D4 "
+                f"need square images, H == W); crop or pad x, or choose another group"
+            )
         out = self.model(torch.cat(copies, dim=0))
         out = out.unflatten(0, (len(copies), x.shape[0]))
         return out.mean(dim=0) if self.reduce == "mean" else out.amax(dim=0)

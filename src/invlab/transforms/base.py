@@ -66,6 +66,16 @@ class Transform(ABC):
         params = self._check_params(params, x.shape[0])
         return self._apply(x, params)
 
+    def _apply_to_maps(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        """:meth:`apply` on a network's feature maps, where an axis of size 1 is legitimate.
+
+        A ``1 x 1`` map after global pooling is a real feature map, not a signal misread as an
+        image, so the refusal of :meth:`_check_input` does not apply; used by measurement's
+        equivariance action.
+        """
+        x = check_tensor(x, "x", min_dim=self.spatial_dims + 1, floating=True)
+        return self._apply(x, self._check_params(params, x.shape[0]))
+
     def __call__(
         self,
         x: torch.Tensor,
@@ -92,7 +102,16 @@ class Transform(ABC):
 
     def _check_input(self, x: torch.Tensor) -> torch.Tensor:
         # One leading batch dimension plus the spatial ones.
-        return check_tensor(x, "x", min_dim=self.spatial_dims + 1, floating=True)
+        x = check_tensor(x, "x", min_dim=self.spatial_dims + 1, floating=True)
+        if self.spatial_dims == 2 and min(x.shape[-2:]) == 1:
+            # A (B, 1, L) signal fits the (B, H, W) image layout with H = 1; resampling it as a
+            # 1xL image returns garbage, and no real image has an axis of size 1.
+            raise ValueError(
+                f"{type(self).__name__} transforms images (B, ..., H, W) with H, W >= 2, got x "
+                f"of shape {tuple(x.shape)} whose image axis has size 1; for 1D signals "
+                f"(B, C, L) use a 1D transform such as Shift"
+            )
+        return x
 
     def _check_params(self, params: torch.Tensor, batch: int) -> torch.Tensor:
         if not isinstance(params, torch.Tensor):
