@@ -112,3 +112,12 @@ def test_npz_rank_3_is_read_as_signals_and_says_so(tmp_path):
     assert images.in_shape == (1, 3, 40)
     with pytest.raises(ValueError, match="layout must be"):
         npz_dataset(tmp_path / "s.npz", layout="auto")
+
+
+def test_bispectrum_int_refuses_square_images_like_fourier_mellin():
+    from invlab.invariants import Bispectrum
+
+    with pytest.raises(ValueError, match=r"Bispectrum\(\(32, 32\)\)"):
+        Bispectrum(32)(torch.randn(2, 1, 32, 32))
+    assert Bispectrum((32,))(torch.randn(2, 32, 32)).shape[-2] == 32  # 32-channel signals, said so
+    assert Bispectrum(32)(torch.randn(2, 1, 32)).dim() == 3

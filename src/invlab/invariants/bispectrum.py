@@ -155,7 +155,8 @@ class Bispectrum(nn.Module):
     (:func:`invert_bispectrum` recovers it from the 1D reduced set).
 
     Args:
-        shape: ``N`` (signals ``(..., N)``) or ``(H, W)`` (images ``(..., H, W)``).
+        shape: ``N`` or ``(N,)`` (signals ``(..., N)``) or ``(H, W)`` (images ``(..., H, W)``).
+            A bare int never means images: ``Bispectrum(N)`` refuses inputs ending ``(N, N)``.
         pairs: ``'reduced'`` (default), ``'full'`` or an integer tensor ``(P, 2)`` / ``(P, 4)``
             (see :func:`bispectrum_pairs`).
         output: ``'complex'`` (complex ``(..., P)``) or ``'real'`` (real and imaginary parts
@@ -181,8 +182,13 @@ class Bispectrum(nn.Module):
         normalize: bool = False,
     ) -> None:
         super().__init__()
+        # (N,) says "signals" explicitly; a bare int means signals too, but then an input
+        # shaped like N x N images is refused in forward instead of transformed row by row
+        self.explicit_1d = not isinstance(shape, int)
         if isinstance(shape, int) and not isinstance(shape, bool):
             self.dims, self.shape = 1, (shape,)
+        elif isinstance(shape, tuple | list) and len(shape) == 1:
+            self.dims, self.shape = 1, (int(shape[0]),)
         else:
             try:
                 self.shape = tuple(int(s) for s in shape)
@@ -213,6 +219,14 @@ class Bispectrum(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = check_tensor(x, "x", min_dim=self.dims)
+        n = self.shape[0]
+        if self.dims == 1 and not self.explicit_1d and x.dim() >= 2 and x.shape[-2] == n:
+            raise ValueError(
+                f"Bispectrum({n}) is the 1D bispectrum of signals (..., {n}), but x of shape "
+                f"{tuple(x.shape)} ends like {n}x{n} images, which it would transform row by "
+                f"row (not translation invariant in 2D): for images use Bispectrum(({n}, {n})); "
+                f"for {n}-channel signals say so with Bispectrum(({n},))"
+            )
         if tuple(x.shape[-self.dims :]) != self.shape:
             raise ValueError(
                 f"x must end with shape {self.shape} (the shape given to Bispectrum), got "
