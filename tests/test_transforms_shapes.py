@@ -121,3 +121,14 @@ def test_bispectrum_int_refuses_square_images_like_fourier_mellin():
         Bispectrum(32)(torch.randn(2, 1, 32, 32))
     assert Bispectrum((32,))(torch.randn(2, 32, 32)).shape[-2] == 32  # 32-channel signals, said so
     assert Bispectrum(32)(torch.randn(2, 1, 32)).dim() == 3
+
+
+def test_the_command_line_data_spec_chooses_the_npz_layout(tmp_path):
+    from invlab.data.spec import parse_data
+
+    path = tmp_path / "three.npz"
+    x = np.random.default_rng(0).standard_normal((20, 3, 40)).astype(np.float32)
+    y = np.zeros(20, np.int64)
+    np.savez(path, x_train=x, y_train=y, x_test=x[:5], y_test=y[:5])
+    assert parse_data(f"npz:images:{path}").in_shape == (1, 3, 40)
+    assert parse_data(f"npz:signals:{path}").in_shape == (3, 40)

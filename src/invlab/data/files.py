@@ -162,8 +162,8 @@ def npz_dataset(
 
     Inputs may be ``(N, L)`` signals, ``(N, C, H, W)`` images, or rank-3 arrays, which are
     ambiguous: ``layout='signals'`` (default) reads them as ``(N, C, L)`` signals,
-    ``layout='images'`` as ``(N, H, W)`` images (a channel axis is added). A rank-3 array
-    with more than one channel is read with a warning that names the layout assumed; saving
+    ``layout='images'`` (``npz:images:PATH`` on the command line) as ``(N, H, W)`` images (a
+    channel axis is added). A rank-3 array with more than one channel is read with a warning that names the layout assumed; saving
     images as ``(N, 1, H, W)`` removes the ambiguity. uint8 inputs are divided by 255.
     Pickled objects are refused.
 
@@ -212,8 +212,8 @@ def npz_dataset(
             warnings.warn(
                 f"{path}: {split} inputs of shape {x.shape} read as (N, C, L) signals "
                 f"({x.shape[1]} channels of length {x.shape[2]}); for {x.shape[1]}x"
-                f"{x.shape[2]} images pass layout='images' to npz_dataset or save them as "
-                f"(N, 1, H, W)",
+                f"{x.shape[2]} images pass layout='images' to npz_dataset (npz:images:PATH on "
+                f"the command line) or save them as (N, 1, H, W)",
                 stacklevel=2,
             )
         if x.ndim == 2 or (x.ndim == 3 and layout == "images"):

@@ -13,7 +13,9 @@ def parse_data(spec: str) -> Dataset:
 
     Args:
         spec: a registered name (:func:`invlab.data.list_datasets`: ``mnist1d``, ``digits``,
-            ...), ``npz:PATH`` (arrays ``x``, ``y`` and optionally ``x_test``, ``y_test``) or
+            ...), ``npz:PATH`` (arrays ``x_train, y_train, x_test, y_test``; a 3D input array
+            is read as ``(N, C, L)`` signals; ``npz:images:PATH`` reads it as ``(N, H, W)``
+            images, ``npz:signals:PATH`` says signals explicitly) or
             ``idx:FOLDER`` (the four MNIST IDX files in it) or ``idx:A,B,C,D`` (train images,
             train labels, test images, test labels).
 
@@ -36,10 +38,12 @@ def parse_data(spec: str) -> Dataset:
     from invlab.data import files
 
     if kind == "npz":
+        layout, sep, after = rest.partition(":")
+        layout, rest = (layout, after) if sep and layout in ("images", "signals") else ("", rest)
         path = Path(rest).expanduser()
         if not path.exists():
             raise FileNotFoundError(f"data file {str(path)!r} (from {spec!r}) does not exist")
-        return files.npz_dataset(path)
+        return files.npz_dataset(path, layout=layout or "signals")
     return files.idx_dataset(*_idx_files(rest, spec))
 
 
