@@ -28,6 +28,7 @@ MODULES = [
     "invlab.nn.symmetrize",
     "invlab.models.registry",
     "invlab.models.staged",
+    "invlab.models.zoo.conv",
 ]
 
 

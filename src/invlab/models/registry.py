@@ -16,7 +16,14 @@ _MODELS: dict[str, Builder] = {}
 
 
 def register_model(name: str) -> Callable[[Builder], Builder]:
-    """Decorator that registers a builder under ``name``."""
+    """Decorator that registers a builder under ``name`` for :func:`create_model`.
+
+    Args:
+        name: the model's name, a non-empty string not yet registered to another builder.
+
+    Returns:
+        The decorator; it returns the builder unchanged.
+    """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}")
 
@@ -35,7 +42,19 @@ def list_models() -> list[str]:
 
 
 def model_signature(name: str) -> dict[str, object]:
-    """The size arguments a model takes and their defaults."""
+    """The size arguments a model takes and their defaults.
+
+    Args:
+        name: one of :func:`list_models`.
+
+    Returns:
+        ``{argument: default}`` without ``in_shape`` and ``num_classes``; ``None`` for an
+        argument without a default.
+
+    Examples:
+        >>> model_signature("mlp")
+        {'width': 128, 'depth': 2}
+    """
     builder = _get(name)
     params = inspect.signature(builder).parameters
     return {
