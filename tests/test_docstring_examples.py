@@ -29,6 +29,13 @@ MODULES = [
     "invlab.models.registry",
     "invlab.models.staged",
     "invlab.models.zoo.conv",
+    "invlab.study.execution.runner",
+    "invlab.study.spec.study_file",
+    "invlab.study.store.database",
+    "invlab.study.store.read",
+    "invlab.study.report.html",
+    "invlab.study.report.summary",
+    "invlab.study.stats",
 ]
 
 
