@@ -364,8 +364,8 @@ def augerino_cnn(
 ) -> nn.Module:
     """A CNN averaged over affine transformations with learned widths (Augerino).
 
-    ``logits(x) = mean_{t ~ U[-w, w]} plain_cnn(T(t)·x)`` (:class:`LearnedAugment`). The
-    wrapper is the ``augment`` stage (its output is the logits); read its ``widths()``.
+    ``logits(x) = mean_{ε ~ U[-1, 1]} plain_cnn(exp(Σ ε_i w_i G_i)·x)``
+    (:class:`LearnedAugment`); stage ``augment`` (output: the logits; read its ``widths()``).
 
     Args:
         in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
@@ -373,9 +373,9 @@ def augerino_cnn(
         channels: output channels of every conv (the width of the network).
         depth: number of conv blocks, ``>= 1``.
         kernel_size: conv kernel size in samples (pixels), odd.
-        generators: affine generators to learn widths for (``'translate_x'``, ``'translate_y'``,
-            ``'rotate'``, ``'scale'``, ... for images; ``'translate'``, ``'scale'`` for signals);
-            ``None``: all of them.
+        generators: affine generators to learn widths for; images: ``'translate_x'``,
+            ``'translate_y'``, ``'rotate'``, ``'scale'``, ``'stretch'``, ``'shear'``; signals:
+            ``'translate'``, ``'scale'``. ``None``: all of them.
         init_width: initial width of every generator, ``> 0``.
         train_samples: transformed copies averaged per input in training.
         eval_samples: transformed copies averaged per input in evaluation.

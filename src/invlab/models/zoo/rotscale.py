@@ -58,8 +58,8 @@ def fourier_mellin_mlp(
         depth: number of hidden layers, ``>= 1``.
         n_radii: log-polar samples along the log-radius.
         n_angles: log-polar samples along the angle.
-        floor: log compression: a number ``f > 0`` or ``'auto'`` (:class:`FourierMellin`'s
-            default; none for images).
+        floor: log compression ``log(1 + L/(f·mean))``: a number ``f > 0``, or ``'auto'``: none
+            for images, ``f = 0.1`` for signals.
         whiten: divide each ring of the log-polar spectrum by its mean over the angles.
 
     Shape:
