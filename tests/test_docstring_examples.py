@@ -29,6 +29,8 @@ MODULES = [
     "invlab.models.registry",
     "invlab.models.staged",
     "invlab.models.zoo.conv",
+    "invlab.study.spec.builtin",
+    "invlab.study.runs.registry",
     "invlab.study.execution.runner",
     "invlab.study.spec.study_file",
     "invlab.study.store.database",
