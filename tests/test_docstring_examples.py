@@ -28,6 +28,16 @@ MODULES = [
     "invlab.nn.symmetrize",
     "invlab.models.registry",
     "invlab.models.staged",
+    "invlab.models.zoo.conv",
+    "invlab.study.spec.builtin",
+    "invlab.study.runs.registry",
+    "invlab.study.execution.runner",
+    "invlab.study.spec.study_file",
+    "invlab.study.store.database",
+    "invlab.study.store.read",
+    "invlab.study.report.html",
+    "invlab.study.report.summary",
+    "invlab.study.stats",
 ]
 
 

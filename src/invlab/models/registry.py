@@ -22,12 +22,15 @@ zoo's tests build it on."""
 def register_model(
     name: str, *, inputs: tuple[str, ...] = ("signals", "images")
 ) -> Callable[[Builder], Builder]:
-    """Decorator that registers a builder under ``name``.
+    """Decorator that registers a builder under ``name`` for :func:`create_model`.
 
     Args:
-        name: the model's name in :func:`create_model` and in study specs.
+        name: the model's name, a non-empty string not yet registered to another builder.
         inputs: the input kinds (keys of :data:`INPUTS`) the model takes with its default size
             arguments; ``create_model`` on another kind raises a ``ValueError`` that says why.
+
+    Returns:
+        The decorator; it returns the builder unchanged.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}")
@@ -62,7 +65,19 @@ def model_inputs(name: str) -> tuple[str, ...]:
 
 
 def model_signature(name: str) -> dict[str, object]:
-    """The size arguments a model takes and their defaults."""
+    """The size arguments a model takes and their defaults.
+
+    Args:
+        name: one of :func:`list_models`.
+
+    Returns:
+        ``{argument: default}`` without ``in_shape`` and ``num_classes``; ``None`` for an
+        argument without a default.
+
+    Examples:
+        >>> model_signature("mlp")
+        {'width': 128, 'depth': 2}
+    """
     builder = _get(name)
     params = inspect.signature(builder).parameters
     return {

@@ -16,6 +16,10 @@ class Staged(nn.Sequential):
     ``layer_names()`` is the convention of :func:`invlab.measure.layer_names`: a model that
     defines it says which layers are measured (no import of the measuring package needed).
 
+    Args:
+        **stages: the stages as ``name=module``, applied in the order given; a model with a
+            final linear read-out names it ``logits``.
+
     Examples:
         >>> m = Staged(hidden1=nn.Linear(4, 8), logits=nn.Linear(8, 2))
         >>> m.layer_names()
@@ -38,11 +42,19 @@ class Staged(nn.Sequential):
 
 
 def readout_input(model: nn.Module) -> str | None:
-    """The name of the layer whose output ``model``'s final linear read-out reads: the
-    representation a study reads ``sensitivity`` and the Goodfellow score at, the same role in
-    every model. ``None`` for a model that does not declare it (a wrapper such as
-    :class:`~invlab.nn.Symmetrize` or :class:`~invlab.nn.LearnedAugment`, whose read-out
-    averages the logits of transformed copies, so that no single layer is its input).
+    """The name of the layer whose output ``model``'s final linear read-out reads.
+
+    It is the representation a study reads ``sensitivity`` and the Goodfellow score at, the same
+    role in every model.
+
+    Args:
+        model: any module; one that defines ``readout_input()`` (such as :class:`Staged`) names
+            the layer.
+
+    Returns:
+        The layer name, or ``None`` for a model that does not declare it (a wrapper such as
+        :class:`~invlab.nn.Symmetrize` or :class:`~invlab.nn.LearnedAugment`, whose read-out
+        averages the logits of transformed copies, so that no single layer is its input).
 
     Examples:
         >>> readout_input(Staged(hidden1=nn.Linear(4, 8), logits=nn.Linear(8, 2)))
@@ -55,25 +67,49 @@ def readout_input(model: nn.Module) -> str | None:
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
+    """Number of trainable parameters (those with ``requires_grad``).
+
+    Args:
+        model: any module.
+
+    Examples:
+        >>> count_parameters(nn.Linear(4, 2))
+        10
+    """
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def conv_for(in_shape: tuple[int, ...]) -> type[nn.Module]:
-    """``nn.Conv1d`` for ``(C, N)`` inputs, ``nn.Conv2d`` for ``(C, H, W)``."""
+    """``nn.Conv1d`` for ``(C, N)`` inputs, ``nn.Conv2d`` for ``(C, H, W)``.
+
+    Args:
+        in_shape: one input without the batch dimension.
+    """
     return nn.Conv1d if len(in_shape) == 2 else nn.Conv2d
 
 
 def flat_features(module: nn.Module, in_shape: tuple[int, ...]) -> int:
-    """Number of features ``module`` produces per sample (a dry run on zeros)."""
+    """Number of features ``module`` produces per sample (a dry run on zeros).
+
+    Args:
+        module: maps ``(1, *in_shape)`` to ``(1, ...)``.
+        in_shape: one input without the batch dimension.
+    """
     with torch.no_grad():
         return int(module(torch.zeros(1, *in_shape)).flatten(1).shape[1])
 
 
 def dense_head(features: int, num_classes: int, width: int, depth: int) -> dict[str, nn.Module]:
-    """``depth`` stages ``linear → ReLU`` of ``width`` units then the ``logits`` layer.
+    """``(linear → ReLU) × depth → linear``: ``depth`` hidden layers of ``width`` units.
 
-    Stages are named ``hidden1 ... hidden{depth}, logits``; ``depth=0`` is a linear read-out.
+    Args:
+        features: inputs per sample (the flattened representation).
+        num_classes: number of output logits.
+        width: units per hidden layer.
+        depth: number of hidden layers; ``0`` is a linear read-out.
+
+    Returns:
+        Stages ``hidden1 ... hidden{depth}, logits`` (for :class:`Staged`).
     """
     stages: dict[str, nn.Module] = {}
     for i in range(1, depth + 1):
@@ -86,16 +122,33 @@ def dense_head(features: int, num_classes: int, width: int, depth: int) -> dict[
 def pooled_head(
     channels: int, num_classes: int, pool: nn.Module | None = None
 ) -> dict[str, nn.Module]:
-    """``pool`` (default global average pooling) then the ``logits`` layer: the read-out of
-    a convolutional model with ``channels`` output channels. Stages ``pool, logits``."""
+    """The read-out of a convolutional model: ``pool → linear``.
+
+    Args:
+        channels: channels of the conv output (the features after pooling).
+        num_classes: number of output logits.
+        pool: pooling to ``(B, channels)``; ``None``: global average pooling.
+
+    Returns:
+        Stages ``pool, logits`` (for :class:`Staged`).
+    """
     return {"pool": pool or GlobalPool("avg"), "logits": nn.Linear(channels, num_classes)}
 
 
 def standardized_head(
     features: int, num_classes: int, width: int, depth: int
 ) -> dict[str, nn.Module]:
-    """Per-feature batch norm, then :func:`dense_head`: the read-out of a fixed invariant,
-    whose coefficients span decades. Stages ``normalize, hidden1 ... hidden{depth}, logits``.
+    """Per-feature batch norm, then :func:`dense_head`: the read-out of a fixed invariant, whose
+    coefficients span decades.
+
+    Args:
+        features: inputs per sample (the flattened invariant).
+        num_classes: number of output logits.
+        width: units per hidden layer.
+        depth: number of hidden layers; ``0`` is a linear read-out.
+
+    Returns:
+        Stages ``normalize, hidden1 ... hidden{depth}, logits`` (for :class:`Staged`).
     """
     normalize = nn.BatchNorm1d(features)
     return {"normalize": normalize, **dense_head(features, num_classes, width, depth)}

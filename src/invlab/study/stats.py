@@ -106,6 +106,14 @@ def paired_difference(
     Raises:
         ValueError: unknown column, a filter selecting several runs of one seed, or no seed
             in common.
+
+    Examples:
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({"label": ["a", "a", "b", "b"], "seed": [0, 1, 0, 1],
+        ...                      "sensitivity": [0.5, 0.7, 0.2, 0.3]})
+        >>> d = paired_difference(runs, "sensitivity", {"label": "a"}, {"label": "b"})
+        >>> round(d.mean, 6), d.n
+        (-0.35, 2)
     """
     first, second = _by_seed(runs, metric, a, "a"), _by_seed(runs, metric, b, "b")
     seeds = sorted(set(first.index) & set(second.index))
@@ -138,6 +146,16 @@ def slope(
 
     Raises:
         ValueError: unknown column, or no seed with at least two distinct x values.
+
+    Examples:
+        Sensitivity falling by 0.1 per decade of parameters, in both seeds:
+
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({"seed": [0, 0, 1, 1], "params": [100, 1000, 100, 1000],
+        ...                      "sensitivity": [0.5, 0.4, 0.6, 0.5]})
+        >>> s = slope(runs, "sensitivity", "params")
+        >>> round(s.mean, 6), s.n
+        (-0.1, 2)
     """
     part = _select(runs, where or {}, "where")
     for column in (metric, x, "seed"):

@@ -49,10 +49,22 @@ def plain_cnn(
     padding_mode: str = "zeros",
     batch_norm: bool = False,
 ) -> Staged:
-    """``depth × (conv(k, same padding) [→ BatchNorm] → ReLU)``, global average pooling, linear.
+    """``(conv(k, same padding) [→ BatchNorm] → ReLU) × depth → global average pool → linear``.
 
-    Undilated, so it runs on inputs as small as one sample (the pyramid's coarse levels).
-    Stages: ``conv1 ... conv{depth}, pool, logits``.
+    Undilated, so it runs on inputs as small as one sample (the pyramid's coarse levels); the
+    base of ``multiscale_cnn`` and ``augerino_cnn``. Stages ``conv1 ... conv{depth}, pool, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        padding_mode: any of ``nn.Conv``'s; default ``'zeros'``.
+        batch_norm: batch normalisation after each conv (default ``False``: none).
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     stages = conv_stages(
         in_shape,
@@ -89,13 +101,24 @@ def cnn_maxpool(
     kernel_size: int = 3,
     batch_norm: bool = True,
 ) -> nn.Module:
-    """The standard small CNN: blocks ``conv (zero padding) → BatchNorm → ReLU → max pool 2``.
+    """The standard small CNN: blocks ``conv (zero padding) [→ BatchNorm] → ReLU → max pool 2``.
 
-    The last block has no pooling; global average pooling and a linear layer read out. Every
+    ``block × depth`` (the last without max pooling) ``→ global average pool → linear``. Every
     pooling halves the resolution (``depth − 1`` of them), so it is cheap on images and, unlike
     ``cnn``, never dilates (dilated convolutions take a slow path in PyTorch on CPU). Zero
-    padding, like the zeros that rotations and zooms bring in. Stages: ``block1 ...
-    block{depth}, pool, logits``.
+    padding, like the zeros that rotations and zooms bring in.
+    Stages: ``block1 ... block{depth}, pool, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        batch_norm: batch normalisation after each conv; ``False`` drops it.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     convs = conv_stages(
         in_shape,
@@ -125,10 +148,21 @@ def cnn_blur(
 ) -> nn.Module:
     """Blocks ``conv → ReLU → max pool (stride 1) → BlurPool(filter_size, stride 2)``.
 
-    Circular padding everywhere, so only the subsampling breaks circular-shift invariance;
-    the blur reduces the aliasing that it causes (Zhang 2019). ``filter_size=1`` equals
-    ``conv → ReLU → max pool (stride 2)``, the standard CNN. Stages:
-    ``block1 ... block{depth}, pool, logits``.
+    ``block × depth → global average pool → linear``. Circular padding everywhere, so only the
+    subsampling breaks circular-shift invariance; the blur reduces the aliasing that it causes
+    (Zhang 2019). Stages: ``block1 ... block{depth}, pool, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        filter_size: taps of the binomial blur; ``1`` is no blur, i.e. ``conv → ReLU → max pool
+            (stride 2)``, the standard CNN.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     dims = _dims(in_shape)
     max_pool = nn.MaxPool1d if dims == 1 else nn.MaxPool2d
@@ -156,8 +190,20 @@ def cnn_lp(
 ) -> nn.Module:
     """Blocks ``conv → ReLU → LpPool(2, p)`` and a global Lp pooling head.
 
-    ``p = 1`` is average pooling, large ``p`` max pooling; ``learnable_p=True`` learns one
-    ``p`` per channel in every pooling layer. Stages: ``block1 ... block{depth}, pool, logits``.
+    ``block × depth → global Lp pool → linear``; stages ``block1 ... block{depth}, pool, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        p: pooling exponent, ``> 0``: ``1`` is average pooling, large ``p`` approaches max pooling;
+            the initial value when learned.
+        learnable_p: ``True`` learns one ``p`` per channel in every pooling layer.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     dims = _dims(in_shape)
     lp = {"p": float(p), "learnable": bool(learnable_p), "channels": channels}
@@ -181,16 +227,28 @@ def gcnn(
 ) -> nn.Module:
     """A group-equivariant CNN: lifting conv, ``depth − 1`` group convs, group pooling.
 
-    ``pool=True`` halves the resolution after every block but the last (2×2 max pooling of
-    each map, like ``cnn_maxpool``); on sizes divisible by ``2^(depth−1)`` the pooling cells
-    map onto each other under quarter turns, so C4/D4 stay exact.
+    ``lift → gconv × (depth − 1)`` (each ``conv [→ BatchNorm3d] → ReLU [→ max pool 2]``) ``→
+    group pool → global average pool → linear``. ``channels`` fields each hold ``|G|`` maps;
+    the normalisation is ``BatchNorm3d`` over the ``(B, C, G, H, W)`` maps, one mean and scale
+    per field shared by its ``|G|`` maps, so it commutes with the group. Group pooling then
+    global pooling make the features invariant to the group (exactly for C4/D4 on square
+    images). Stages: ``lift, gconv2 ... gconv{depth}, group_pool, pool, logits``.
 
-    Each conv is followed by batch normalisation (``batch_norm=True``) and ReLU; ``channels``
-    fields each hold ``|G|`` maps. The normalisation is ``BatchNorm3d`` over the
-    ``(B, C, G, H, W)`` maps: one mean and scale per field, shared by its ``|G|`` maps, so it
-    commutes with the group (per-map statistics would not). Group pooling then global average
-    pooling make the features invariant to the group (exactly for C4/D4 on square images).
-    Stages: ``lift, gconv2 ... gconv{depth}, group_pool, pool, logits``.
+    Args:
+        in_shape: one image without the batch dimension, ``(C, H, W)``.
+        num_classes: number of output logits.
+        group: ``'C1' ... 'C16'`` (rotations) or ``'D1' ... 'D16'`` (rotations and flips), order
+            1, 2, 4, 8 or 16.
+        channels: fields per layer (each of ``|G|`` maps).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        reduce: group pooling, ``'max'`` or ``'mean'`` over the group axis.
+        batch_norm: field-wise batch normalisation after each conv.
+        pool: ``True`` halves the resolution after every block but the last (2×2 max pooling of
+            each map); on sizes divisible by ``2^(depth−1)`` C4/D4 stay exact.
+
+    Shape:
+        Input ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     if len(in_shape) != 3:
         raise ValueError(f"gcnn needs images: in_shape must be (C, H, W), got {in_shape}")
@@ -223,9 +281,19 @@ def symmetric(
 ) -> nn.Module:
     """The zoo model ``base`` averaged over ``group``: exactly invariant to it.
 
-    ``group`` is a group name (``'C4'``, ``'D4'``, ...; images) or ``'shifts'``: every
-    circular shift of the input (signals or images; ``N`` or ``H·W`` copies). Stage:
-    ``logits``.
+    ``logits(x) = reduce_g base(g·x)`` (:class:`Symmetrize`). Stage: ``logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        base: name of the zoo model to symmetrize (see :func:`list_models`).
+        group: a group name (``'C4'``, ``'D4'``, ...; images) or ``'shifts'``: every circular
+            shift of the input (signals or square images; ``N`` or ``H·W`` copies).
+        reduce: ``'mean'`` or ``'max'`` over the transformed copies' logits.
+        **base_size: size arguments of ``base`` (``channels``, ``depth``, ...).
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     model = create_model(base, in_shape=in_shape, num_classes=num_classes, **base_size)
     if group == "shifts":
@@ -259,8 +327,22 @@ def multiscale_cnn(
 ) -> nn.Module:
     """A CNN with global pooling applied to a resolution pyramid, ``reduce`` over scales.
 
-    The base is :func:`plain_cnn` (zero padding, no dilation, so coarse levels of a few
-    pixels work; ``batch_norm`` after each conv). Stage: ``logits``.
+    ``logits(x) = reduce_s plain_cnn(resize(x, s))`` (:class:`MultiScale`), the base being
+    :func:`plain_cnn` (zero padding, no dilation, so coarse levels of a few pixels work).
+    Stage: ``logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        scales: resize factors of the pyramid's levels (``1.0`` is the input).
+        reduce: ``'max'`` or ``'mean'`` over the scales' logits.
+        batch_norm: batch normalisation after each conv (default ``False``: none).
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
     return Staged(logits=MultiScale(base, scales=scales, reduce=reduce))
@@ -282,16 +364,27 @@ def augerino_cnn(
 ) -> nn.Module:
     """A CNN averaged over affine transformations with learned widths (Augerino).
 
-    ``reg`` is Augerino's ``λ``: :func:`invlab.train.train` minimises
-    ``loss − λ‖w‖₂`` (see :class:`LearnedAugment`), so the widths grow unless the data
-    pull them back.
+    ``logits(x) = mean_{ε ~ U[-1, 1]} plain_cnn(exp(Σ ε_i w_i G_i)·x)``
+    (:class:`LearnedAugment`); stage ``augment`` (output: the logits; read its ``widths()``).
 
-    The base is :func:`plain_cnn` (zero padding, like the zeros that the transformations
-    bring in; ``batch_norm`` after each conv).
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        generators: affine generators to learn widths for; images: ``'translate_x'``,
+            ``'translate_y'``, ``'rotate'``, ``'scale'``, ``'stretch'``, ``'shear'``; signals:
+            ``'translate'``, ``'scale'``. ``None``: all of them.
+        init_width: initial width of every generator, ``> 0``.
+        train_samples: transformed copies averaged per input in training.
+        eval_samples: transformed copies averaged per input in evaluation.
+        batch_norm: batch normalisation after each conv of the base.
+        reg: Augerino's ``λ``: :func:`invlab.train.train` minimises ``loss − λ‖w‖₂``, so the
+            widths grow unless the data pull them back.
 
-    Default generators: all six affine ones for images, translate and scale for signals.
-    The wrapper is the ``augment`` stage; read ``model.augment.widths()`` after training.
-    Stages: ``augment`` (whose output is the logits).
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
     wrapped = LearnedAugment(

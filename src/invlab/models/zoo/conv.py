@@ -24,15 +24,27 @@ def conv_stages(
     padding_mode: str = "circular",
     batch_norm: bool = True,
 ) -> dict[str, nn.Module]:
-    """``depth`` blocks ``conv(k, dilation 2^(i-1), circular padding) → BatchNorm → ReLU``.
+    """``depth`` blocks ``conv(k, dilation 2^(i-1), same padding) [→ BatchNorm] → ReLU``.
 
     Doubling the dilation (capped so the padding fits the input) grows the receptive field to
-    ``1 + (k - 1)(2^depth - 1)`` samples without any subsampling, so every block stays
-    exactly equivariant to circular shifts (batch normalisation acts per channel, the same
-    at every position). Blocks are named ``conv1 ... conv{depth}``.
+    ``1 + (k - 1)(2^depth - 1)`` samples without any subsampling, so with circular padding every
+    block stays exactly equivariant to circular shifts (batch normalisation acts per channel, the
+    same at every position).
 
-    ``dilate=False`` keeps every dilation at 1 (for inputs as small as one sample),
-    ``padding_mode`` is any of ``nn.Conv``'s and ``batch_norm=False`` drops the normalisation.
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        dilate: ``True`` doubles the dilation per block; ``False`` keeps it at 1 (for inputs as
+            small as one sample).
+        padding_mode: any of ``nn.Conv``'s (``'zeros'``, ``'reflect'``, ``'replicate'``,
+            ``'circular'``); default ``'circular'``.
+        batch_norm: batch normalisation after each conv; ``False`` drops it.
+
+    Returns:
+        ``{"conv1": ..., ..., "conv{depth}": ...}``, each an ``nn.Sequential``; the output has
+        ``channels`` channels and the input's spatial size.
     """
     check_int(channels, "channels", minimum=1)
     check_int(depth, "depth", minimum=1)
@@ -76,11 +88,27 @@ def cnn(
     depth: int = 4,
     kernel_size: int = 5,
 ) -> nn.Module:
-    """Convolutions then global average pooling then a linear classifier.
+    """Convolutions, global average pooling, linear classifier.
 
-    Circular padding makes every conv stage exactly equivariant to circular shifts, so
-    the pooled features are exactly invariant to them.
+    ``(conv → BatchNorm → ReLU) × depth → global average pool → linear``, with the circular,
+    dilated convolutions of :func:`conv_stages`: every conv stage is exactly equivariant to
+    circular shifts, so the pooled features are exactly invariant to them.
     Stages: ``conv1 ... conv{depth}, pool, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
+
+    Examples:
+        >>> import torch
+        >>> cnn((1, 40), 10, channels=8, depth=2)(torch.zeros(3, 1, 40)).shape
+        torch.Size([3, 10])
     """
     stages = conv_stages(in_shape, channels, depth, kernel_size)
     stages["pool"] = nn.Sequential(
@@ -98,9 +126,20 @@ def cnn_flat(
     depth: int = 4,
     kernel_size: int = 5,
 ) -> nn.Module:
-    """The convolutions of ``cnn`` with a flatten + linear head (no pooling).
+    """The convolutions of ``cnn`` with a flatten + linear head (no pooling): keeps position.
 
+    ``(conv → BatchNorm → ReLU) × depth → flatten → linear``.
     Stages: ``conv1 ... conv{depth}, flatten, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     stages = conv_stages(in_shape, channels, depth, kernel_size)
     stages["flatten"] = nn.Flatten()

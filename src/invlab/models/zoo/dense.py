@@ -13,15 +13,34 @@ from invlab.models.staged import Staged, dense_head
 
 @register_model("linear")
 def linear(in_shape: tuple[int, ...], num_classes: int) -> nn.Module:
-    """Multinomial logistic regression on the raw input: ``flatten → logits``."""
+    """Multinomial logistic regression on the raw input: ``flatten → linear``.
+
+    Stages: ``flatten, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
+    """
     return Staged(flatten=nn.Flatten(), logits=nn.Linear(math.prod(in_shape), num_classes))
 
 
 @register_model("mlp")
 def mlp(in_shape: tuple[int, ...], num_classes: int, width: int = 128, depth: int = 2) -> nn.Module:
-    """``depth`` hidden layers of ``width`` ReLU units on the flattened input.
+    """``flatten → (linear → ReLU) × depth → linear``: ``depth`` hidden layers of ``width`` units.
 
     Stages: ``flatten, hidden1, ..., hidden{depth}, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        width: units per hidden layer.
+        depth: number of hidden layers, ``>= 1``.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     check_int(width, "width", minimum=1)
     check_int(depth, "depth", minimum=1)

@@ -32,10 +32,22 @@ def detrend_cnn(
     (circular, dilated, batch-normalised), global average pooling and a linear classifier.
 
     Exactly invariant to adding a polynomial of degree ``≤ degree`` along the last axis (a
-    zero-mean one with the default ``keep_mean=True``, which keeps the signal's mean: the
-    shear of MNIST-1D is such a ramp, and the mean is no nuisance there).
-    Signals only (a trend along the rows of an image is not a nuisance worth a model).
+    zero-mean one with the default ``keep_mean=True``: the shear of MNIST-1D is such a ramp,
+    and the mean is no nuisance there). Signals only.
     Stages: ``detrend, conv1 ... conv{depth}, pool, logits``.
+
+    Args:
+        in_shape: one signal without the batch dimension, ``(C, N)``.
+        num_classes: number of output logits.
+        channels: output channels of every conv (the width of the network).
+        depth: number of conv blocks, ``>= 1``.
+        kernel_size: conv kernel size in samples (pixels), odd.
+        degree: degree of the polynomial removed (``0``: the mean, ``1``: a linear ramp), ``>= 0``.
+        keep_mean: ``True`` adds the signal's mean back (only the zero-mean part of the trend is
+            removed); ``False`` removes the full least-squares fit.
+
+    Shape:
+        Input ``(B, C, N)`` → logits ``(B, num_classes)``.
     """
     if len(in_shape) != 2:
         raise ValueError(f"detrend_cnn takes signals: in_shape must be (C, N), got {in_shape}")

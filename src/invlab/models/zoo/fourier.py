@@ -18,8 +18,18 @@ def fourier_mlp(
 ) -> nn.Module:
     """``log(1 + |F x|)`` (exactly invariant to circular shifts) then an MLP.
 
-    Every stage after ``fourier`` inherits the invariance. Stages: ``fourier, flatten,
-    hidden1 ... hidden{depth}, logits``.
+    ``|FFT| → log1p → flatten → (linear → ReLU) × depth → linear``; every stage after
+    ``fourier`` inherits the invariance. Stages: ``fourier, flatten, hidden1 ... hidden{depth},
+    logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        width: units per hidden layer.
+        depth: number of hidden layers, ``>= 1``.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     check_int(width, "width", minimum=1)
     check_int(depth, "depth", minimum=1)

@@ -16,11 +16,19 @@ from invlab.models.staged import Staged, conv_for, flat_features
 
 @register_model("cnn_strided")
 def cnn_strided(in_shape: tuple[int, ...], num_classes: int, channels: int = 25) -> nn.Module:
-    """``conv(5, stride 2) → ReLU → 2 × [conv(3, stride 2) → ReLU]``, flatten, linear.
+    """``conv(5, stride 2) → ReLU → 2 × [conv(3, stride 2) → ReLU] → flatten → linear``.
 
     Zero padding of 1 everywhere, as in the MNIST-1D paper's ``ConvBase``; a length-40 signal
     becomes ``channels × 5`` features (125 for the default 25 channels).
     Stages: ``conv1, conv2, conv3, flatten, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        channels: output channels of each of the three convs.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     check_int(channels, "channels", minimum=1)
     conv = conv_for(in_shape)

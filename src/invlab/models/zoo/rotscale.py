@@ -45,11 +45,25 @@ def fourier_mellin_mlp(
 ) -> nn.Module:
     """Fourier–Mellin invariant (per channel) then an MLP.
 
-    Images ``(C, H, W)`` need ``H == W``: the invariant is
-    ``|F_{log r, θ} log(1 + L(H·|F x|)/(f·mean))|`` (:class:`FourierMellin`); signals
-    ``(C, N)`` use its 1D form (shift and dilation). ``floor`` (a number: log compression;
-    ``'auto'``: none for images) and ``whiten`` are :class:`FourierMellin`'s. Stages:
-    ``fourier_mellin, flatten, normalize, hidden1 ... hidden{depth}, logits``.
+    ``FourierMellin → flatten → BatchNorm → (linear → ReLU) × depth → linear``. Images
+    ``(C, H, W)`` need ``H == W``: the invariant is
+    ``|F_{log r, θ} log(1 + L(H·|F x|)/(f·mean))|`` (:class:`FourierMellin`); signals ``(C, N)``
+    use its 1D form (shift and dilation). Stages: ``fourier_mellin, flatten, normalize, hidden1
+    ... hidden{depth}, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, H)``.
+        num_classes: number of output logits.
+        width: units per hidden layer.
+        depth: number of hidden layers, ``>= 1``.
+        n_radii: log-polar samples along the log-radius.
+        n_angles: log-polar samples along the angle.
+        floor: log compression ``log(1 + L/(f·mean))``: a number ``f > 0``, or ``'auto'``: none
+            for images, ``f = 0.1`` for signals.
+        whiten: divide each ring of the log-polar spectrum by its mean over the angles.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     spatial = in_shape[1:]
     shape = spatial[0] if len(spatial) == 1 else tuple(spatial)
@@ -71,9 +85,20 @@ def bispectrum_mlp(
 ) -> nn.Module:
     """Bispectrum (real and imaginary parts, ``B / |B|^{2/3}``) per channel, then an MLP.
 
-    Exactly invariant to circular translations of the input. ``pairs`` is ``'reduced'``
-    (``2 (N//2+1)`` coefficients in 1D, ``3 H (W//2+1)`` in 2D) or ``'full'``. Stages:
-    ``bispectrum, flatten, normalize, hidden1 ... hidden{depth}, logits``.
+    ``Bispectrum → flatten → BatchNorm → (linear → ReLU) × depth → linear``; exactly invariant
+    to circular translations of the input. Stages: ``bispectrum, flatten, normalize, hidden1 ...
+    hidden{depth}, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        width: units per hidden layer.
+        depth: number of hidden layers, ``>= 1``.
+        pairs: ``'reduced'`` (``2 (N//2+1)`` coefficients in 1D, ``3 H (W//2+1)`` in 2D) or
+            ``'full'`` (all frequency pairs; refused above a million coefficients).
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     spatial = in_shape[1:]
     shape = spatial[0] if len(spatial) == 1 else tuple(spatial)

@@ -14,13 +14,25 @@ from invlab.models.staged import Staged, dense_head
 
 
 class LogScattering(nn.Module):
-    """``log(S + eps)``: compresses the heavy-tailed scattering coefficients (Andén & Mallat)."""
+    """``log(max(S, 0) + eps)``: compresses heavy-tailed scattering coefficients (Andén & Mallat).
+
+    Args:
+        eps: offset that keeps the logarithm finite at zero.
+
+    Shape:
+        Any shape; the output has the input's shape.
+    """
 
     def __init__(self, eps: float = 1e-4) -> None:
         super().__init__()
         self.eps = eps
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
+        """``log(max(s, 0) + eps)``.
+
+        Args:
+            s: scattering coefficients, any shape.
+        """
         return torch.log(s.clamp_min(0) + self.eps)
 
     def extra_repr(self) -> str:
@@ -74,11 +86,23 @@ def scattering_linear(
 ) -> nn.Module:
     """Scattering (1D for ``(C, N)``, 2D for ``(C, H, W)``), log + BatchNorm, then a linear layer.
 
-    Invariant (approximately) to translations smaller than 2^J, stable to deformations; the
-    classifier only sees these features. ``J`` defaults to 3 for signals and 2 for images
-    (capped by the input size); ``Q`` (wavelets per octave) only applies to signals;
-    ``rotation_invariant=True`` (images) is :class:`Scattering2D`'s rotation-invariant
-    variant. Stages: ``scattering, norm, logits``.
+    ``scattering → log → flatten → BatchNorm → linear``. Invariant (approximately) to
+    translations smaller than ``2^J``, stable to deformations; the classifier only sees these
+    features. Stages: ``scattering, norm, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        J: number of octaves (invariance scale ``2^J`` samples); ``None``: 3 for signals, 2 for
+            images, capped by the input size.
+        Q: wavelets per octave (signals only).
+        L: wavelet orientations (images only).
+        max_order: highest scattering order, 1 or 2.
+        norm: ``'log'`` (log then BatchNorm) or ``'batch'`` (BatchNorm only).
+        rotation_invariant: images only; :class:`Scattering2D`'s rotation-invariant variant.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     return _build(in_shape, num_classes, J, Q, L, max_order, norm, 1, 0, bool(rotation_invariant))
 
@@ -98,7 +122,24 @@ def scattering_mlp(
 ) -> nn.Module:
     """Scattering, log + BatchNorm, then an MLP of ``depth`` hidden layers of ``width`` units.
 
+    ``scattering → log → flatten → BatchNorm → (linear → ReLU) × depth → linear``.
     Stages: ``scattering, norm, hidden1 ... hidden{depth}, logits``.
+
+    Args:
+        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
+        num_classes: number of output logits.
+        J: number of octaves (invariance scale ``2^J`` samples); ``None``: 3 for signals, 2 for
+            images, capped by the input size.
+        Q: wavelets per octave (signals only).
+        L: wavelet orientations (images only).
+        max_order: highest scattering order, 1 or 2.
+        norm: ``'log'`` (log then BatchNorm) or ``'batch'`` (BatchNorm only).
+        width: units per hidden layer.
+        depth: number of hidden layers, ``>= 1``.
+        rotation_invariant: images only; :class:`Scattering2D`'s rotation-invariant variant.
+
+    Shape:
+        Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     check_int(depth, "depth", minimum=1)
     return _build(

@@ -31,7 +31,7 @@ def run_study(
     Args:
         spec: the study.
         db_path: the SQLite results file (see :class:`ResultStore`).
-        executor: where runs execute (see :func:`invlab.study.executors.make_executor`);
+        executor: where runs execute (see :func:`invlab.study.execution.executors.make_executor`);
             default serial in this process. The caller keeps ownership (closes it).
         progress: called as ``progress(event, config, info)`` with event ``'skip'``,
             ``'start'``, ``'done'`` (info: the :class:`RunMetrics`) or ``'failed'`` (info:
@@ -40,6 +40,22 @@ def run_study(
 
     Returns:
         ``(executed, skipped)``: runs finished now, and runs found already done.
+
+    Examples:
+        One run (a small MLP, one epoch on MNIST-1D) into a temporary database; the second
+        call finds it done and skips it:
+
+        >>> from invlab.study.spec.study_file import parse_spec
+        >>> spec = parse_spec({
+        ...     "name": "tiny", "datasets": ["mnist1d"], "training": {"epochs": 1},
+        ...     "measure": {"transforms": ["shift:-4:4"], "inputs": 100, "steps": 5},
+        ...     "models": [{"name": "mlp", "grid": {"width": 8, "depth": 1}}],
+        ... })
+        >>> import tempfile, pathlib
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     db = pathlib.Path(folder) / "results.db"
+        ...     print(run_study(spec, db), run_study(spec, db))
+        (1, 0) (0, 1)
     """
     notify = progress or (lambda *_: None)
     executor = executor or SerialExecutor()

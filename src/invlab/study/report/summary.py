@@ -35,6 +35,22 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         augment, dataset, transform, n, seeds`` and, for each value in :data:`AGGREGATED`, its
         mean ``NAME``, interval half-width ``NAME_ci`` and sample standard deviation
         ``NAME_sd`` (both NaN for n = 1).
+
+    Examples:
+        Two seeds of one configuration become one row with their mean and interval:
+
+        >>> import pandas as pd
+        >>> metrics = {name: 0.0 for name in AGGREGATED}
+        >>> runs = pd.DataFrame([
+        ...     {"group": "g", "label": "mlp w=8", "family": "mlp", "augment": None,
+        ...      "status": "done", "seed": seed, **metrics, "test_accuracy": accuracy}
+        ...     for seed, accuracy in ((0, 0.80), (1, 0.90))
+        ... ])
+        >>> row = summary_table(runs).iloc[0]
+        >>> row.label, int(row.n), row.seeds
+        ('mlp w=8', 2, [0, 1])
+        >>> round(float(row.test_accuracy), 3), round(float(row.test_accuracy_ci), 3)
+        (0.85, 0.635)
     """
     columns = ["group", "label", "family", "augment", "dataset", "transform", "n", "seeds"]
     columns += [c for name in AGGREGATED for c in (name, f"{name}_ci", f"{name}_sd")]

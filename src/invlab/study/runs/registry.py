@@ -108,8 +108,17 @@ def list_kinds() -> list[str]:
 def get_kind(name: str) -> RunKind:
     """The run kind ``name``.
 
+    Args:
+        name: one of :func:`list_kinds`, the ``kind`` of a spec's model entry.
+
     Raises:
         ValueError: no such kind (the message lists the kinds and the closest name).
+
+    Examples:
+        >>> {"train", "kernel", "finite", "learn-dft"} <= set(list_kinds())
+        True
+        >>> get_kind("train").name
+        'train'
     """
     _discover()
     if name not in _KINDS:

@@ -40,8 +40,18 @@ def builtin_summaries() -> dict[str, tuple[str, str]]:
 def load_builtin(name: str) -> StudySpec:
     """Load a built-in study by name (see :func:`list_builtin`).
 
+    Args:
+        name: the spec file's stem, e.g. ``'size-vs-invariance-quick'``.
+
     Raises:
         SpecError: ``name`` is not built in.
+
+    Examples:
+        >>> "size-vs-invariance-quick" in list_builtin()
+        True
+        >>> spec = load_builtin("size-vs-invariance-quick")
+        >>> spec.name, len(spec.runs)
+        ('size-vs-invariance-quick', 4)
     """
     builtin = list_builtin()
     if name not in builtin:

@@ -286,8 +286,31 @@ def _check_transform(spec: str) -> None:
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> StudySpec:
     """Validate a spec given as a dict (the parsed TOML) and expand it.
 
+    Args:
+        data: the spec's tables and keys, as :func:`tomllib.loads` gives them.
+        source: where ``data`` came from, the prefix of every error message.
+
+    Returns:
+        The :class:`StudySpec` with one :class:`RunConfig` per run (grids, regimes, datasets
+        and seeds expanded).
+
     Raises:
         SpecError: listing each problem as ``source: location: message``.
+
+    Examples:
+        >>> spec = parse_spec({
+        ...     "name": "tiny", "datasets": ["mnist1d"], "training": {"epochs": 1},
+        ...     "measure": {"transforms": ["shift:-4:4"], "inputs": 100, "steps": 5},
+        ...     "models": [{"name": "mlp", "grid": {"width": 8, "depth": 1}}],
+        ... })
+        >>> spec.name, len(spec.runs), spec.runs[0].model, spec.runs[0].size
+        ('tiny', 1, 'mlp', {'width': 8, 'depth': 1})
+        >>> parse_spec({"name": "bad"}, source="bad.toml")
+        Traceback (most recent call last):
+        ...
+        invlab.study.spec.study_file.SpecError: bad.toml: 2 problem(s) in the study spec
+          datasets: required key is missing
+          models: required key is missing
     """
     try:
         return StudyFile.model_validate(data).to_spec()
@@ -298,8 +321,29 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> StudySpec:
 def load_spec(path: str | Path) -> StudySpec:
     """Read, validate and expand a TOML study spec.
 
+    Args:
+        path: the ``.toml`` file (the built-in specs are in ``invlab/study/specs/``).
+
+    Returns:
+        The :class:`StudySpec`, as :func:`parse_spec` gives it.
+
     Raises:
         SpecError: the file is missing, is not TOML, or does not describe a valid study.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = pathlib.Path(folder) / "tiny.toml"
+        ...     _ = path.write_text('''
+        ... name = "tiny"
+        ... datasets = ["mnist1d"]
+        ... [[models]]
+        ... name = "mlp"
+        ... grid = { width = [8, 16], depth = 1 }
+        ... ''')
+        ...     spec = load_spec(path)
+        >>> [run.size["width"] for run in spec.runs]
+        [8, 16]
     """
     path = Path(path)
     if not path.is_file():

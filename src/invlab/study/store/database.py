@@ -47,6 +47,26 @@ class ResultStore:
     Raises:
         StoreError: ``path`` is not a SQLite file, is corrupted, or belongs to another
             application; the file is left untouched.
+
+    Examples:
+        Store one finished run in a temporary database and read it back:
+
+        >>> import tempfile, pathlib
+        >>> from invlab.study.spec.run_config import RunConfig
+        >>> from invlab.study.store.records import RunMetrics
+        >>> config = RunConfig(dataset="mnist1d", model="mlp", size={"width": 8, "depth": 1})
+        >>> metrics = RunMetrics(
+        ...     params=418, train_accuracy=0.5, test_accuracy=0.4, transformed_accuracy=0.3,
+        ...     consistency=0.6, probe_layer="hidden1", goodfellow=2.0, sensitivity=0.7,
+        ...     train_seconds=0.1, measure_seconds=0.1, final_loss=1.5, grid="shift:-4:4 × 5",
+        ... )
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with ResultStore(pathlib.Path(folder) / "results.db") as store:
+        ...         store.save("tiny", config, metrics=metrics)
+        ...         runs = store.runs()
+        True
+        >>> runs[["study", "status", "model", "test_accuracy"]].to_dict("records")
+        [{'study': 'tiny', 'status': 'done', 'model': 'mlp', 'test_accuracy': 0.4}]
     """
 
     def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 60.0) -> None:
