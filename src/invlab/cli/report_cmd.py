@@ -80,6 +80,7 @@ def report_command(
     )
     from rich.console import Console
 
+    from invlab.cli.say import fail
     from invlab.study import StoreError, save_figures
     from invlab.study.report import read_study, save_report
 
@@ -87,8 +88,7 @@ def report_command(
     try:
         runs, layers, curves = read_study(db, study)  # read once for every output
     except StoreError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise fail(exc) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--study") from None
     if output is not None:

@@ -41,16 +41,19 @@ def runs_command(
     from rich.console import Console
     from rich.table import Table
 
+    from invlab.cli.say import fail
     from invlab.study import ResultStore, StoreError
 
     console = Console()
     try:
-        with ResultStore(db, create=False) as store:
+        with ResultStore(db, readonly=True) as store:
+            store.require_study(study)
             runs = store.runs(study)
             failures = store.failures(study) if errors else None
     except StoreError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise fail(exc) from None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--study") from None
     if status is not None and len(runs):
         runs = runs[runs.status == status]
     if csv is not None:

@@ -42,12 +42,8 @@ def read_study(
         StoreError: ``db_path`` is missing or not an invlab results database.
         ValueError: ``study`` has no runs in the database (the message lists those it has).
     """
-    with ResultStore(db_path, create=False) as store:
-        if study is not None and study not in store.studies():
-            raise ValueError(
-                f"study {study!r} has no runs in {str(db_path)!r}; "
-                f"studies there: {', '.join(store.studies()) or '(none)'}"
-            )
+    with ResultStore(db_path, readonly=True) as store:
+        store.require_study(study)
         return store.runs(study), store.layers(study), store.curves(study)
 
 

@@ -16,6 +16,7 @@ import platform
 import socket
 import sqlite3
 import time
+import urllib.parse
 from pathlib import Path
 
 import pandas as pd
@@ -59,14 +60,27 @@ class ResultStore:
         create: create the database when ``path`` does not exist; otherwise a missing file is
             a :class:`StoreError` (for commands that only read).
         timeout: seconds to wait for another writer before giving up.
+        readonly: open the file read-only (``invlab runs``/``report``): it is never created,
+            migrated or written, so it stays byte-identical; an empty or foreign file is a
+            :class:`StoreError`. An earlier schema version is migrated in a copy in memory.
 
     Raises:
         StoreError: ``path`` is not a SQLite file, is corrupted, or belongs to another
             application; the file is left untouched.
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = True,
+        timeout: float = 60.0,
+        readonly: bool = False,
+    ) -> None:
         self.path = Path(path)
+        if readonly:
+            self._db = _open_readonly(self.path, timeout)
+            return
         if not self.path.exists():
             if not create:
                 raise StoreError(f"results database {str(self.path)!r} does not exist")
@@ -245,6 +259,15 @@ class ResultStore:
         """Names of the studies with runs in this database."""
         return [r[0] for r in self._db.execute("SELECT DISTINCT study FROM runs ORDER BY study")]
 
+    def require_study(self, study: str | None) -> None:
+        """Refuse a ``study`` with no runs here (``None``: every study) with a ValueError that
+        lists the studies the database has."""
+        if study is not None and study not in self.studies():
+            raise ValueError(
+                f"study {study!r} has no runs in {str(self.path)!r}; "
+                f"studies there: {', '.join(self.studies()) or '(none)'}"
+            )
+
     def runs(self, study: str | None = None) -> pd.DataFrame:
         """One row per run: identity, status, configuration columns, ``group`` (the
         configuration's key without its seed: :meth:`RunConfig.group_key`), then the
@@ -341,6 +364,54 @@ def _where(study: str | None, done: bool = False) -> tuple[str, tuple]:
         clauses.append("study = ?")
         args.append(study)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
+
+
+def _open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection that cannot write ``path``: SQLite's read-only URI mode (``mode=ro``) on an
+    existing invlab database; one of an earlier schema version is copied to memory and
+    migrated there. Refuses a missing, empty, foreign or corrupted file."""
+    name = repr(str(path))
+    if not path.exists():
+        raise StoreError(f"results database {name} does not exist")
+    if path.is_dir():
+        raise StoreError(f"results database {name} is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise StoreError(
+            f"{name} is an empty file, not an invlab results database; it was left untouched"
+        )
+    _check_header(path)
+    # A WAL-mode file opened read-only still gets -wal/-shm files beside it; where no writer
+    # has them open (no -wal file), the file is read as immutable so nothing is created.
+    live = path.with_name(path.name + "-wal").exists()
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    uri += "" if live else "&immutable=1"
+    db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    reader = ResultStore.__new__(ResultStore)
+    reader.path, reader._db = path, db
+    try:
+        reader._verify()
+        if reader._version() == 0:
+            raise StoreError(f"{name} is an empty SQLite database, not an invlab results database")
+        if reader._version() < SCHEMA_VERSION:  # migrate a copy, never the file
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+            db.backup(memory)
+            db.close()
+            reader._db = db = memory
+            reader._initialise()
+        elif reader._version() > SCHEMA_VERSION:
+            raise StoreError(
+                f"{name} was written by a newer invlab (schema version {reader._version()}, "
+                f"this one reads up to {SCHEMA_VERSION}); upgrade invlab"
+            )
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StoreError(
+            f"{name} is not a usable SQLite database ({exc}); it was left untouched"
+        ) from None
+    except StoreError:
+        db.close()
+        raise
+    return db
 
 
 def _check_header(path: Path) -> None:
