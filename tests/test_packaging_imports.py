@@ -60,7 +60,7 @@ def imports(tree: ast.AST) -> list[tuple[str, ast.AST, bool]]:
         for child in ast.iter_child_nodes(node):
             inner = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
             if isinstance(child, ast.Import):
-                found.extend((alias.name.split(".")[0], child, in_function) for alias in child.names)
+                found.extend((a.name.split(".")[0], child, in_function) for a in child.names)
             elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
                 found.append((child.module.split(".")[0], child, in_function))
             visit(child, inner)
