@@ -63,12 +63,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# a learning rate is finite and positive: lr = inf or nan is refused when the spec is read,
+# not after a run has trained on it (size-grid values may be inf: the Lp pool's p = inf)
+Rate = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
 class Training(_Strict):
     """Training budget: defaults for every run."""
 
     epochs: PositiveInt = 20
     batch_size: PositiveInt = 128
-    lr: Annotated[float, Field(gt=0)] = 1e-3
+    lr: Rate = 1e-3
     schedule: Literal["constant", "cosine"] = "constant"
 
 
@@ -105,7 +110,7 @@ class Regime(_Strict):
     augment: str | None = None
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
-    lr: Annotated[float, Field(gt=0)] | None = None
+    lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
 
     @field_validator("augment")
@@ -129,7 +134,7 @@ class ModelEntry(_Strict):
     seeds: list[int] | None = None
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
-    lr: Annotated[float, Field(gt=0)] | None = None
+    lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
 
     @field_validator("seeds", mode="before")
