@@ -22,10 +22,8 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
-import os
 import re
 import shlex
-import tempfile
 import typing
 from pathlib import Path
 
@@ -193,19 +191,7 @@ def page_command(
     if check:
         console.print(f"{len(found) - len(stale)} of {len(found)} table(s) match their command")
         raise typer.Exit(1 if stale else 0)
-    _write_atomically(file, "".join(pieces))
+    from invlab.study.atomic import write_text
+
+    write_text(file, "".join(pieces))  # one rename: a reader sees the old page or the new
     console.print(f"{plain(file)}: {len(found)} table(s), {len(stale)} updated")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename: a reader sees the old page or the new."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
