@@ -78,13 +78,13 @@ def report_command(
         (figures_dir, "--figures-dir", writable_folder),
         (None if printed else markdown, "--markdown", writable_file),
     )
-    from rich.console import Console
 
-    from invlab.cli.say import fail
+    from invlab.cli.say import console as plain_console
+    from invlab.cli.say import fail, plain
     from invlab.study import StoreError, save_figures
     from invlab.study.report import read_study, save_report
 
-    console = Console()
+    console = plain_console()
     try:
         runs, layers, curves = read_study(db, study)  # read once for every output
     except StoreError as exc:
@@ -93,7 +93,7 @@ def report_command(
         raise typer.BadParameter(str(exc), param_hint="--study") from None
     if output is not None:
         title = study or Path(db).name
-        console.print(f"report → {save_report(runs, layers, curves, output, title)}")
+        console.print(f"report → {plain(save_report(runs, layers, curves, output, title))}")
     if figures_dir is not None:
         from invlab.study.kernel_figures import save_special
 
@@ -109,7 +109,7 @@ def report_command(
             extras = layers[layers.key.isin(mine.key)] if len(layers) else layers
             paths += save_special(mine, extras, name, figures_dir)
         for path in paths:
-            console.print(f"figure → {path}")
+            console.print(f"figure → {plain(path)}")
     if markdown is not None:
         from invlab.study.page_tables import page_table
 
@@ -133,4 +133,4 @@ def report_command(
         else:
             markdown.parent.mkdir(parents=True, exist_ok=True)
             markdown.write_text(text, encoding="utf-8")
-            console.print(f"table → {markdown}")
+            console.print(f"table → {plain(markdown)}")

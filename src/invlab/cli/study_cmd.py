@@ -86,14 +86,15 @@ def study_command(
         raise typer.BadParameter(str(exc), param_hint="NAME") from None
     check_outputs((out, "--out", writable_folder))
     db = out / "results.db"
-    from rich.console import Console
 
+    from invlab.cli.say import console as plain_console
+    from invlab.cli.say import fail, plain
     from invlab.study import ResultStore, StoreError, print_summary, run_study
     from invlab.study.executors import SchedulerUnreachable, make_executor
     from invlab.study.figures import save_figure, size_figure
     from invlab.study.report import write_report
 
-    console = Console()
+    console = plain_console()
     try:
         executor = make_executor(
             jobs=jobs, scheduler=scheduler, dask_local=dask_local, threads=threads
@@ -103,7 +104,9 @@ def study_command(
         raise typer.Exit(2) from None
     except ValueError as exc:
         raise typer.BadParameter(f"{exc}; give one of --jobs, --scheduler, --dask-local") from None
-    console.print(f"[bold]{spec.name}[/]: {len(spec.runs)} runs on {executor.name} → {db}")
+    console.print(
+        f"[bold]{plain(spec.name)}[/]: {len(spec.runs)} runs on {executor.name} → {plain(db)}"
+    )
     workers = jobs or dask_local or 1
     per_run = getattr(executor, "threads", None)
     if threads is None and per_run and workers * per_run > (os.cpu_count() or 1):
@@ -123,8 +126,7 @@ def study_command(
             else:
                 executed, skipped = _with_bar(spec, db, executor, console)
     except StoreError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise fail(exc) from None
     with ResultStore(db) as store:
         runs, layers = store.runs(), store.layers()
     # this spec's runs, also those another study sharing the database stored first
@@ -147,11 +149,11 @@ def study_command(
     )
     if report:
         message += f"; report {write_report(db, out / 'report.html', study=spec.name)}"
-    console.print(message)
+    console.print(message, markup=False)
     if failed:
         console.print(
-            f"[red]{failed} run(s) failed[/]: see `invlab runs {db} --errors`; rerun the same "
-            "command to retry them"
+            f"[red]{failed} run(s) failed[/]: "
+            + plain(f"see `invlab runs {db} --errors`; rerun the same command to retry them")
         )
         raise typer.Exit(1)
 
@@ -180,6 +182,7 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
         TimeRemainingColumn,
     )
 
+    from invlab.cli.say import plain
     from invlab.study import COLUMNS, run_study
 
     running: list[str] = []
@@ -196,7 +199,7 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
 
         def show() -> None:
             current = ", ".join(running[:2]) + (f" +{len(running) - 2}" if len(running) > 2 else "")
-            bar.update(task, description=f"running {current}" if running else "runs")
+            bar.update(task, description=f"running {plain(current)}" if running else "runs")
 
         def progress(event, config, info):
             label = config.label()
@@ -211,9 +214,9 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
                 values = "  ".join(
                     f"{COLUMNS[c].header} {COLUMNS[c].text(getattr(info, c))}" for c in shown
                 )
-                bar.console.print(f"  done {label:40s} {values}", highlight=False)
+                bar.console.print(f"  done {plain(label):40s} {values}", highlight=False)
             elif event == "failed":
-                bar.console.print(f"  [red]failed[/] {label}: {info['error']}")
+                bar.console.print(f"  [red]failed[/] {plain(label)}: {plain(info['error'])}")
             bar.advance(task)
             show()
 
