@@ -96,8 +96,8 @@ def _refuse_writes(words: list[str], command: str) -> None:
         if writing[flag] == "--markdown" and value == "-":
             continue
         raise PageError(
-            f"{flag} {value!r} would write a file outside the page; a page block may only "
-            f"print its table (--markdown -): {command!r}"
+            f"{flag} {value!r} would write a file outside the page; a page block must "
+            f"print its table (--markdown -) and write nothing else: {command!r}"
         )
 
 
