@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # torch would pull a multi-GB CUDA build. Change the pin (or TORCH_SPEC) for a GPU machine.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: study test lint bench browser results-page clean
+.PHONY: study test wheel-check lint bench browser results-page clean
 
 $(BIN)/invlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,17 @@ $(BIN)/invlab: pyproject.toml
 study: $(BIN)/invlab
 	$(BIN)/invlab study $(ARGS)
 
-## The test suite: ruff, then pytest (installs Chromium for the report's browser test).
+## The test suite: ruff, pytest (installs Chromium for the report's browser test), then the
+## wheel installed without extras in a fresh venv runs `invlab study --quick` (.ci/wheel-check).
 test: $(BIN)/invlab browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) wheel-check
+
+## A user's `pip install invlab`: the wheel, no extras, a fresh venv outside the source tree.
+wheel-check: $(BIN)/invlab
+	TORCH_SPEC="$(TORCH_SPEC)" .ci/wheel-check $(BIN)/python
 
 ## docs/results.md's tables, rewritten from the committed study databases (docs/data/).
 results-page: $(BIN)/invlab

@@ -72,10 +72,10 @@ def test_run_keys_are_stable():
     assert "schedule" not in run.as_dict()
     assert run.key() != replace(run, schedule="cosine").key()
     assert [r.key() for r in size_vs_invariance(quick=True).runs] == [
-        "c1080259be862af6",
-        "51de27e58c63ac75",
-        "b5518a98066e5ec1",
-        "b052aeb5b0f01775",
+        "885203d30b1e35d2",
+        "cf158132e6ae6fed",
+        "816a6455d31c665a",
+        "a7e6e6a45f03b208",
     ]
 
 

@@ -75,8 +75,24 @@ app = typer.Typer(
 )
 
 
+def _print_version(given: bool) -> None:
+    if given:
+        from invlab import __version__
+
+        typer.echo(f"invlab {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print invlab's version and exit.",
+    ),
+) -> None:
     """Build and measure invariance in neural networks."""
 
 

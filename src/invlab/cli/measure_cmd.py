@@ -57,7 +57,9 @@ def measure_command(
     consistency, accuracy along the transformation, equivariance error)."""
     from rich.console import Console
 
-    err = Console(stderr=True)
+    from invlab.cli.say import plain
+
+    err = Console(stderr=True, emoji=False)
     try:
         df, paths = run_measure(
             model=model,
@@ -76,7 +78,7 @@ def measure_command(
             trust_pickle=trust_pickle,
         )
     except (ValueError, TypeError, FileNotFoundError) as e:
-        err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {plain(e)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     console = Console()
     console.print(summary_table(df))
@@ -102,8 +104,7 @@ def run_measure(
 ):
     """The command without the printing: returns ``(DataFrame, figure paths)``."""
 
-    from invlab._validation import check_device
-    from invlab.cli.model_loading import load_model, model_label
+    from invlab.cli.model_loading import load_model, measure_device, model_label
     from invlab.cli.output_paths import writable_folder
     from invlab.data.spec import parse_data
     from invlab.measure import compute_profile
@@ -114,7 +115,7 @@ def run_measure(
         raise ValueError(f"--split must be 'test' or 'train', got {split!r}")
     if limit < 0:
         raise ValueError(f"--limit must be >= 0, got {limit}")
-    dev = check_device(device, "--device")
+    dev = measure_device(device, "--device")
     writable_folder(out, "--out")
     dataset = parse_data(data)
     x, y = (

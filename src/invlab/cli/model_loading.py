@@ -80,11 +80,18 @@ def load_weights(
     path = _existing(path, "weights")
     if isinstance(model, torch.jit.ScriptModule):
         raise ValueError("a TorchScript model carries its weights; drop --weights")
+    if _is_torchscript(path):
+        raise ValueError(
+            f"--weights {str(path)!r} is a TorchScript model (torch.jit.save), not a checkpoint: "
+            f"give it as --model {str(path)!r} (its weights are inside), or save a state dict "
+            "with torch.save(model.state_dict(), PATH)"
+        )
     obj = _torch_load(
         path, trust_pickle, map_location, f"checkpoint {str(path)!r} holds more than tensors"
     )
     state = _state_dict_in(obj, path)
     state = {k.removeprefix("module."): v for k, v in state.items()}  # nn.DataParallel
+    _check_shapes(model, state, path)
     result = model.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
         raise ValueError(
@@ -92,6 +99,57 @@ def load_weights(
             f"{result.missing_keys[:10]}, unexpected keys {result.unexpected_keys[:10]}"
         )
     return model
+
+
+def _check_shapes(model: nn.Module, state: Mapping[str, torch.Tensor], path: Path) -> None:
+    """Refuse a checkpoint whose tensors do not have the model's shapes, listing them (torch
+    raises on them even with ``strict=False``, in a multi-line traceback)."""
+    own = model.state_dict()
+    wrong = [
+        f"{key}: checkpoint {tuple(value.shape)}, model {tuple(own[key].shape)}"
+        for key, value in state.items()
+        if key in own and isinstance(value, torch.Tensor) and value.shape != own[key].shape
+    ]
+    if wrong:
+        more = f" (and {len(wrong) - 10} more)" if len(wrong) > 10 else ""
+        raise ValueError(
+            f"checkpoint {str(path)!r} does not fit the model: {len(wrong)} tensor(s) of "
+            f"another shape: {'; '.join(wrong[:10])}{more}; was it saved from this "
+            "architecture with the same sizes?"
+        )
+
+
+class UserCodeError(ValueError):
+    """The user's model file or factory failed: the message names their file and line."""
+
+
+def _user_code_error(err: BaseException, file: Path, doing: str) -> UserCodeError:
+    """``err`` raised while ``doing``, located at its innermost frame in the user's ``file``
+    (a syntax error at the line it names)."""
+    if isinstance(err, SyntaxError):
+        where = f"{err.filename or file}:{err.lineno}"
+        return UserCodeError(f"{where}: syntax error while {doing}: {err.msg}")
+    import traceback
+
+    frames = traceback.extract_tb(err.__traceback__)
+    mine = [f for f in frames if Path(f.filename).resolve() == file.resolve()]
+    frame = (mine or frames or [None])[-1]
+    where = f"{frame.filename}:{frame.lineno}" if frame is not None else str(file)
+    message = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return UserCodeError(f"{where}: {type(err).__name__} while {doing}: {message}".rstrip(": "))
+
+
+def measure_device(device: str, name: str = "--device") -> torch.device:
+    """The device to measure on: one that exists here and that holds values (not ``meta``)."""
+    from invlab._validation import check_device
+
+    dev = check_device(device, name)
+    if dev.type == "meta":
+        raise ValueError(
+            f"{name} {device!r}: meta tensors have shapes but no values, so nothing can be "
+            "measured there; use cpu, cuda or mps"
+        )
+    return dev
 
 
 def _from_python(file: Path, factory: str) -> nn.Module:
@@ -102,14 +160,21 @@ def _from_python(file: Path, factory: str) -> nn.Module:
     module_spec = importlib.util.spec_from_file_location(name, file)
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module  # dataclasses and pickling look the module up by name
-    module_spec.loader.exec_module(module)
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as err:  # the user's code: say where, in one line
+        sys.modules.pop(name, None)
+        raise _user_code_error(err, file, f"importing {file.name}") from None
     build = getattr(module, factory, None)
     if not callable(build):
         available = sorted(k for k, v in vars(module).items() if callable(v) and k[0] != "_")
         raise ValueError(
             f"{str(file)!r} has no callable {factory!r}; callables there: {', '.join(available)}"
         )
-    model = build()
+    try:
+        model = build()
+    except Exception as err:
+        raise _user_code_error(err, file, f"running {factory}()") from None
     if not isinstance(model, nn.Module):
         raise TypeError(f"{factory}() must return a torch.nn.Module, got {type(model).__name__}")
     return model

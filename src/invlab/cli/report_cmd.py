@@ -78,27 +78,27 @@ def report_command(
         (figures_dir, "--figures-dir", writable_folder),
         (None if printed else markdown, "--markdown", writable_file),
     )
-    from rich.console import Console
 
+    from invlab.cli.say import console as plain_console
+    from invlab.cli.say import fail, plain
     from invlab.study.report.html import save_report
     from invlab.study.store import StoreError, read_study
 
-    console = Console()
+    console = plain_console()
     try:
         runs, layers, curves = read_study(db, study)  # read once for every output
     except StoreError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise fail(exc) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--study") from None
     if output is not None:
         title = study or Path(db).name
-        console.print(f"report → {save_report(runs, layers, curves, output, title)}")
+        console.print(f"report → {plain(save_report(runs, layers, curves, output, title))}")
     if figures_dir is not None:
         from invlab.study.outputs import save_study_figures
 
         for path in save_study_figures(runs, layers, curves, figures_dir):
-            console.print(f"figure → {path}")
+            console.print(f"figure → {plain(path)}")
     if markdown is not None:
         from invlab.study.report.markdown import page_table
 
@@ -122,4 +122,4 @@ def report_command(
         else:
             markdown.parent.mkdir(parents=True, exist_ok=True)
             markdown.write_text(text, encoding="utf-8")
-            console.print(f"table → {markdown}")
+            console.print(f"table → {plain(markdown)}")

@@ -41,22 +41,26 @@ def runs_command(
     from rich.console import Console
     from rich.table import Table
 
+    from invlab.cli.say import console as plain_console
+    from invlab.cli.say import fail, plain
     from invlab.study.store import ResultStore, StoreError
 
-    console = Console()
+    console = plain_console()
     try:
-        with ResultStore(db, create=False) as store:
+        with ResultStore(db, readonly=True) as store:
+            store.require_study(study)
             runs = store.runs(study)
             failures = store.failures(study) if errors else None
     except StoreError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise fail(exc) from None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--study") from None
     if status is not None and len(runs):
         runs = runs[runs.status == status]
     if csv is not None:
         csv.parent.mkdir(parents=True, exist_ok=True)
         runs.to_csv(csv, index=False)
-        console.print(f"{len(runs)} run(s) → {csv}")
+        console.print(f"{len(runs)} run(s) → {plain(csv)}")
     if parquet is not None:
         try:
             import pyarrow  # noqa: F401
@@ -67,14 +71,15 @@ def runs_command(
             ) from None
         parquet.parent.mkdir(parents=True, exist_ok=True)
         runs.to_parquet(parquet, index=False)
-        console.print(f"{len(runs)} run(s) → {parquet}")
+        console.print(f"{len(runs)} run(s) → {plain(parquet)}")
     if csv is not None or parquet is not None:
         return
     if failures is not None:
         if failures.empty:
-            console.print(f"no failed runs in {db}" + (f" for study {study!r}" if study else ""))
+            where = f"{db}" + (f" for study {study!r}" if study else "")
+            console.print(f"no failed runs in {plain(where)}")
         for failure in failures.itertuples():
-            console.print(f"[red]{failure.label}[/] ({failure.key}):", highlight=False)
+            console.print(f"[red]{plain(failure.label)}[/] ({failure.key}):", highlight=False)
             console.print(failure.error, markup=False, highlight=False)
         return
     if compare is not None:
@@ -92,12 +97,12 @@ def runs_command(
         configurations = len(summary_table(runs))
         print_summary(runs, f"{db}: {len(runs)} run(s), {configurations} configuration(s)")
         return
-    table = Table(title=f"{db}: {len(runs)} run(s)")
+    table = Table(title=plain(f"{db}: {len(runs)} run(s)"))
     for column in LIST_COLUMNS:
         table.add_column(column, justify="left" if column in ("label", "study") else "right")
     for _, run in runs.iterrows():
         table.add_row(*(_text(column, run.get(column)) for column in LIST_COLUMNS))
-    Console(width=max(120, console.width)).print(table)
+    Console(width=max(120, console.width), emoji=False).print(table)
 
 
 def _text(column: str, value) -> str:

@@ -100,15 +100,16 @@ def study_command(
         raise typer.BadParameter(str(exc), param_hint="NAME") from None
     check_outputs((out, "--out", writable_folder))
     db = out / "results.db"
-    from rich.console import Console
 
+    from invlab.cli.say import console as plain_console
+    from invlab.cli.say import fail, plain
     from invlab.study.execution import SchedulerUnreachable, make_executor, run_study
     from invlab.study.outputs import extras_runs, save_primary_figure, sized
     from invlab.study.report.console import print_extras, print_summary
     from invlab.study.report.html import write_report
     from invlab.study.store import ResultStore, StoreError
 
-    console = Console()
+    console = plain_console()
     try:
         executor = make_executor(
             jobs=jobs, scheduler=scheduler, dask_local=dask_local, threads=threads, device=device
@@ -119,7 +120,8 @@ def study_command(
     except ValueError as exc:
         raise typer.BadParameter(f"{exc}; give one of --jobs, --scheduler, --dask-local") from None
     console.print(
-        f"[bold]{spec.name}[/]: {len(spec.runs)} runs on {executor.name}, device {device} → {db}"
+        f"[bold]{plain(spec.name)}[/]: {len(spec.runs)} runs on {executor.name}, device "
+        f"{plain(device)} → {plain(db)}"
     )
     workers = jobs or dask_local or 1
     per_run = getattr(executor, "threads", None)
@@ -140,8 +142,7 @@ def study_command(
             else:
                 executed, skipped = _with_bar(spec, db, executor, console)
     except StoreError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise fail(exc) from None
     with ResultStore(db) as store:
         runs, layers, curves = store.runs(), store.layers(), store.curves()
     # this spec's runs, also those another study sharing the database stored first
@@ -159,11 +160,11 @@ def study_command(
     )
     if report:
         message += f"; report {write_report(db, out / 'report.html', study=spec.name)}"
-    console.print(message)
+    console.print(message, markup=False)
     if failed:
         console.print(
-            f"[red]{failed} run(s) failed[/]: see `invlab runs {db} --errors`; rerun the same "
-            "command to retry them"
+            f"[red]{failed} run(s) failed[/]: "
+            + plain(f"see `invlab runs {db} --errors`; rerun the same command to retry them")
         )
         raise typer.Exit(1)
 
@@ -192,6 +193,7 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
         TimeRemainingColumn,
     )
 
+    from invlab.cli.say import plain
     from invlab.study.execution import run_study
     from invlab.study.report.columns import COLUMNS
 
@@ -209,7 +211,7 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
 
         def show() -> None:
             current = ", ".join(running[:2]) + (f" +{len(running) - 2}" if len(running) > 2 else "")
-            bar.update(task, description=f"running {current}" if running else "runs")
+            bar.update(task, description=f"running {plain(current)}" if running else "runs")
 
         def progress(event, config, info):
             label = config.label()
@@ -224,9 +226,9 @@ def _with_bar(spec, db, executor, console) -> tuple[int, int]:
                 values = "  ".join(
                     f"{COLUMNS[c].header} {COLUMNS[c].text(getattr(info, c))}" for c in shown
                 )
-                bar.console.print(f"  done {label:40s} {values}", highlight=False)
+                bar.console.print(f"  done {plain(label):40s} {values}", highlight=False)
             elif event == "failed":
-                bar.console.print(f"  [red]failed[/] {label}: {info['error']}")
+                bar.console.print(f"  [red]failed[/] {plain(label)}: {plain(info['error'])}")
             bar.advance(task)
             show()
 

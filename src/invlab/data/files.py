@@ -163,9 +163,9 @@ def npz_dataset(
     Inputs may be ``(N, L)`` signals, ``(N, C, H, W)`` images, or rank-3 arrays, which are
     ambiguous: ``layout='signals'`` (default) reads them as ``(N, C, L)`` signals,
     ``layout='images'`` (``npz:images:PATH`` on the command line) as ``(N, H, W)`` images (a
-    channel axis is added). A rank-3 array with more than one channel is read with a warning that names the layout assumed; saving
-    images as ``(N, 1, H, W)`` removes the ambiguity. uint8 inputs are divided by 255.
-    Pickled objects are refused.
+    channel axis is added). A rank-3 array with more than one channel is read with a warning
+    that names the layout assumed; saving images as ``(N, 1, H, W)`` removes the ambiguity.
+    uint8 inputs are divided by 255. Pickled objects are refused.
 
     Args:
         path: the ``.npz`` file.

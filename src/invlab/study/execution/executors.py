@@ -254,11 +254,12 @@ class DaskExecutor(_Windowed):
         device: str = "cpu",
     ) -> None:
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client, LocalCluster, wait
         except ImportError:
             raise ImportError(
                 "the Dask executor needs dask.distributed: pip install 'invlab[dask]'"
             ) from None
+        self._wait = wait  # the extra is imported once, behind the install hint above
         if (scheduler is None) == (local_workers is None):
             raise ValueError("give exactly one of scheduler='tcp://HOST:PORT' or local_workers=N")
         self._cluster = None
@@ -309,9 +310,7 @@ class DaskExecutor(_Windowed):
         )
 
     def wait_first(self, pending):
-        from distributed import wait
-
-        done, _ = wait(list(pending), return_when="FIRST_COMPLETED")
+        done, _ = self._wait(list(pending), return_when="FIRST_COMPLETED")
         return list(done)
 
     def close(self) -> None:

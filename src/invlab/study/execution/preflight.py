@@ -32,6 +32,10 @@ def check_runs_fit(runs: tuple[RunConfig, ...] | list[RunConfig]) -> None:
     seen: set = set()
     for config in runs:
         ds = _dataset(config.dataset)
+        problem = _too_few_inputs(config, len(ds.x_test))
+        if problem and (config.dataset, "inputs", config.measure_inputs) not in seen:
+            seen.add((config.dataset, "inputs", config.measure_inputs))
+            problems.append(problem)
         spatial = len(ds.in_shape) - 1
         kind = "signals (C, N)" if spatial == 1 else "images (C, H, W)"
         for role, spec in (("transform", config.transform), ("augment", config.augment)):
@@ -60,3 +64,27 @@ def check_runs_fit(runs: tuple[RunConfig, ...] | list[RunConfig]) -> None:
         raise RunMisfitError(
             f"{len(problems)} problem(s) before any training:\n  " + "\n  ".join(problems)
         )
+
+
+def _too_few_inputs(config: RunConfig, test_size: int) -> str | None:
+    """Why ``config`` cannot measure its Goodfellow score on the inputs it gets, if it cannot:
+    the first ``measure_inputs`` of the test split must hold at least one firing input per
+    unit at the measured firing rate (1 / rate inputs)."""
+    import inspect
+    import math
+
+    from invlab.measure.profiling import compute_profile
+
+    if "goodfellow" not in config.metrics or config.kind not in ("train", "learn-dft"):
+        return None
+    rate = inspect.signature(compute_profile).parameters["firing_rate"].default
+    needed = math.ceil(1 / rate)
+    n = min(config.measure_inputs, test_size)
+    if n >= needed:
+        return None
+    return (
+        f"[measure] inputs = {config.measure_inputs} on dataset {config.dataset!r} "
+        f"({test_size} test inputs) measures {n} input(s): the Goodfellow score at a firing "
+        f"rate of {rate} needs at least {needed}; set inputs >= {needed} or drop goodfellow "
+        "from [measure] metrics"
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from invlab.study.execution.executors import Executor, SerialExecutor
 from invlab.study.spec.run_config import RunConfig, StudySpec
+from invlab.study.store.claims import Claims
 from invlab.study.store.database import ResultStore
 from invlab.study.store.records import RunMetrics
 
@@ -27,6 +29,10 @@ def run_study(
     its traceback (kept in the ``failures`` table even after a later success), so one bad
     configuration does not stop the study. Each result is committed as soon as it arrives, by
     this process only; workers never open the database.
+
+    Each run is claimed in the database before it starts (:mod:`invlab.study.store.claims`), so
+    several processes running studies on one database split the runs: a run another live
+    process holds is waited for, not recomputed, and taken over if that process dies.
 
     Args:
         spec: the study.
@@ -60,22 +66,26 @@ def run_study(
     notify = progress or (lambda *_: None)
     executor = executor or SerialExecutor()
     executed = skipped = 0
-    with ResultStore(db_path) as store:
+    with ResultStore(db_path) as store, Claims(db_path) as claims, claims.beating():
         done = store.done_keys()
+        busy: list[RunConfig] = []  # held by another live process: waited for at the end
 
         def should_run(config: RunConfig) -> bool:
             nonlocal skipped
             # Also ask the database: another study sharing it may have finished this run.
-            if config.key() in done or store.is_done(config.key()):
+            state = "done" if config.key() in done else claims.acquire(config.key())
+            if state == "busy":
+                busy.append(config)
+            elif state == "done":
                 skipped += 1
                 notify("skip", config, None)
-                return False
-            return True
+            return state == "claimed"
 
         def on_start(config: RunConfig) -> None:
             notify("start", config, None)
 
-        for config, outcome in executor.run(spec.runs, should_run, on_start):
+        def record(config: RunConfig, outcome: dict) -> None:
+            nonlocal executed
             result = outcome["result"]
             common = {
                 "seconds": outcome["seconds"],
@@ -85,10 +95,11 @@ def run_study(
             }
             if outcome["error"] is not None:
                 store.save(spec.name, config, error=outcome["error"], **common)
+                claims.release(config.key())
                 notify("failed", config, {"error": outcome["error"].strip().splitlines()[-1]})
                 if raise_errors:
                     raise RuntimeError(f"run {config.label()} failed:\n{outcome['error']}")
-                continue
+                return
             store.save(
                 spec.name,
                 config,
@@ -97,7 +108,19 @@ def run_study(
                 curve=result.curve,
                 **common,
             )
+            claims.release(config.key())  # after the save: a released run reads as done
             done.add(config.key())
             executed += 1
             notify("done", config, result.metrics)
+
+        for config, outcome in executor.run(spec.runs, should_run, on_start):
+            record(config, outcome)
+        # Runs other processes hold: wait until they are stored, or run here those whose
+        # claimer died (its claim went stale), in this process.
+        takeover = SerialExecutor(getattr(executor, "threads", None))
+        while busy:
+            time.sleep(min(1.0, claims.heartbeat))
+            waiting, busy = busy, []
+            for config, outcome in takeover.run(waiting, should_run, on_start):
+                record(config, outcome)
     return executed, skipped

@@ -216,8 +216,10 @@ def _line_with_band(
 def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
     """Save ``fig`` (format from the suffix), creating the folder, and close it."""
     plt = _pyplot()
+    from invlab._atomic import replacing
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
+    with replacing(path) as temporary:  # atomic: a concurrent study's reader sees whole files
+        fig.savefig(temporary, dpi=dpi, format=path.suffix.lstrip(".") or None)
     plt.close(fig)
     return path

@@ -13,14 +13,13 @@ them from the store's tables without knowing the kinds:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from invlab.study.report import figures, limit_figures
+from invlab.study.report.figures import save_figure
 
 Draw = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], object]
 
@@ -67,26 +66,6 @@ def draw(name: str, runs: pd.DataFrame, layers: pd.DataFrame, curves: pd.DataFra
     keys = set(done.key) if len(done) else set()
     mine = [t[t.key.isin(keys)] if len(t) else t for t in (layers, curves)]
     return FIGURES[name](done, *mine)
-
-
-def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
-    """Save ``fig`` (format from the suffix) atomically, creating the folder, and close it:
-    a reader never sees a half-written file, and two writers leave one whole file."""
-    plt = figures._pyplot()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix
-    )
-    os.close(handle)
-    try:
-        fig.savefig(temporary, dpi=dpi)
-        os.replace(temporary, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
 
 
 def save_figures(

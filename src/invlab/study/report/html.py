@@ -74,10 +74,9 @@ def write_report(db_path: str | Path, path: str | Path, study: str | None = None
 
 def save_report(runs, layers, curves, path: str | Path, title: str) -> Path:
     """Write :func:`render_report` of these tables to ``path`` (its folder is created)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(runs, layers, curves, title=title), encoding="utf-8")
-    return path
+    from invlab._atomic import write_text
+
+    return write_text(path, render_report(runs, layers, curves, title=title))
 
 
 def render_report(

@@ -1,5 +1,5 @@
 """What every run kind shares: the cached datasets, the measurement of a trained model into a
-:class:`~invlab.study.metrics.RunResult`, and the rows of a run's extra values."""
+:class:`~invlab.study.store.records.RunResult`, and the rows of a run's extra values."""
 
 from __future__ import annotations
 

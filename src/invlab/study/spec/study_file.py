@@ -50,6 +50,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from invlab.study.spec.problems import format_errors
 from invlab.study.spec.run_config import METRICS, RunConfig, StudySpec, seeds_list
 
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -64,12 +65,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# a learning rate is finite and positive: lr = inf or nan is refused when the spec is read,
+# not after a run has trained on it (size-grid values may be inf: the Lp pool's p = inf)
+Rate = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
 class Training(_Strict):
     """Training budget: defaults for every run."""
 
     epochs: PositiveInt = 20
     batch_size: PositiveInt = 128
-    lr: Annotated[float, Field(gt=0)] = 1e-3
+    lr: Rate = 1e-3
     schedule: Literal["constant", "cosine"] = "constant"
 
 
@@ -106,7 +112,7 @@ class Regime(_Strict):
     augment: str | None = None
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
-    lr: Annotated[float, Field(gt=0)] | None = None
+    lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
 
     @field_validator("augment")
@@ -130,7 +136,7 @@ class ModelEntry(_Strict):
     seeds: list[int] | None = None
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
-    lr: Annotated[float, Field(gt=0)] | None = None
+    lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
 
     @field_validator("seeds", mode="before")
@@ -315,7 +321,7 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> StudySpec:
     try:
         return StudyFile.model_validate(data).to_spec()
     except ValidationError as exc:
-        raise SpecError(_format_errors(exc, source)) from None
+        raise SpecError(format_errors(exc, source, StudyFile)) from None
 
 
 def load_spec(path: str | Path) -> StudySpec:
@@ -353,44 +359,3 @@ def load_spec(path: str | Path) -> StudySpec:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
     return parse_spec(data, str(path))
-
-
-def _format_errors(exc: ValidationError, source: str) -> str:
-    lines = [f"{source}: {exc.error_count()} problem(s) in the study spec"]
-    for err in exc.errors():
-        loc = _location(err["loc"])
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(err["loc"][:-1])
-            message = f"unknown key; allowed: {', '.join(allowed)}"
-        elif err["type"] == "missing":
-            message = "required key is missing"
-        else:
-            message = err["msg"].removeprefix("Value error, ")
-            if "input" in err and err["type"] not in ("value_error",):
-                message += f" (got {err['input']!r})"
-        lines.append(f"  {loc or '(top level)'}: {message}")
-    return "\n".join(lines)
-
-
-def _location(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _allowed_keys(loc: tuple) -> list[str]:
-    """The keys allowed at ``loc`` (the table that held an unknown key)."""
-    model: type[BaseModel] = StudyFile
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        annotation = model.model_fields[part].annotation
-        inner = getattr(annotation, "__args__", (annotation,))[0]
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            model = inner
-        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
-            return []
-    return list(model.model_fields)

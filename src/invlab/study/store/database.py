@@ -21,14 +21,11 @@ import pandas as pd
 
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.provenance import library_versions
+
+# StoreError lives with the read-only opener (no import cycle) and is re-exported from here
+from invlab.study.store.readonly import StoreError, _check_header, open_readonly
 from invlab.study.store.records import RunMetrics
 from invlab.study.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA, SCHEMA_VERSION, V1_COLUMNS
-
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class StoreError(RuntimeError):
-    """The results database cannot be used (not SQLite, corrupted, foreign or missing)."""
 
 
 class ResultStore:
@@ -43,6 +40,9 @@ class ResultStore:
         create: create the database when ``path`` does not exist; otherwise a missing file is
             a :class:`StoreError` (for commands that only read).
         timeout: seconds to wait for another writer before giving up.
+        readonly: open the file read-only (``invlab runs``/``report``): it is never created,
+            migrated or written, so it stays byte-identical; an empty or foreign file is a
+            :class:`StoreError`. An earlier schema version is migrated in a copy in memory.
 
     Raises:
         StoreError: ``path`` is not a SQLite file, is corrupted, or belongs to another
@@ -69,8 +69,18 @@ class ResultStore:
         [{'study': 'tiny', 'status': 'done', 'model': 'mlp', 'test_accuracy': 0.4}]
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = True,
+        timeout: float = 60.0,
+        readonly: bool = False,
+    ) -> None:
         self.path = Path(path)
+        if readonly:
+            self._db = open_readonly(self, timeout)
+            return
         if not self.path.exists():
             if not create:
                 raise StoreError(f"results database {str(self.path)!r} does not exist")
@@ -249,6 +259,15 @@ class ResultStore:
         """Names of the studies with runs in this database."""
         return [r[0] for r in self._db.execute("SELECT DISTINCT study FROM runs ORDER BY study")]
 
+    def require_study(self, study: str | None) -> None:
+        """Refuse a ``study`` with no runs here (``None``: every study) with a ValueError that
+        lists the studies the database has."""
+        if study is not None and study not in self.studies():
+            raise ValueError(
+                f"study {study!r} has no runs in {str(self.path)!r}; "
+                f"studies there: {', '.join(self.studies()) or '(none)'}"
+            )
+
     def runs(self, study: str | None = None) -> pd.DataFrame:
         """One row per run: identity, status, configuration columns, ``group`` (the
         configuration's key without its seed: :meth:`RunConfig.group_key`), then the
@@ -345,14 +364,3 @@ def _where(study: str | None, done: bool = False) -> tuple[str, tuple]:
         clauses.append("study = ?")
         args.append(study)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
-
-
-def _check_header(path: Path) -> None:
-    """Refuse a non-empty file that does not start with SQLite's magic header."""
-    with path.open("rb") as f:
-        head = f.read(len(SQLITE_HEADER))
-    if head and head != SQLITE_HEADER:
-        raise StoreError(
-            f"{str(path)!r} is not a SQLite database (it starts with {head[:8]!r}); it was "
-            "left untouched: give the path of an invlab results database or a new file"
-        )

@@ -45,10 +45,6 @@ def read_study(
         >>> len(runs), runs.label[0] == config.label()
         (1, True)
     """
-    with ResultStore(db_path, create=False) as store:
-        if study is not None and study not in store.studies():
-            raise ValueError(
-                f"study {study!r} has no runs in {str(db_path)!r}; "
-                f"studies there: {', '.join(store.studies()) or '(none)'}"
-            )
+    with ResultStore(db_path, readonly=True) as store:  # a report never writes its input
+        store.require_study(study)
         return store.runs(study), store.layers(study), store.curves(study)
