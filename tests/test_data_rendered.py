@@ -171,3 +171,12 @@ def test_bad_input_is_refused(kwargs, error, match):
 def test_render_glyphs_refuses_other_parameters():
     with pytest.raises(TypeError, match="params must be a GlyphParams"):
         render_glyphs({"digit": [1]}, 16)
+
+
+@pytest.mark.parametrize("name", ["invlab.data.fonts", "invlab.data.rendered"])
+def test_examples_run(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
