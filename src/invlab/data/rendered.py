@@ -5,7 +5,7 @@ width factor ``w``, height ``h`` (a fraction of the canvas), translation ``t``, 
 ``r`` and a smooth elastic field ``u``. A vertex ``p`` of the outline (glyph units: unit height,
 centred, y up) goes to the canvas point::
 
-    q = s · h · S_a · diag(w, 1) · (p + u(p)) + t,     S_a = [[1, a], [0, 1]]
+    q = s · h · diag(w, 1) · S_a · (p + u(p)) + t,     S_a = [[1, a], [0, 1]]
 
 with ``s`` the rendered scale (1 by default), and the outline is filled at the requested size
 (:func:`invlab.data.fonts.rasterise`) with its stroke moved by ``r · s · h · size`` pixels. The
