@@ -8,6 +8,7 @@ from invlab.data.files import DataFileError, idx_dataset, npz_dataset, read_idx,
 from invlab.data.glyphs import glyph_digits
 from invlab.data.mnist1d import mnist1d
 from invlab.data.registry import list_datasets, load_dataset, register_dataset
+from invlab.data.rendered import glyph_params, render_glyphs, rendered_digits
 from invlab.data.textures import textures
 from invlab.data.variants import rotated, scaled
 
@@ -17,6 +18,7 @@ __all__ = [
     "cache_dir",
     "digits",
     "glyph_digits",
+    "glyph_params",
     "idx_dataset",
     "list_datasets",
     "load_dataset",
@@ -24,6 +26,8 @@ __all__ = [
     "npz_dataset",
     "read_idx",
     "register_dataset",
+    "render_glyphs",
+    "rendered_digits",
     "rotated",
     "scaled",
     "textures",

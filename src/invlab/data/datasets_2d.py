@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from invlab.data.digits import digits
 from invlab.data.glyphs import glyph_digits
 from invlab.data.registry import register_dataset
+from invlab.data.rendered import rendered_digits
 from invlab.data.textures import textures
 from invlab.data.variants import rotated, scaled
 
@@ -38,3 +41,13 @@ register_dataset("digits_rot", _digits_rot)
 register_dataset("digits_padded", _digits_padded)
 register_dataset("glyph_digits16", _glyph_digits16)
 register_dataset("textures", textures)
+
+# Rendered digits (12 000 train / 2 000 test) at three resolutions from the same glyph
+# parameters, and without the 9 for full-rotation tasks (a 6 turned by 180° is a 9).
+for _size in (16, 28, 40):
+    for _classes in ("all", "no9"):
+        register_dataset(
+            f"rendered_digits{_size}" + ("" if _classes == "all" else f"_{_classes}"),
+            functools.partial(rendered_digits, size=_size, classes=_classes),
+        )
+register_dataset("rendered_digits", rendered_digits)
