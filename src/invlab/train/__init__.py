@@ -1,6 +1,11 @@
 """Seeded training with optional augmentation; seeds trained together as one batched model."""
 
-from invlab.train.batched import SerialFallbackWarning, batch_refusal, train_together
+from invlab.train.batched import (
+    SerialFallbackWarning,
+    batch_refusal,
+    logits_together,
+    train_together,
+)
 from invlab.train.loop import TrainResult, accuracy, predict, seeded, train
 
 __all__ = [
@@ -8,6 +13,7 @@ __all__ = [
     "TrainResult",
     "accuracy",
     "batch_refusal",
+    "logits_together",
     "predict",
     "seeded",
     "train",

@@ -260,6 +260,55 @@ def _train_stacked(models, seeds, x, y, *, epochs, batch_size, lr, weight_decay,
     return results
 
 
+@torch.no_grad()
+def logits_together(
+    models: Sequence[nn.Module], x: torch.Tensor, batch_size: int = 1024
+) -> torch.Tensor:
+    """The logits ``(K, N, C)`` of K members of one architecture on the same inputs.
+
+    Evaluation mode, one vmap'd forward per chunk of ``batch_size`` inputs; members that
+    :func:`batch_refusal` refuses are evaluated one after another (same values).
+
+    Args:
+        models: K models with the same parameter and buffer names and shapes.
+        x: inputs ``(N, ...)``.
+        batch_size: inputs per forward.
+
+    Examples:
+        >>> import torch
+        >>> from invlab.models import create_model
+        >>> models = [seeded(lambda: create_model("mlp", width=8, depth=1), s) for s in (0, 1)]
+        >>> logits_together(models, torch.randn(5, 1, 40)).shape
+        torch.Size([2, 5, 10])
+    """
+    models = list(models)
+    if not models or not all(isinstance(m, nn.Module) for m in models):
+        raise TypeError(f"models must be a non-empty sequence of nn.Module, got {models!r}")
+    check_int(batch_size, "batch_size", minimum=1)
+    x = check_tensor(x, "x", min_dim=2)
+    device = model_device(models[0], x.device)
+    x = match_dtype(x, model_dtype(models[0]), "x").to(device)
+    modes = [m.training for m in models]
+    for m in models:
+        m.eval()
+    try:
+        if batch_refusal(models, x[:2]) is not None:
+            return torch.stack([
+                torch.cat([first_output(m(x[i : i + batch_size]))
+                           for i in range(0, x.shape[0], batch_size)])
+                for m in models
+            ])  # fmt: skip
+        params, buffers = stack_module_state(models)
+        chunks = [
+            _batched_forward(models[0], params, buffers, xb.expand(len(models), *xb.shape))
+            for xb in x.split(batch_size)
+        ]
+        return torch.cat(chunks, dim=1)
+    finally:
+        for m, mode in zip(models, modes):
+            m.train(mode)
+
+
 def _batched_forward(base: nn.Module, params, buffers, xb: torch.Tensor) -> torch.Tensor:
     """Logits ``(K, B, C)`` of the stacked members on their inputs ``xb`` ``(K, B, ...)``."""
 
