@@ -97,12 +97,21 @@ def train_together(
     """Train one member per seed, all together, each as :func:`~invlab.train.train` would.
 
     Contract: member ``k`` is ``seeded(build, seeds[k])`` trained with the minibatch order and
-    augmentation parameters of ``train(model, x, y, seed=seeds[k], ...)`` (same arguments), so
-    its weights, losses and training accuracy equal that serial run's up to floating-point
-    reduction order (measured: weights within 1e-5, losses within 1e-6, see
-    ``tests/test_train_batched.py``). When the members cannot be batched (see
-    :func:`batch_refusal`) every member is trained by :func:`~invlab.train.train` itself, which
-    gives exactly the serial result, and a :class:`SerialFallbackWarning` states the reason.
+    augmentation parameters of ``train(model, x, y, seed=seeds[k], ...)`` (same arguments);
+    its weights, losses, steps and training accuracy equal that serial run's up to the
+    floating-point reduction order of the batched kernels. Measured (``tests/
+    test_train_batched.py``, ``benchmarks/train_batched.py``): in float64 weights and losses
+    within 1e-10 (typically 1e-14), eval logits within 1e-8; in float32 most members agree to
+    ~1e-7, but Adam divides by the gradient's running scale, so where a gradient is almost all
+    rounding noise (near-cancelling sums; exactly so for a bias followed by batch norm, whose
+    true gradient is 0) a different reduction order gives a different step of size ~lr, and
+    training can amplify it: on the default study a few members' test logits differ by up to
+    ~1e-2 and their training accuracy by a few 1e-4 after 2 epochs, as much as two serial
+    runs differ at 1 and 2 threads (measured on the 512x2 MLP: logits 8e-3, accuracy 2.5e-4).
+    Use float64 where closer agreement matters. When the members cannot be batched (see
+    :func:`batch_refusal`) every member is trained by :func:`~invlab.train.train` itself,
+    which gives exactly the serial result, and a :class:`SerialFallbackWarning` states the
+    reason.
 
     ``TrainResult.seconds`` of a batched member is its share of the shared loop, the loop's wall
     time divided by the number of members (so the members' seconds add up to the wall time).
