@@ -105,10 +105,12 @@ def train_together(
     ~1e-7, but Adam divides by the gradient's running scale, so where a gradient is almost all
     rounding noise (near-cancelling sums; exactly so for a bias followed by batch norm, whose
     true gradient is 0) a different reduction order gives a different step of size ~lr, and
-    training can amplify it: on the default study a few members' test logits differ by up to
-    ~1e-2 and their training accuracy by a few 1e-4 after 2 epochs, as much as two serial
-    runs differ at 1 and 2 threads (measured on the 512x2 MLP: logits 8e-3, accuracy 2.5e-4).
-    Use float64 where closer agreement matters. When the members cannot be batched (see
+    training can amplify it. Measured on the default study after 2 epochs: MLPs' test logits
+    differ by up to 1e-2 and training accuracy by 2.5e-4 (as much as two serial runs differ
+    at 1 and 2 threads: 8e-3 and 2.5e-4 on the 512x2 MLP); the batch-norm CNNs' by up to 0.45
+    and 5.5e-3 (``cnn_flat``). Use float64 where closer agreement matters.
+
+    When the members cannot be batched (see
     :func:`batch_refusal`) every member is trained by :func:`~invlab.train.train` itself,
     which gives exactly the serial result, and a :class:`SerialFallbackWarning` states the
     reason.
