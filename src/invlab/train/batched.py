@@ -101,7 +101,8 @@ def train_together(
     its weights, losses, steps and training accuracy equal that serial run's up to the
     floating-point reduction order of the batched kernels. Measured (``tests/
     test_train_batched.py``, ``benchmarks/train_batched.py``): in float64 weights and losses
-    within 1e-10 (typically 1e-14), eval logits within 1e-8; in float32 most members agree to
+    within 1e-10 (typically 1e-14; a bias followed by batch norm excepted, see below), eval
+    logits within 1e-8; in float32 most members agree to
     ~1e-7, but Adam divides by the gradient's running scale, so where a gradient is almost all
     rounding noise (near-cancelling sums; exactly so for a bias followed by batch norm, whose
     true gradient is 0) a different reduction order gives a different step of size ~lr, and
@@ -110,10 +111,9 @@ def train_together(
     at 1 and 2 threads: 8e-3 and 2.5e-4 on the 512x2 MLP); the batch-norm CNNs' by up to 0.45
     and 5.5e-3 (``cnn_flat``). Use float64 where closer agreement matters.
 
-    When the members cannot be batched (see
-    :func:`batch_refusal`) every member is trained by :func:`~invlab.train.train` itself,
-    which gives exactly the serial result, and a :class:`SerialFallbackWarning` states the
-    reason.
+    When the members cannot be batched (see :func:`batch_refusal`) every member is trained
+    by :func:`~invlab.train.train` itself, which gives exactly the serial result, and a
+    :class:`SerialFallbackWarning` states the reason.
 
     ``TrainResult.seconds`` of a batched member is its share of the shared loop, the loop's wall
     time divided by the number of members (so the members' seconds add up to the wall time).
