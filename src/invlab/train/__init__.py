@@ -1,5 +1,21 @@
-"""Seeded training with optional augmentation."""
+"""Seeded training with optional augmentation; seeds trained together as one batched model."""
 
+from invlab.train.batched import (
+    SerialFallbackWarning,
+    batch_refusal,
+    logits_together,
+    train_together,
+)
 from invlab.train.loop import TrainResult, accuracy, predict, seeded, train
 
-__all__ = ["TrainResult", "accuracy", "predict", "seeded", "train"]
+__all__ = [
+    "SerialFallbackWarning",
+    "TrainResult",
+    "accuracy",
+    "batch_refusal",
+    "logits_together",
+    "predict",
+    "seeded",
+    "train",
+    "train_together",
+]
