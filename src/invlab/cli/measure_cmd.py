@@ -30,7 +30,8 @@ def measure_command(
         str,
         typer.Option(
             help="comma-separated: goodfellow, sensitivity, consistency, accuracy, "
-            "equivariance; empty = every one that applies"
+            "equivariance, lie (Lie derivative, per layer + attribution; only when named); "
+            "empty = every one that applies"
         ),
     ] = "",
     steps: Annotated[int, typer.Option(help="grid points per parameter axis")] = 9,
