@@ -299,3 +299,20 @@ def test_cli_writes_the_lie_table_and_figure(tmp_path):
     assert set(df.metric) == {"lie", "lie_contribution"}
     assert (df.query("metric == 'lie' and layer == '1'").value > 0).all()
     assert (out / "layers_lie.png").stat().st_size > 0
+
+
+def test_in_place_activations_do_not_change_the_layers_lie_derivative():
+    def net(inplace):
+        torch.manual_seed(0)
+        return nn.Sequential(
+            nn.Conv1d(1, 4, 5, padding=2),
+            nn.ReLU(inplace=inplace),
+            nn.Flatten(),
+            nn.Linear(4 * 16, 3),
+        ).double()
+
+    x = torch.randn(6, 1, 16, dtype=torch.float64)
+    ref = lie_vectors(net(False), x, "translate", ["0", "1", "output"])
+    got = lie_vectors(net(True), x, "translate", ["0", "1", "output"])
+    for name in ref:
+        assert torch.allclose(got[name], ref[name], rtol=1e-12, atol=1e-12)

@@ -100,7 +100,8 @@ def lie_vectors(
 
             def hook(_m, _i, out, name=name):
                 order.append(name)
-                captured.append(_first(out))
+                # a copy: a later in-place layer (ReLU(inplace=True)) would overwrite it
+                captured.append(_first(out).clone())
 
             handles.append(modules[name].register_forward_hook(hook))
         try:
