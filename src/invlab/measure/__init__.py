@@ -3,7 +3,7 @@
 One module per metric holds its formula and accumulator (:mod:`~invlab.measure.goodfellow`,
 :mod:`~invlab.measure.sensitivity`, :mod:`~invlab.measure.equivariance`,
 :mod:`~invlab.measure.consistency`, :mod:`~invlab.measure.accuracy`,
-:mod:`~invlab.measure.lie_derivative`); the driver
+:mod:`~invlab.measure.lie`); the driver
 (:mod:`~invlab.measure.streaming`) streams batches through the model once and feeds them.
 :func:`compute_profile` measures the metrics asked for, exactly over the transformation's grid;
 :func:`profile` and :func:`measure` give it as a table (every grid point / one row per layer);
@@ -20,7 +20,7 @@ from invlab.measure.activations import (
     resolve_layers,
 )
 from invlab.measure.goodfellow import layer_score
-from invlab.measure.lie_derivative import lie_derivative
+from invlab.measure.lie import lie_derivative
 from invlab.measure.maps import grid_map, translation_sensitivity_map
 from invlab.measure.metrics import (
     accuracy_along,

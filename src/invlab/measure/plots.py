@@ -22,8 +22,8 @@ LABELS = {
     "equivariance": "equivariance error",
     "accuracy": "accuracy",
     "consistency": "consistency",
-    "lie": "Lie derivative (LEE; 0: equivariant)",
-    "lie_contribution": "contribution to the output's LEE",
+    "lie": "LEE (0: equivariant)",
+    "lie_contribution": "share of output LEE",
 }
 
 

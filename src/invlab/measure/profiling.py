@@ -38,7 +38,7 @@ from invlab.measure.consistency import ConsistencyAccumulator
 from invlab.measure.equivariance import EquivarianceAccumulator, Rho, resolve_actions
 from invlab.measure.goodfellow import POLARITIES, GoodfellowAccumulator, layer_score
 from invlab.measure.lie_actions import generators_for
-from invlab.measure.lie_derivative import AGGREGATIONS, LieAccumulator
+from invlab.measure.lie import AGGREGATIONS, LieAccumulator
 from invlab.measure.sensitivity import SensitivityAccumulator
 from invlab.measure.streaming import DataSource, same_device, stream
 from invlab.transforms import Transform
@@ -169,7 +169,7 @@ def compute_profile(
     * ``consistency`` (:mod:`invlab.measure.consistency`, Zhang 2019):
       ``P[argmax f(g₁x) = argmax f(g₂x)]`` over all ``T²`` grid pairs.
     * ``accuracy`` (:mod:`invlab.measure.accuracy`): ``P[argmax f(g_θ x) = y]`` per θ.
-    * ``lie`` (:mod:`invlab.measure.lie_derivative`, Gruver et al. 2023), only when named:
+    * ``lie`` (:mod:`invlab.measure.lie`, Gruver et al. 2023), only when named:
       ``E_x‖d/dt ρ_{−t} φ(T_t x)‖²`` at ``t = 0`` per layer (``metric='lie'``) and each
       layer's contribution to the output's (``'lie_contribution'``), one row per generator of
       the transform's continuous counterpart (``param``) and their mean.

@@ -220,8 +220,8 @@ def lie_derivative(
         >>> from invlab.transforms import Shift
         >>> net = nn.Sequential(nn.Conv1d(1, 2, 3, padding=1, padding_mode="circular"),
         ...                     nn.AdaptiveAvgPool1d(1), nn.Flatten())
-        >>> df = lie_derivative(net, torch.randn(8, 1, 16), Shift(4))
-        >>> bool(df.query("layer == 'output' and param == 'mean'").value.item() < 1e-10)
+        >>> df = lie_derivative(net, torch.randn(8, 1, 16), Shift(4), ["output"])
+        >>> bool(df.query("metric == 'lie' and param == 'mean'").value.item() < 1e-10)
         True
     """
     from invlab.measure.profiling import compute_profile
