@@ -37,8 +37,8 @@ from invlab.measure.activations import (
 from invlab.measure.consistency import ConsistencyAccumulator
 from invlab.measure.equivariance import EquivarianceAccumulator, Rho, resolve_actions
 from invlab.measure.goodfellow import POLARITIES, GoodfellowAccumulator, layer_score
-from invlab.measure.lie_actions import generators_for
 from invlab.measure.lie import AGGREGATIONS, LieAccumulator
+from invlab.measure.lie_actions import generators_for
 from invlab.measure.sensitivity import SensitivityAccumulator
 from invlab.measure.streaming import DataSource, same_device, stream
 from invlab.transforms import Transform
