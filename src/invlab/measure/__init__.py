@@ -20,7 +20,6 @@ from invlab.measure.activations import (
     resolve_layers,
 )
 from invlab.measure.goodfellow import layer_score
-from invlab.measure.lie import lie_derivative
 from invlab.measure.maps import grid_map, translation_sensitivity_map
 from invlab.measure.metrics import (
     accuracy_along,
@@ -28,6 +27,7 @@ from invlab.measure.metrics import (
     equivariance_error,
     goodfellow_scores,
     goodfellow_unit_scores,
+    lie_derivative,
     measure,
     profile,
     sensitivity,
