@@ -21,6 +21,8 @@ from invlab.measure.profiling import COLUMNS, compute_profile
 from invlab.transforms import Transform
 
 Layers = str | Sequence[str]
+# per-layer rows collapsed to their mean by measure(): grid points, or the Lie generators
+PER_LAYER_CURVES = ["sensitivity", "equivariance", "lie", "lie_contribution"]
 
 
 def profile(
@@ -76,9 +78,9 @@ def measure(
         True
     """
     df = profile(model, data, transform, layers, metrics=metrics, model_name=model_name, **options)
-    per_layer = df.metric.isin(["sensitivity", "equivariance"])
+    per_layer = df.metric.isin(PER_LAYER_CURVES)
     df = df[~per_layer | (df.param == "mean")].copy()
-    df.loc[df.metric.isin(["sensitivity", "equivariance"]), "param"] = None
+    df.loc[df.metric.isin(PER_LAYER_CURVES), "param"] = None
     return df[COLUMNS].reset_index(drop=True)
 
 
