@@ -184,9 +184,10 @@ def compute_profile(
         layers: ``'all'`` (``'input'`` + the model's layers, see
             :func:`invlab.measure.layer_names`) or names; ``'input'`` is the raw input,
             ``'output'`` the model's output.
-        metrics: any of ``goodfellow, sensitivity, consistency, accuracy, equivariance``;
-            ``None``: every one that applies (accuracy with labels, consistency and accuracy
-            with a ``(B, classes)`` output, equivariance where ``ρ`` is known).
+        metrics: any of ``goodfellow, sensitivity, consistency, accuracy, equivariance,
+            lie``; ``None``: every one that applies (accuracy with labels, consistency and
+            accuracy with a ``(B, classes)`` output, equivariance where ``ρ`` is known), except
+            ``lie`` (one JVP per layer: only when named).
         steps: points per parameter axis of the grid (a 2D shift grid has ``≤ steps²``).
         batch_size: about this many transformed inputs per forward: each batch holds
             ``max(1, batch_size // T)`` inputs and their ``T`` copies (a loader's own batches
