@@ -29,8 +29,11 @@ def measure_command(
     metrics: Annotated[
         str,
         typer.Option(
+            "--metrics",
+            "--metric",
             help="comma-separated: goodfellow, sensitivity, consistency, accuracy, "
-            "equivariance; empty = every one that applies"
+            "equivariance, lie (Lie derivative, per layer + attribution; only when named); "
+            "empty = every one that applies",
         ),
     ] = "",
     steps: Annotated[int, typer.Option(help="grid points per parameter axis")] = 9,

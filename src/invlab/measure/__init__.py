@@ -2,7 +2,8 @@
 
 One module per metric holds its formula and accumulator (:mod:`~invlab.measure.goodfellow`,
 :mod:`~invlab.measure.sensitivity`, :mod:`~invlab.measure.equivariance`,
-:mod:`~invlab.measure.consistency`, :mod:`~invlab.measure.accuracy`); the driver
+:mod:`~invlab.measure.consistency`, :mod:`~invlab.measure.accuracy`,
+:mod:`~invlab.measure.lie`); the driver
 (:mod:`~invlab.measure.streaming`) streams batches through the model once and feeds them.
 :func:`compute_profile` measures the metrics asked for, exactly over the transformation's grid;
 :func:`profile` and :func:`measure` give it as a table (every grid point / one row per layer);
@@ -26,6 +27,7 @@ from invlab.measure.metrics import (
     equivariance_error,
     goodfellow_scores,
     goodfellow_unit_scores,
+    lie_derivative,
     measure,
     profile,
     sensitivity,
@@ -48,6 +50,7 @@ __all__ = [
     "grid_map",
     "layer_names",
     "layer_score",
+    "lie_derivative",
     "measure",
     "profile",
     "recording",

@@ -10,13 +10,23 @@ firing is unrelated to the transformation scores about ``1``.
 
 Exact, not sampled: ``t_i`` is the ``(k+1)``-th largest activation over all ``N`` inputs
 (``k = firing_rate · N``), and ``L(i)`` averages over every grid point of every firing input's
-trajectory. Activations that tie at ``t_i`` (few distinct values: integer pixels, ReLU zeros)
-fire with the probability that makes ``G(i) = k / N`` exactly, in expectation (see
-:meth:`GoodfellowAccumulator.result`); without it, ``G`` would collapse to the few inputs above
-the tie and ``S = L / G`` exceed ``1 / firing_rate``. A unit that is constant on the data (a dead
-ReLU: zero on every input) prefers no input and is left out of the layer's score (NaN): through
-its ties it would otherwise score ``1 / G`` and, in wide or deep ReLU networks with many dead
-units, fill the top fifth of the layer.
+trajectory. Activations that tie at ``t_i`` above the unit's floor (few distinct values:
+saturated integer pixels) fire with the probability that makes ``G(i) = k / N`` exactly, in
+expectation (see :meth:`GoodfellowAccumulator.result`); without it, ``G`` would collapse to the
+few inputs above the tie and ``S = L / G`` exceed ``1 / firing_rate``.
+
+**Sparse units: no firing at the floor.** A unit can only fire where it is active: when its
+threshold is its own minimum over the data (its floor: a ReLU's zero), i.e. the unit is above
+its floor on ``m < k`` inputs only, it fires on exactly those ``m`` inputs, and on a trajectory
+only where it is strictly above the floor. It is scored on those inputs, against the firing
+rate asked for: ``S = L / G`` with ``L`` the mean trajectory firing of the ``m`` inputs and
+``G = k / N``, so that ``S ≤ 1 / G`` for every unit, with equality for an invariant one. Crediting
+its zeros as firing (ties broken at random, the rule before) made a zero-valued trajectory count
+as invariance: a unit reading only one input sample scored 74 instead of 12 when active on
+0.3 % of inputs, and unit scores correlated with sparsity. Dividing by the unit's own rate
+``m / N`` instead would reward sparsity too: the trajectory's own start alone (``L ≥ 1/T``)
+gives ``S ≥ N / (m T)``. A unit that is constant on the data (a dead ReLU: zero on every input)
+prefers no input and is left out of the layer's score (NaN).
 
 A unit may carry its information in negative excursions (a linear read-out or a pre-activation
 layer): with ``polarity='both'`` each unit also enters as ``-h_i`` with its own threshold;
@@ -119,7 +129,9 @@ class GoodfellowAccumulator:
         takes the same value on every input (a constant unit, e.g. a dead ReLU, selects no
         input, and would otherwise score ``1 / G`` through its ties).
 
-        Ties at the threshold (few distinct values: pixels, ReLU zeros) are broken at random,
+        A unit whose threshold is its floor (active on fewer than ``k`` inputs) fires only
+        where ``s > t``: ``p = 0`` below, and ``G = k / N`` (see the module docstring). Other
+        ties at the threshold (few distinct values: pixels) are broken at random,
         in expectation: a tied input (``s == t``) fires with probability
         ``p = (k − n_above) / n_tied``, so that exactly ``k`` inputs fire on average and
         ``G = k / N`` is the firing rate asked for. A tied input that fires keeps firing where
@@ -134,13 +146,16 @@ class GoodfellowAccumulator:
         # A unit with one value on every input (a dead ReLU) has no preferred inputs: every
         # input ties, and the tie rule would score it 1 / G. It is left out (NaN) instead.
         constant = (self.high == self.low).cpu()
-        for sums in self.sums:
+        for side, sums in enumerate(self.sums):
             n_above, n_tied, above_a, above_e, tied_a, tied_e = sums
+            floor = self.low if side == 0 else -self.high  # the unit's minimum of s = ±h
+            at_floor = (self.thresholds[side] == floor).cpu()
             p = ((self.k - n_above) / n_tied.clamp(min=1)).clamp(0, 1)
-            p = torch.where(n_tied > 0, p, torch.zeros_like(p))
+            p = torch.where((n_tied > 0) & ~at_floor, p, torch.zeros_like(p))
             fired = n_above + p * n_tied  # expected number of firing inputs
             local = above_a + p * above_e + p * (tied_a + tied_e)
-            s = (local / fired.clamp(min=1e-300)) / (fired / self.n)
+            # G is the rate asked for, k / N (= fired / N wherever the unit reaches it)
+            s = (local / fired.clamp(min=1e-300)) / (self.k / self.n)
             s[(fired <= 0) | constant] = float("nan")
             self.global_rate.append(fired / self.n)
             scores.append(s)

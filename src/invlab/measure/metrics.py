@@ -21,6 +21,8 @@ from invlab.measure.profiling import COLUMNS, compute_profile
 from invlab.transforms import Transform
 
 Layers = str | Sequence[str]
+# per-layer rows collapsed to their mean by measure(): grid points, or the Lie generators
+PER_LAYER_CURVES = ["sensitivity", "equivariance", "lie", "lie_contribution"]
 
 
 def profile(
@@ -76,9 +78,9 @@ def measure(
         True
     """
     df = profile(model, data, transform, layers, metrics=metrics, model_name=model_name, **options)
-    per_layer = df.metric.isin(["sensitivity", "equivariance"])
+    per_layer = df.metric.isin(PER_LAYER_CURVES)
     df = df[~per_layer | (df.param == "mean")].copy()
-    df.loc[df.metric.isin(["sensitivity", "equivariance"]), "param"] = None
+    df.loc[df.metric.isin(PER_LAYER_CURVES), "param"] = None
     return df[COLUMNS].reset_index(drop=True)
 
 
@@ -201,3 +203,39 @@ def equivariance_error(
     """
     options["model_name"] = model_name
     return profile(model, data, transform, layers, metrics=["equivariance"], **options)
+
+
+def lie_derivative(
+    model: nn.Module,
+    data,
+    transform: Transform,
+    layers: Layers = "all",
+    *,
+    aggregation: str = "squared",
+    model_name: str = "model",
+    **options,
+) -> pd.DataFrame:
+    """Per-layer Lie derivative and attribution as a tidy DataFrame (:mod:`invlab.measure.lie`).
+
+    ``transform`` names the continuous action: ``Shift`` (1D: ``translate``; 2D: ``translate_x``
+    and ``translate_y``), ``Rotate`` (``rotate``, per radian) or ``Scale`` (``scale``, per
+    ``log s``); its range and grid are not used. ``options``: ``batch_size, device`` as in
+    :func:`invlab.measure.compute_profile`.
+
+    Returns:
+        Columns ``model, layer, metric, param, value``: ``metric`` is ``'lie'`` (the layer's own
+        LEE) or ``'lie_contribution'`` (its share of the output's), ``param`` the generator or
+        ``'mean'``, ``value`` in the chosen ``aggregation`` (``'squared'`` or ``'abs'``).
+
+    Examples:
+        >>> from invlab.transforms import Shift
+        >>> net = nn.Sequential(nn.Conv1d(1, 2, 3, padding=1, padding_mode="circular"),
+        ...                     nn.AdaptiveAvgPool1d(1), nn.Flatten())
+        >>> df = lie_derivative(net, torch.randn(8, 1, 16), Shift(4), ["output"])
+        >>> bool(df.query("metric == 'lie' and param == 'mean'").value.item() < 1e-10)
+        True
+    """
+    result = compute_profile(
+        model, data, transform, layers, metrics=["lie"], lie_aggregation=aggregation, **options
+    )
+    return result.to_frame(model_name)

@@ -23,6 +23,8 @@ LABELS = {
     "equivariance": "equivariance error",
     "accuracy": "accuracy",
     "consistency": "consistency",
+    "lie": "LEE (0: equivariant)",
+    "lie_contribution": "share of output LEE",
 }
 
 
@@ -217,6 +219,8 @@ def save_figures(
     for metric in ("goodfellow", "sensitivity", "equivariance"):
         if (df.metric == metric).any():
             save(plot_layers(df, metric, result.kinds), f"layers_{metric}")
+    if (df.metric == "lie").any():
+        save(plot_lie(df, result.kinds), "layers_lie")
     two_d = result.grid.shape[1] == 2
     for metric in ("sensitivity", "equivariance", "accuracy"):
         if not (df.metric == metric).any():
@@ -240,3 +244,38 @@ def _is_number(v) -> bool:
 
 def _fmt(v: float) -> str:
     return f"{v:g}"
+
+
+def plot_lie(df: pd.DataFrame, kinds: dict[str, str] | None = None):
+    """The Lie derivative per layer: each layer's own LEE and its contribution to the output's
+    (Gruver et al. 2023), bars on a log axis, one colour per generator.
+
+    Args:
+        df: a tidy table with ``metric`` ``'lie'`` (and ``'lie_contribution'``) rows, from
+            :func:`invlab.measure.profile` or :func:`invlab.measure.lie_derivative`.
+        kinds: ``{layer: module class}``, to name numbered layers.
+    """
+    panels = [m for m in ("lie", "lie_contribution") if (df.metric == m).any()]
+    if not panels:
+        raise ValueError(f"df has no 'lie' rows; it has {sorted(set(df.metric))}")
+    layers = list(dict.fromkeys(df[df.metric.isin(panels)].layer))
+    fig = _figure(max(4.0, 0.5 * len(layers) + 2.5), 2.8 * len(panels))
+    for k, metric in enumerate(panels):
+        ax = fig.add_subplot(len(panels), 1, k + 1)
+        rows = df[(df.metric == metric) & (df.param != "mean")]
+        gens = list(dict.fromkeys(rows.param))
+        width = 0.8 / max(1, len(gens))
+        for j, g in enumerate(gens):
+            values = rows[rows.param == g].set_index("layer").value
+            xs = [i + (j - (len(gens) - 1) / 2) * width for i in range(len(layers))]
+            # a zero has no place on a log axis: drawn as missing, the layer is exact
+            ys = [values.get(layer, math.nan) for layer in layers]
+            ax.bar(xs, [v if v > 0 else math.nan for v in ys], width, label=g)
+        ax.set_xticks(
+            range(len(layers)), [layer_label(n, kinds) for n in layers], rotation=30, ha="right"
+        )
+        ax.set_ylabel(LABELS[metric])
+        ax.set_yscale("log")
+        if len(gens) > 1:
+            _legend_outside(ax)
+    return fig

@@ -38,11 +38,15 @@ from invlab.measure.activations import (
 from invlab.measure.consistency import ConsistencyAccumulator
 from invlab.measure.equivariance import EquivarianceAccumulator, Rho, resolve_actions
 from invlab.measure.goodfellow import POLARITIES, GoodfellowAccumulator, layer_score
+from invlab.measure.lie import AGGREGATIONS, LieAccumulator
+from invlab.measure.lie_actions import generators_for
 from invlab.measure.sensitivity import SensitivityAccumulator
 from invlab.measure.streaming import DataSource, same_device, stream
 from invlab.transforms import Transform
 
-METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy", "equivariance")
+METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy", "equivariance", "lie")
+# one JVP per layer and generator: measured when asked for by name, not by default
+OPT_IN = ("lie",)
 COLUMNS = ["model", "layer", "metric", "param", "value"]
 LAYER_METRICS = ("goodfellow", "sensitivity", "equivariance")
 
@@ -75,6 +79,8 @@ class Profile:
     consistency: float | None = None
     top_fraction: float = 0.2
     kinds: dict[str, str] = field(default_factory=dict)
+    lie: dict = field(default_factory=dict)
+    lie_aggregation: str = "squared"
 
     def goodfellow(self) -> dict[str, float]:
         """Layer scores: mean of the top ``top_fraction`` unit scores."""
@@ -109,9 +115,21 @@ class Profile:
             rows.append((OUTPUT, "consistency", None, self.consistency))
         if self.accuracy is not None:
             curve(OUTPUT, "accuracy", self.accuracy)
+        rows += lie_rows(self.lie, self.lie_aggregation)
         df = pd.DataFrame(rows, columns=COLUMNS[1:])
         df.insert(0, "model", model_name)
         return df
+
+
+def lie_rows(lie: dict, aggregation: str) -> list[tuple]:
+    """Rows ``(layer, metric, generator | 'mean', value)`` of the Lie derivative's results."""
+    rows = []
+    for metric, per_layer in lie.items():
+        for name, per_gen in per_layer.items():
+            values = [v[aggregation] for v in per_gen.values()]
+            rows += [(name, metric, g, v[aggregation]) for g, v in per_gen.items()]
+            rows.append((name, metric, "mean", float(np.mean(values))))
+    return rows
 
 
 def param_label(theta: torch.Tensor) -> float | str:
@@ -135,6 +153,7 @@ def compute_profile(
     top_fraction: float = 0.2,
     polarity: str = "positive",
     rho: str | Rho | dict[str, str | Rho] | None = None,
+    lie_aggregation: str = "squared",
 ) -> Profile:
     """How invariant is ``model`` to ``transform``, layer by layer: a :class:`Profile`.
 
@@ -151,6 +170,10 @@ def compute_profile(
     * ``consistency`` (:mod:`invlab.measure.consistency`, Zhang 2019):
       ``P[argmax f(g₁x) = argmax f(g₂x)]`` over all ``T²`` grid pairs.
     * ``accuracy`` (:mod:`invlab.measure.accuracy`): ``P[argmax f(g_θ x) = y]`` per θ.
+    * ``lie`` (:mod:`invlab.measure.lie`, Gruver et al. 2023), only when named:
+      ``E_x‖d/dt ρ_{−t} φ(T_t x)‖²`` at ``t = 0`` per layer (``metric='lie'``) and each
+      layer's contribution to the output's (``'lie_contribution'``), one row per generator of
+      the transform's continuous counterpart (``param``) and their mean.
 
     Args:
         model: any ``nn.Module`` (a TorchScript module: only ``'input'`` and ``'output'``).
@@ -163,9 +186,10 @@ def compute_profile(
         layers: ``'all'`` (``'input'`` + the model's layers, see
             :func:`invlab.measure.layer_names`) or names; ``'input'`` is the raw input,
             ``'output'`` the model's output.
-        metrics: any of ``goodfellow, sensitivity, consistency, accuracy, equivariance``;
-            ``None``: every one that applies (accuracy with labels, consistency and accuracy
-            with a ``(B, classes)`` output, equivariance where ``ρ`` is known).
+        metrics: any of ``goodfellow, sensitivity, consistency, accuracy, equivariance,
+            lie``; ``None``: every one that applies (accuracy with labels, consistency and
+            accuracy with a ``(B, classes)`` output, equivariance where ``ρ`` is known), except
+            ``lie`` (one JVP per layer: only when named).
         steps: points per parameter axis of the grid (a 2D shift grid has ``≤ steps²``).
         batch_size: about this many transformed inputs per forward: each batch holds
             ``max(1, batch_size // T)`` inputs and their ``T`` copies (a loader's own batches
@@ -177,6 +201,8 @@ def compute_profile(
         polarity: ``'positive'`` (the paper's: a unit fires when ``h > t``), ``'both'``
             (``h`` and ``−h`` as separate units) or ``'auto'`` (each unit fires in the
             direction of its larger tail: the threshold farther from the unit's mean).
+        lie_aggregation: ``'squared'`` (``E‖v‖²``, the paper's) or ``'abs'`` (``E mean|v_j|``)
+            for the ``lie`` rows of :meth:`Profile.to_frame`; both are kept in ``Profile.lie``.
         rho: the action on each layer's output for ``equivariance``: ``None`` (automatic:
             the transform itself acting on feature maps of the input's rank, a :class:`Shift`
             divided by the layer's stride), ``'same'``, a callable ``rho(features, params)``
@@ -207,6 +233,7 @@ def compute_profile(
     check_int(steps, "steps", minimum=1)
     check_int(batch_size, "batch_size", minimum=1)
     check_choice(polarity, "polarity", POLARITIES)
+    check_choice(lie_aggregation, "lie_aggregation", AGGREGATIONS)
     if not 0 < firing_rate < 1:
         raise ValueError(f"firing_rate must be in (0, 1), got {firing_rate}")
     if not 0 < top_fraction <= 1:
@@ -214,11 +241,13 @@ def compute_profile(
     if isinstance(metrics, str):
         raise TypeError(f"metrics must be a list of names, got the str {metrics!r}")
     explicit = metrics is not None
-    wanted = list(METRICS if metrics is None else metrics)
+    wanted = [m for m in METRICS if m not in OPT_IN] if metrics is None else list(metrics)
     for m in wanted:
         check_choice(m, "metrics", METRICS)
     if not wanted:
         raise ValueError(f"metrics is empty; choose from {', '.join(METRICS)}")
+    if "lie" in wanted:
+        generators_for(transform)  # a continuous counterpart exists, or a clear error now
 
     model_dev = model_device(model)
     if device is not None:
@@ -256,11 +285,14 @@ def compute_profile(
     if "accuracy" in wanted:
         accumulators["accuracy", OUTPUT] = AccuracyAccumulator(t_len)
     read = [n for n in names if any((m, n) in accumulators for m in LAYER_METRICS)]
-    stream(model, source, transform, grid, read, list(accumulators.values()))
+    if accumulators:
+        stream(model, source, transform, grid, read, list(accumulators.values()))
+    lie = _lie(model, source, transform, names) if "lie" in wanted else {}
 
     modules = dict(model.named_modules())
     kinds = {n: type(modules[n]).__name__ for n in names if n in modules}
     result = Profile(layers=names, grid=grid, n=source.n, top_fraction=top_fraction, kinds=kinds)
+    result.lie, result.lie_aggregation = lie, lie_aggregation
     for (metric, name), acc in accumulators.items():
         if metric == "goodfellow":
             result.goodfellow_units[name] = acc.result()
@@ -333,3 +365,12 @@ def _applicable(model, source, transform, names, wanted, explicit, rho):
     if "equivariance" in wanted:
         rhos = resolve_actions(rho, names, acts, first.x, transform, explicit)
     return wanted, rhos
+
+
+def _lie(model, source, transform, names) -> dict:
+    """The Lie derivative's results (:class:`LieAccumulator`), streamed over the batches."""
+    acc = LieAccumulator(generators_for(transform), [n for n in names if n != INPUT])
+    with evaluating(model):
+        for batch in source.batches():
+            acc.update(model, batch.x)
+    return acc.result()

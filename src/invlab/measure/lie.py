@@ -1,0 +1,194 @@
+"""The Lie derivative / local equivariance error (LEE) of Gruver, Finzi, Goldblum & Wilson (ICLR
+2023, "The Lie derivative for measuring learned equivariance"), per layer.
+
+For a continuous action ``T_t`` on the input (:mod:`invlab.measure.lie_actions`: band-limited
+translation, rotation, scale) and a layer ``φ`` whose output carries a known action ``ρ_t``
+(the same transformation of its feature map at its resolution, or ``ρ = identity`` for a
+layer meant to be invariant: any output that is not a feature map of the input's rank), the
+Lie derivative is
+
+    L φ(x) = d/dt ρ_{−t} φ(T_t x) |_{t=0} = J_φ(x) · A x − B φ(x),
+
+with ``A``, ``B`` the generators of the input and output actions: one forward-mode
+Jacobian–vector product (``torch.func.jvp``) of the whole model gives it for every layer.
+``L φ = 0`` for an exactly equivariant (or invariant) layer.
+
+**Layer-wise attribution** (Gruver et al., Sec. 5): for a network of layers
+``h_i = f_i(h_{i−1})``, the chain rule splits the end-to-end Lie derivative into one term per
+layer, its own Lie derivative carried to the output by the rest of the network:
+
+    L f(x) = Σ_i C_i(x),
+    C_i = J_{f_L ∘ … ∘ f_{i+1}}(h_i) · (J_{f_i}(h_{i−1}) A_{i−1} h_{i−1} − A_i h_i).
+
+``C_i`` is computed by one JVP in a scalar ``t``: the layer's input is replaced by
+``h_{i−1} + t A_{i−1} h_{i−1}`` and its output ``h`` by ``h − t A_i h`` (hooks), everything else
+untouched. The terms add up to ``L f`` exactly when the measured layers are the model's whole
+chain (every computation inside exactly one measured module, as for the leaves of an
+``nn.Sequential``); a layer's action is decided by its output's shape, so layer ``i``'s output
+and layer ``i+1``'s input agree.
+
+**Aggregation** over inputs of a vector ``v`` (``L φ(x)`` or ``C_i(x)``):
+
+* ``'squared'`` (default, the paper's equation): ``E_x ‖v(x)‖²``, the squared norm summed
+  over the layer's coordinates;
+* ``'abs'``: ``E_x mean_j |v_j(x)|``, the mean absolute value per coordinate (what the authors'
+  end-to-end script computes).
+
+Units: translation per input sample, rotation per radian, scale per unit of ``log s``.
+Exact over the data (no sampling); memory ``O(batch · activations)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from invlab.measure.activations import INPUT, OUTPUT
+from invlab.measure.lie_actions import SPATIAL, tangent
+
+AGGREGATIONS = ("squared", "abs")
+
+
+@dataclass
+class FeatureAction:
+    """The action on one tensor: ``generator`` at ``rate`` (or ``None``: identity)."""
+
+    generator: str | None
+    rate: tuple[float, ...] = (1.0,)
+
+    def __call__(self, h: torch.Tensor) -> torch.Tensor:
+        if self.generator is None:
+            return torch.zeros_like(h)
+        rate = self.rate[0] if len(self.rate) == 1 else self.rate
+        return tangent(h, self.generator, rate)
+
+
+def feature_action(generator: str, x: torch.Tensor, h: torch.Tensor) -> FeatureAction:
+    """The action on ``h`` induced by ``generator`` on the input ``x``.
+
+    A tensor of the input's rank is a feature map: the same transformation on its spatial axes,
+    a translation scaled by ``size(h) / size(x)`` per axis; any other tensor is invariant.
+    """
+    d = SPATIAL[generator]
+    if h.dim() != x.dim() or h.dim() < d + 2:
+        return FeatureAction(None)
+    rate = tuple(h.shape[i] / x.shape[i] for i in range(-d, 0))
+    return FeatureAction(generator, rate)
+
+
+def _first(output):
+    return output[0] if isinstance(output, tuple | list) else output
+
+
+def lie_vectors(
+    model: nn.Module, x: torch.Tensor, generator: str, layers: Sequence[str]
+) -> dict[str, torch.Tensor]:
+    """``{layer: L φ(x)}`` for a batch ``x``: one JVP of the model (``'output'``: its output)."""
+    modules = dict(model.named_modules())
+    hooked = [n for n in layers if n not in (INPUT, OUTPUT) or (n == OUTPUT and n in modules)]
+    order: list[str] = []
+    captured: list[torch.Tensor] = []
+
+    def run(inp):
+        order.clear()
+        captured.clear()
+        handles = []
+        for name in hooked:
+
+            def hook(_m, _i, out, name=name):
+                order.append(name)
+                # a copy: a later in-place layer (ReLU(inplace=True)) would overwrite it
+                captured.append(_first(out).clone())
+
+            handles.append(modules[name].register_forward_hook(hook))
+        try:
+            out = _first(model(inp))
+        finally:
+            for h in handles:
+                h.remove()
+        return (out, *captured)
+
+    primals, tangents = torch.func.jvp(run, (x,), (tangent(x, generator),))
+    values = dict(zip(["__out__", *order], zip(primals, tangents)))
+    result = {}
+    for name in layers:
+        if name == INPUT:
+            continue
+        key = "__out__" if name == OUTPUT and name not in modules else name
+        if key not in values:
+            raise ValueError(f"layer {name!r} did not run in the model's forward")
+        h, dh = values[key]
+        result[name] = dh - feature_action(generator, x, h)(h)
+    return result
+
+
+def lie_contributions(
+    model: nn.Module, x: torch.Tensor, generator: str, layers: Sequence[str]
+) -> dict[str, torch.Tensor]:
+    """``{layer: C_i(x)}``: each module layer's contribution to the output's Lie derivative.
+
+    One JVP per layer (see the module docstring); ``'input'`` and ``'output'`` (unless a
+    submodule is so named) are not layers and are skipped.
+    """
+    modules = dict(model.named_modules())
+    result = {}
+    for name in layers:
+        if name in (INPUT, OUTPUT) and name not in modules:
+            continue
+        module = modules[name]
+
+        def run(t, module=module):
+            def pre(_m, args):
+                u = args[0]
+                return (u + t * feature_action(generator, x, u)(u), *args[1:])
+
+            def post(_m, _i, out):
+                h = _first(out)
+                return h - t * feature_action(generator, x, h)(h)
+
+            handles = [module.register_forward_pre_hook(pre), module.register_forward_hook(post)]
+            try:
+                return _first(model(x))
+            finally:
+                for h in handles:
+                    h.remove()
+
+        t0 = torch.zeros((), dtype=x.dtype, device=x.device)
+        _, result[name] = torch.func.jvp(run, (t0,), (torch.ones_like(t0),))
+    return result
+
+
+@dataclass
+class LieAccumulator:
+    """Running sums of ``‖v‖²`` and ``mean|v|`` per (layer, generator), over the inputs."""
+
+    generators: list[str]
+    layers: list[str]
+    attribute: bool = True
+    n: int = 0
+    sums: dict = field(default_factory=dict)
+
+    def update(self, model: nn.Module, x: torch.Tensor) -> None:
+        """Add one batch ``x`` (on the model's device)."""
+        with torch.enable_grad():  # forward-mode AD; no graph is kept
+            for g in self.generators:
+                kinds = [("lie", lie_vectors(model, x, g, self.layers))]
+                if self.attribute:
+                    kinds.append(("lie_contribution", lie_contributions(model, x, g, self.layers)))
+                for metric, vectors in kinds:
+                    for name, v in vectors.items():
+                        v = v.detach().reshape(v.shape[0], -1).double()
+                        sq, ab = float(v.pow(2).sum()), float(v.abs().mean(1).sum())
+                        old = self.sums.get((metric, name, g), (0.0, 0.0))
+                        self.sums[metric, name, g] = (old[0] + sq, old[1] + ab)
+        self.n += x.shape[0]
+
+    def result(self) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+        """``{metric: {layer: {generator: {'squared': ·, 'abs': ·}}}}``."""
+        out: dict = {"lie": {}, "lie_contribution": {}}
+        for (metric, name, g), (sq, ab) in self.sums.items():
+            out[metric].setdefault(name, {})[g] = {"squared": sq / self.n, "abs": ab / self.n}
+        return out
