@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from invlab.data import mnist1d
-from invlab.kernels import CNNKernel, KernelRegression
+from invlab.kernels import CNNKernel, KernelRegression, MLPKernel
 from invlab.study import ResultStore, RunConfig, SpecError, parse_spec, run_study
 from invlab.study.execute import execute_run
 from invlab.study.kernel_figures import extras_table, save_special
-from invlab.study.kernel_runs import gd_solve, prediction_metrics, ridge_solve, shifted_copy
+from invlab.study.kernel_runs import _shifted, gd_solve, prediction_metrics
 
 SMALL = {"n_train": 24, "n_test": 12}
 
@@ -127,10 +127,15 @@ def test_prediction_metrics_known_answers():
 
 def test_shifted_copy_is_a_circular_shift_within_range():
     x = torch.arange(10.0).repeat(5, 1, 1)
-    out = shifted_copy(x, 2, seed=0)
+    out = _shifted(x, 2, seed=0)
     for row in out[:, 0]:
         s = int(row[0])  # the roll moves sample 0 to position s (mod 10)
         assert torch.equal(row, torch.roll(torch.arange(10.0), -s if s < 5 else 10 - s))
+    # The same draws as the per-input torch.roll of seeded randint it replaced (same numbers).
+    x = torch.randn(50, 1, 40, generator=torch.Generator().manual_seed(3))
+    shifts = torch.randint(-8, 9, (50,), generator=torch.Generator().manual_seed(7))
+    rolled = torch.stack([torch.roll(xi, int(s), dims=-1) for xi, s in zip(x, shifts)])
+    assert torch.equal(_shifted(x, 8, seed=7), rolled)
 
 
 def test_gd_solve_converges_to_the_ridgeless_solution_and_rejects_large_lr():
@@ -138,7 +143,9 @@ def test_gd_solve_converges_to_the_ridgeless_solution_and_rejects_large_lr():
     k = x @ x.T + 12 * torch.eye(12, dtype=torch.float64)
     y = torch.arange(12) % 3
     late = gd_solve(k, y, 3, steps=5000, lr=0.5)
-    exact = ridge_solve(k, y, 3, ridge=0.0)
+    placeholder = torch.zeros(12, 1)  # the inputs of the precomputed gram k
+    ridgeless = KernelRegression(MLPKernel(1), kind="ntk", ridge=0.0)
+    exact = ridgeless.fit(placeholder, y, 3, gram=k).readout.alpha
     assert torch.allclose(k @ late, k @ exact, atol=1e-8)
     early = gd_solve(k, y, 3, steps=1, lr=0.5)  # one step from 0: lr/n · Y
     assert torch.allclose(early, 0.5 / 12 * torch.nn.functional.one_hot(y).double())

@@ -4,7 +4,7 @@
   models ``mlp`` (optionally symmetrised over all circular shifts, or fitted on the training
   set closed under them) and ``cnn`` (``readout`` gap or flatten). The stored metrics are the
   NTK's (the limit of gradient descent); the NNGP's are in the run's extras.
-- ``finite``: ``stax_mlp`` / ``stax_cnn`` (:mod:`invlab.kernels.experiments.networks`), the
+- ``finite``: ``stax_mlp`` / ``stax_cnn`` (:mod:`invlab.kernels.networks`), the
   kernels' finite-width twins, trained by full-batch gradient descent on the squared error to
   one-hot labels (the loss whose infinite-width limit is NTK regression) on the same subset,
   centred (output minus the output at initialisation, ``center = true``) so that they tend
@@ -79,12 +79,12 @@ def _subset(config: RunConfig, ds: Dataset):
     return ds.x_train[:n_train], ds.y_train[:n_train], ds.x_test[:n_test], ds.y_test[:n_test]
 
 
-def shifted_copy(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
-    """Each input circularly shifted along its last axis by its own random shift in
-    ``[-max_shift, max_shift]`` (seeded)."""
-    gen = torch.Generator().manual_seed(seed)
-    shifts = torch.randint(-max_shift, max_shift + 1, (len(x),), generator=gen)
-    return torch.stack([torch.roll(xi, int(s), dims=-1) for xi, s in zip(x, shifts)])
+def _shifted(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
+    """Each input circularly shifted by its own random shift in ``[-max_shift, max_shift]``."""
+    from invlab.transforms import Shift
+
+    shift = Shift(max_shift, dims=1)
+    return shift.apply(x, shift.sample(len(x), generator=torch.Generator().manual_seed(seed)))
 
 
 def prediction_metrics(plain: torch.Tensor, shifted: torch.Tensor, y: torch.Tensor) -> dict:
@@ -121,14 +121,6 @@ def _kernel(config: RunConfig, ds: Dataset):
     )
 
 
-def ridge_solve(k_train: torch.Tensor, y: torch.Tensor, classes: int, ridge: float):
-    """``α = (K + λ·mean diag K·I)⁻¹ Y`` (one-hot ``Y``), as :class:`KernelRegression`."""
-    k = k_train.to(torch.float64).clone()
-    k.diagonal().add_(ridge * float(k.diagonal().mean()))
-    targets = nn.functional.one_hot(y.long(), classes).to(torch.float64)
-    return torch.cholesky_solve(targets, torch.linalg.cholesky(k))
-
-
 def gd_solve(ntk: torch.Tensor, y: torch.Tensor, classes: int, steps: int, lr: float):
     """``α`` with ``f(x) = Θ(x, X) α`` the mean prediction of an infinitely wide network after
     ``steps`` steps of full-batch gradient descent (rate ``lr``) on ``½ mean ‖f(x) − y‖²``
@@ -151,6 +143,7 @@ def gd_solve(ntk: torch.Tensor, y: torch.Tensor, classes: int, steps: int, lr: f
 @torch.no_grad()
 def kernel_run(config: RunConfig, ds: Dataset) -> RunResult:
     """NNGP and NTK regression with the configured kernel (see the module docstring)."""
+    from invlab.kernels import KernelRegression
     from invlab.kernels.experiments import shift_augment
 
     s = config.size
@@ -161,14 +154,15 @@ def kernel_run(config: RunConfig, ds: Dataset) -> RunResult:
     kernel = _kernel(config, ds)
     start = time.perf_counter()
     k_train = kernel(xtr, kind="both")
-    x_eval = torch.cat([xte, shifted_copy(xte, max_shift, config.seed)])
+    x_eval = torch.cat([xte, _shifted(xte, max_shift, config.seed)])
     k_eval = kernel(x_eval, xtr, kind="both")
     seconds = time.perf_counter() - start
     found, rows = {}, []
     for name, kt, ke in zip(("nngp", "ntk"), k_train, k_eval):
-        alpha = ridge_solve(kt, ytr, ds.num_classes, ridge)
-        scores = ke.to(torch.float64) @ alpha
-        train_scores = kt.to(torch.float64) @ alpha
+        model = KernelRegression(kernel, kind=name, ridge=ridge)
+        model.fit(xtr, ytr, ds.num_classes, gram=kt)
+        scores = model.readout(ke.to(torch.float64))
+        train_scores = model.readout(kt.to(torch.float64))
         found[name] = prediction_metrics(scores[: len(xte)], scores[len(xte) :], yte)
         found[name]["train_accuracy"] = float((train_scores.argmax(1) == ytr).double().mean())
         found[name]["final_loss"] = float(
@@ -197,7 +191,7 @@ def kernel_run(config: RunConfig, ds: Dataset) -> RunResult:
 
 
 def _finite_model(config: RunConfig, ds: Dataset) -> nn.Module:
-    from invlab.kernels.experiments import StaxCNN, StaxMLP
+    from invlab.kernels import StaxCNN, StaxMLP
 
     s = config.size
     width, depth = int(s.get("width", 256)), int(s.get("depth", 1))
@@ -223,7 +217,7 @@ def finite_run(config: RunConfig, ds: Dataset) -> RunResult:
         raise ValueError(f"steps must be >= 1 and lr > 0, got steps={steps}, lr={lr}")
     model = _finite_model(config, ds)
     targets = nn.functional.one_hot(ytr.long(), ds.num_classes).float()
-    shifted = shifted_copy(xte, int(s.get("max_shift", 8)), config.seed)
+    shifted = _shifted(xte, int(s.get("max_shift", 8)), config.seed)
     # Centred: the output minus the output at initialisation, a random GP draw that width
     # does not average away; the centred net tends to the kernel's mean prediction.
     with torch.no_grad():
