@@ -1,7 +1,10 @@
 """CNN-GAP NNGP kernel: invlab against neural-tangents 0.6.5 on this CPU, in the same run.
 
 Run:  python benchmarks/kernels.py [--n 256] [--repeats 3] [--nt-python /work/nt-env/bin/python]
-                                   [--full] [--json out.json]
+                                   [--skip-nt] [--baseline DIR] [--full] [--json out.json]
+
+``--baseline DIR`` also times the invlab source tree under ``DIR/src`` (an older commit), in
+the same alternation, to measure a change of invlab against itself.
 
 The kernel is the NNGP of ``stax.serial(*[Conv(·, (3,), padding='CIRCULAR', W_std=√2), Relu()]
 * 4, GlobalAvgPool(), Dense(·, √2))`` on the first ``--n`` MNIST-1D training signals, float64,
@@ -60,7 +63,7 @@ def child_invlab(data: str, rows: str, cols: str, out: str) -> dict:
     import numpy as np
     import torch
 
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, os.environ.get("INVLAB_SRC", str(ROOT / "src")))
     from invlab.kernels import CNNKernel
 
     arrays = np.load(data)
@@ -74,7 +77,7 @@ def child_invlab(data: str, rows: str, cols: str, out: str) -> dict:
     if out:
         np.save(out, k.numpy())
     return {
-        "lib": "invlab",
+        "lib": os.environ.get("INVLAB_LABEL", "invlab"),
         "wall_s": wall,
         "cpu_s": cpu,
         "peak_mib": _peak_mib(),
@@ -120,9 +123,14 @@ def child_nt(data: str, rows: str, cols: str, out: str) -> dict:
     }
 
 
-def run_child(python: str, lib: str, data: str, rows: str, cols: str, out: str = "") -> dict:
+def run_child(
+    python: str, lib: str, data: str, rows: str, cols: str, out: str = "", src: str = ""
+) -> dict:
     cmd = [python, __file__, "--child", lib, data, rows, cols, out]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if src:  # an older invlab source tree, timed as "baseline"
+        env.update(INVLAB_SRC=str(Path(src) / "src"), INVLAB_LABEL="baseline")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{lib} child failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -135,6 +143,13 @@ def main() -> int:
     parser.add_argument("--nt-python", default="/work/nt-env/bin/python")
     parser.add_argument("--full", action="store_true", help="then the full MNIST-1D kernels")
     parser.add_argument("--skip-nt", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="an older invlab checkout (e.g. `git archive main | tar -x -C DIR`), timed "
+        "alternately with this one as 'baseline'",
+    )
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -155,11 +170,18 @@ def main() -> int:
         data = str(Path(tmp) / "mnist1d.npz")
         x_train = ds.x_train.double().numpy()
         np.savez(data, small=x_train[: args.n], train=x_train, test=ds.x_test.double().numpy())
+        peers = [("invlab", sys.executable, "")]
         if not args.skip_nt:
-            outs = {lib: str(Path(tmp) / f"{lib}.npy") for lib in ("invlab", "nt")}
+            peers.append(("nt", args.nt_python, ""))
+        if args.baseline:
+            peers.append(("invlab", sys.executable, str(args.baseline)))
+        if len(peers) > 1:
+            outs = {}
             for r in range(args.repeats):
-                for lib, python in (("invlab", sys.executable), ("nt", args.nt_python)):
-                    res = run_child(python, lib, data, "small", "none", outs[lib] if r == 0 else "")
+                for lib, python, src in peers:
+                    out = str(Path(tmp) / f"{lib}{bool(src)}.npy")
+                    res = run_child(python, lib, data, "small", "none", out if r == 0 else "", src)
+                    outs[res["lib"]] = out
                     results["runs"].append(res)
                     extra = (
                         f", first call {res['first_call_s']:.1f} s" if "first_call_s" in res else ""
@@ -171,10 +193,15 @@ def main() -> int:
                         f"(+{peak - base:.0f} over {base:.0f}){extra}",
                         flush=True,
                     )
-            a, b = np.load(outs["invlab"]), np.load(outs["nt"])
-            results["max_rel_diff"] = float(np.abs(a - b).max() / np.abs(b).max())
+            ours = np.load(outs["invlab"])
+            diffs = {
+                lib: float(np.abs(np.load(out) - ours).max() / np.abs(ours).max())
+                for lib, out in outs.items()
+                if lib != "invlab"
+            }
+            results["max_rel_diff"] = diffs
             summary = {}
-            for lib in ("invlab", "neural-tangents"):
+            for lib in outs:
                 runs = [r for r in results["runs"] if r["lib"] == lib]
                 summary[lib] = {
                     "wall_s": statistics.median(r["wall_s"] for r in runs),
@@ -183,23 +210,27 @@ def main() -> int:
                     "extra_mib": statistics.median(r["peak_mib"] - r["base_mib"] for r in runs),
                 }
             results["summary"] = summary
-            inv, nt = summary["invlab"], summary["neural-tangents"]
+            differ = ", ".join(f"{lib} {d:.1e}" for lib, d in diffs.items())
             print(
                 f"\nCNN-GAP depth {DEPTH} NNGP, {args.n} MNIST-1D signals, float64, medians of "
-                f"{args.repeats} (max relative difference {results['max_rel_diff']:.1e}):"
+                f"{args.repeats} (max relative difference to invlab: {differ}):"
             )
-            print(f"{'':>16} {'time s':>8} {'CPU s':>8} {'peak MiB':>9} {'above base':>11}")
+            print(f"{'':>18} {'time s':>8} {'CPU s':>8} {'peak MiB':>9} {'above base':>11}")
             for lib, s in summary.items():
                 print(
-                    f"{lib:>16} {s['wall_s']:8.2f} {s['cpu_s']:8.1f} {s['peak_mib']:9.0f} "
+                    f"{lib:>18} {s['wall_s']:8.2f} {s['cpu_s']:8.1f} {s['peak_mib']:9.0f} "
                     f"{s['extra_mib']:11.0f}"
                 )
-            extra_ratio = nt["extra_mib"] / max(inv["extra_mib"], 1)
-            print(
-                f"{'ratio nt/invlab':>16} {nt['wall_s'] / inv['wall_s']:8.2f} "
-                f"{nt['cpu_s'] / inv['cpu_s']:8.2f} {nt['peak_mib'] / inv['peak_mib']:9.2f} "
-                f"{extra_ratio:11.2f}"
-            )
+            inv = summary["invlab"]
+            for lib, s in summary.items():
+                if lib == "invlab":
+                    continue
+                extra_ratio = s["extra_mib"] / max(inv["extra_mib"], 1)
+                print(
+                    f"{'ratio ' + lib[:6] + '/invlab':>18} {s['wall_s'] / inv['wall_s']:8.2f} "
+                    f"{s['cpu_s'] / inv['cpu_s']:8.2f} {s['peak_mib'] / inv['peak_mib']:9.2f} "
+                    f"{extra_ratio:11.2f}"
+                )
         if args.full:
             for name, rows, cols in (
                 ("train x train", "train", "none"),

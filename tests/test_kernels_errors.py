@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from invlab.kernels import CNNKernel, MLPKernel, symmetrize
+from invlab.kernels import CNNKernel, MLPKernel, StaxCNN, StaxMLP, symmetrize
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,72 @@ def test_bad_groups():
         symmetrize(MLPKernel(1), Shift(3))(torch.randn(2, 1, 8))
     with pytest.raises(TypeError, match="group must be a name"):
         symmetrize(MLPKernel(1), 3)(torch.randn(2, 1, 8))
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        MLPKernel(2),
+        MLPKernel(1, activation="erf"),
+        CNNKernel(2, readout="gap"),
+        CNNKernel(1, readout="flatten"),
+        symmetrize(MLPKernel(1), "shift"),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("kind", ["nngp", "ntk", "both"])
+def test_a_non_finite_kernel_is_refused_with_a_hint_to_rescale(kernel, kind):
+    # x·x′ overflows float64 at this scale; today's code returned inf/NaN entries silently.
+    x = torch.randn(4, 1, 8, dtype=torch.float64) * 1e200
+    with pytest.raises(ValueError, match=r"not finite.*rescale the inputs"):
+        kernel(x, kind=kind)
+    if "erf" not in repr(kernel):  # erf saturates: its cross kernel with a normal x is finite
+        with pytest.raises(ValueError, match="rescale"):
+            kernel(x[:2] / 1e200, x[2:], kind=kind)
+
+
+def test_a_float32_kernel_refuses_inputs_that_overflow_float32_only():
+    x = torch.randn(3, 1, 8) * 1e20
+    message = r"not finite in torch.float32.*largest \|x\| = [0-9.]+e\+20.*dtype=torch.float64"
+    with pytest.raises(ValueError, match=message):
+        MLPKernel(1, dtype=torch.float32)(x)
+    assert bool(torch.isfinite(MLPKernel(1)(x)).all())  # float64 holds (1e20)² easily
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: MLPKernel(1, **kw),
+        lambda **kw: CNNKernel(1, **kw),
+        lambda **kw: StaxMLP(8, 2, width=4, **kw),
+        lambda **kw: StaxCNN((1, 8), 2, width=4, **kw),
+    ],
+)
+def test_every_stax_model_shares_one_check_and_one_repr_of_its_hyper_parameters(make):
+    for bad, match in [
+        ({"w_std": -1.0}, "w_std must be a finite number >= 0"),
+        ({"b_std": float("inf")}, "b_std must be a finite number >= 0"),
+        ({"activation": "tanh"}, "activation must be one of 'relu', 'erf', 'linear'"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make(**bad)
+    assert "w_std=1.41421, b_std=0, activation='relu'" in repr(make())
+    assert "w_std=1.5, b_std=0.1, activation='erf'" in repr(
+        make(w_std=1.5, b_std=0.1, activation="erf")
+    )
+
+
+def test_the_functional_twins_are_plain_functions_equal_to_the_modules():
+    import inspect
+
+    from invlab.kernels import cnn_kernel, mlp_kernel
+
+    x = torch.randn(5, 1, 10, dtype=torch.float64)
+    assert inspect.isfunction(mlp_kernel) and inspect.isfunction(cnn_kernel)
+    assert torch.equal(mlp_kernel(x, depth=2, kind="ntk"), MLPKernel(2)(x, kind="ntk"))
+    got = cnn_kernel(x, x[:2], depth=2, readout="flatten", b_std=0.3, kind="ntk")
+    assert torch.equal(got, CNNKernel(2, readout="flatten", b_std=0.3)(x, x[:2], kind="ntk"))
+    with pytest.raises(ValueError, match="depth must be >= 1"):
+        mlp_kernel(x, depth=0)
+    with pytest.raises(ValueError, match="shorter than kernel_size=3"):
+        cnn_kernel(torch.randn(2, 1, 2), depth=1)

@@ -7,16 +7,10 @@ import math
 import pytest
 import torch
 
-from invlab.kernels import CNNKernel, MLPKernel
-from invlab.kernels.experiments import (
-    StaxCNN,
-    StaxMLP,
-    dft_matrix,
-    evaluate_kernel,
-    fit_linear_dft,
-    frequency_errors,
-    shift_augment,
-)
+from invlab.kernels import CNNKernel, KernelRegression, MLPKernel, StaxCNN, StaxMLP
+from invlab.kernels.experiments import dft_matrix, fit_linear_dft, frequency_errors, shift_augment
+from invlab.measure import accuracy_along, consistency
+from invlab.transforms import Shift
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -35,11 +29,17 @@ def test_finite_networks_at_initialisation_have_the_kernels_covariance():
         assert float(((prods.mean(0) - kernel(x)).abs() - 5 * se).max()) <= 0
 
 
-def test_evaluate_kernel_reports_gap_as_exactly_consistent():
+def test_gap_kernel_regression_is_exactly_consistent_and_the_mlp_is_not():
+    # KernelRegression measured by invlab.measure (Zhang's consistency over the shift grid).
     gen = torch.Generator().manual_seed(1)
     x, y = torch.randn(40, 1, 12, generator=gen), torch.arange(40) % 2
-    gap = evaluate_kernel(CNNKernel(1), x[:30], y[:30], x[30:], y[30:], max_shift=3)
-    assert gap["consistency"] == 1.0 and gap["accuracy"] == gap["shifted_accuracy"]
+    shift = Shift(3)
+    gap = KernelRegression(CNNKernel(1)).fit(x[:30], y[:30])
+    assert consistency(gap, x[30:], shift) == 1.0
+    along = accuracy_along(gap, (x[30:], y[30:]), shift)
+    assert along["accuracy"].nunique() == 1  # the same accuracy at every shift of the grid
+    mlp = KernelRegression(MLPKernel(1)).fit(x[:30], y[:30])
+    assert consistency(mlp, x[30:], shift) < 1.0
     xa, ya = shift_augment(x[:30], y[:30], range(-3, 4))
     assert xa.shape == (210, 1, 12) and torch.equal(xa[30:60], torch.roll(x[:30], -2, -1))
     assert torch.equal(ya[:30], y[:30])

@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from invlab.data import mnist1d
-from invlab.kernels import CNNKernel, KernelRegression
+from invlab.kernels import CNNKernel, KernelRegression, MLPKernel
 from invlab.study import ResultStore, RunConfig, SpecError, parse_spec, run_study
 from invlab.study.outputs import save_study_figures
 from invlab.study.report.limit_figures import extras_table
 from invlab.study.runs import execute_run
-from invlab.study.runs.kinds.kernel import gd_solve, ridge_solve
+from invlab.study.runs.kinds.kernel import gd_solve
 from invlab.study.runs.predictions import along_grid, grid_metrics
 
 SMALL = {"n_train": 24, "n_test": 12}
@@ -144,7 +144,9 @@ def test_gd_solve_converges_to_the_ridgeless_solution_and_rejects_large_lr():
     k = x @ x.T + 12 * torch.eye(12, dtype=torch.float64)
     y = torch.arange(12) % 3
     late = gd_solve(k, y, 3, steps=5000, lr=0.5)
-    exact = ridge_solve(k, y, 3, ridge=0.0)
+    placeholder = torch.zeros(12, 1)  # the inputs of the precomputed gram k
+    ridgeless = KernelRegression(MLPKernel(1), kind="ntk", ridge=0.0)
+    exact = ridgeless.fit(placeholder, y, 3, gram=k).readout.alpha
     assert torch.allclose(k @ late, k @ exact, atol=1e-8)
     early = gd_solve(k, y, 3, steps=1, lr=0.5)  # one step from 0: lr/n · Y
     assert torch.allclose(early, 0.5 / 12 * torch.nn.functional.one_hot(y).double())

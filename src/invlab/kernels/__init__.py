@@ -10,7 +10,10 @@ and gradient-descent training of it is kernel regression with the neural tangent
 * :func:`symmetrize`: ``k_G(x, x′) = mean_g k(g x, x′)`` over a finite group;
 * :class:`KernelRegression`: ridge regression with any of them, an ``nn.Module`` that
   :mod:`invlab.measure` measures like any model;
-* :func:`mlp_kernel`, :func:`cnn_kernel`: the functional twins.
+* :func:`mlp_kernel`, :func:`cnn_kernel`: the functional twins (plain functions; the modules
+  call them);
+* :class:`StaxMLP`, :class:`StaxCNN` (:mod:`~invlab.kernels.networks`): the finite networks
+  whose width → ∞ limit the kernels are.
 
 All in neural-tangents' ``stax`` parameterisation, computed in blocks, float64 by default. See
 ``docs/kernels.md`` for the recursions.
@@ -21,6 +24,7 @@ from invlab.kernels.base import KINDS, Kernel
 from invlab.kernels.cnn import READOUTS, CNNKernel
 from invlab.kernels.functional import cnn_kernel, mlp_kernel
 from invlab.kernels.mlp import MLPKernel
+from invlab.kernels.networks import StaxCNN, StaxMLP
 from invlab.kernels.regression import KernelRegression
 from invlab.kernels.symmetrize import GROUPS, SymmetrizedKernel, group_elements, symmetrize
 
@@ -33,6 +37,8 @@ __all__ = [
     "Kernel",
     "KernelRegression",
     "MLPKernel",
+    "StaxCNN",
+    "StaxMLP",
     "SymmetrizedKernel",
     "cnn_kernel",
     "group_elements",

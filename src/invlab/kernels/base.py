@@ -13,14 +13,14 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
 from torch import nn
 
-from invlab._validation import check_choice, check_int, check_positive, check_tensor
+from invlab._validation import check_choice, check_int, check_tensor
 
 KINDS = ("nngp", "ntk", "both")
 
@@ -28,14 +28,12 @@ KINDS = ("nngp", "ntk", "both")
 class Kernel(nn.Module):
     """Base class: ``k(x1, x2=None, kind='nngp')`` returns the ``(n1, n2)`` kernel matrix.
 
-    Subclasses implement :meth:`_check_shape` (the trailing shape an input must have),
-    :meth:`_prepare` (per-input quantities, computed once per call, e.g. the variances of every
-    layer) and :meth:`_pairs` (the NNGP and NTK of one block of pairs), and may override
-    :meth:`_pair_cost` (how many numbers one pair holds at a time, for the default block size).
+    Holds the computation options shared by every kernel; a subclass stores its
+    hyper-parameters and calls its functional twin (which calls :func:`blocked_kernel`).
 
     Args:
         block_size: inputs per block on each side (``None``: chosen so that one block holds
-            about ``2²¹`` numbers per intermediate array).
+            about ``2¹⁸`` numbers per intermediate array).
         dtype: the dtype of the computation and of the result (float64 by default).
         progress: print a progress line on stderr: ``True``, ``False`` or ``None`` (only when
             the computation runs longer than two seconds).
@@ -54,133 +52,163 @@ class Kernel(nn.Module):
         threads: int | None = None,
     ) -> None:
         super().__init__()
-        if threads is not None:
-            check_int(threads, "threads", minimum=1)
-        if block_size is not None:
-            check_int(block_size, "block_size", minimum=1)
-        if dtype not in (torch.float32, torch.float64):
-            raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
-        if progress is not None and not isinstance(progress, bool):
-            raise TypeError(f"progress must be True, False or None, got {progress!r}")
-        self.block_size = block_size
-        self.dtype = dtype
-        self.progress = progress
-        self.threads = threads
+        self.block_size, self.dtype, self.progress, self.threads = check_options(
+            block_size, dtype, progress, threads
+        )
 
-    # -- to implement --------------------------------------------------------------------
+    def options(self) -> dict[str, Any]:
+        """The computation options, to pass on to a functional twin."""
+        return {
+            "block_size": self.block_size,
+            "dtype": self.dtype,
+            "progress": self.progress,
+            "threads": self.threads,
+        }
 
     def _check_shape(self, x: torch.Tensor, name: str) -> None:
         """Raise if ``x`` (already a floating tensor) has the wrong shape for this kernel."""
 
-    def _prepare(self, x: torch.Tensor) -> Any:
-        """Per-input quantities, computed once per call; sliced with :meth:`_take`."""
-        raise NotImplementedError
-
-    def _take(self, prepared: Any, rows: slice) -> Any:
-        """The prepared quantities of ``x[rows]``."""
-        if isinstance(prepared, torch.Tensor):
-            return prepared[rows]
-        return type(prepared)(self._take(p, rows) for p in prepared)
-
-    def _pairs(self, p1: Any, p2: Any, ntk: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """NNGP (and NTK if ``ntk``) of every pair of the two prepared blocks."""
-        raise NotImplementedError
-
-    def _pair_cost(self, x: torch.Tensor) -> int:
-        """Numbers one pair holds in an intermediate array (1 for an MLP)."""
-        return 1
-
-    # -- public --------------------------------------------------------------------------
-
-    def forward(
-        self, x1: torch.Tensor, x2: torch.Tensor | None = None, kind: str = "nngp"
-    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """The kernel matrix between ``x1`` and ``x2`` (``x1`` itself when omitted).
-
-        Args:
-            x1: ``(n1, ...)`` inputs.
-            x2: ``(n2, ...)`` inputs with the same trailing shape, or ``None``.
-            kind: ``'nngp'``, ``'ntk'``, or ``'both'`` (a tuple ``(nngp, ntk)``, for the
-                price of the NTK alone).
-
-        Returns:
-            ``(n1, n2)`` in :attr:`dtype`, on ``x1``'s device.
-        """
-        check_choice(kind, "kind", KINDS)
-        x1 = self._check_input(x1, "x1")
-        symmetric = x2 is None
-        if not symmetric:
-            x2 = self._check_input(x2, "x2")
-            if x2.shape[1:] != x1.shape[1:]:
-                raise ValueError(
-                    f"x1 and x2 must have the same trailing shape (everything after the batch "
-                    f"dimension), got x1 {tuple(x1.shape)} and x2 {tuple(x2.shape)}"
-                )
-            if x2.device != x1.device:
-                raise ValueError(f"x1 is on {x1.device} but x2 is on {x2.device}")
-        ntk = kind != "nngp"
-        x1 = x1.to(self.dtype)
-        p1 = self._prepare(x1)
-        if symmetric:
-            x2, p2 = x1, p1
-        else:
-            x2 = x2.to(self.dtype)
-            p2 = self._prepare(x2)
-        n1, n2 = x1.shape[0], x2.shape[0]
-        nngp_out = torch.empty(n1, n2, dtype=self.dtype, device=x1.device)
-        ntk_out = torch.empty_like(nngp_out) if ntk else None
-        block = self.block_size or _default_block(self._pair_cost(x1))
-        tiles = list(_tiles(n1, n2, block, symmetric))
-        bar = _Progress(len(tiles), type(self).__name__, self.progress)
-        lock = threading.Lock()
-
-        def work(tile: tuple[slice, slice]) -> None:
-            rows, cols = tile
-            nngp, theta = self._pairs(self._take(p1, rows), self._take(p2, cols), ntk)
-            nngp_out[rows, cols] = nngp
-            if ntk:
-                ntk_out[rows, cols] = theta
-            if symmetric and rows != cols:
-                nngp_out[cols, rows] = nngp.T
-                if ntk:
-                    ntk_out[cols, rows] = theta.T
-            with lock:
-                bar.step()
-
-        if x1.device.type != "cpu":
-            for tile in tiles:
-                work(tile)
-        else:
-            before = torch.get_num_threads()
-            workers = min(self.threads or before, len(tiles))
-            torch.set_num_threads(1)
-            try:
-                if workers == 1:
-                    for tile in tiles:
-                        work(tile)
-                else:
-                    with ThreadPoolExecutor(workers) as pool:
-                        list(pool.map(work, tiles))
-            finally:
-                torch.set_num_threads(before)
-        bar.close()
-        if kind == "nngp":
-            return nngp_out
-        if kind == "ntk":
-            return ntk_out
-        return nngp_out, ntk_out
-
     def _check_input(self, x: Any, name: str) -> torch.Tensor:
-        x = check_tensor(x, name, min_dim=2, finite=True)
-        if x.is_complex():
-            raise TypeError(f"{name} must be real (float32 or float64), got {x.dtype}")
+        x = check_input(x, name)
         self._check_shape(x, name)
         return x
 
 
-def check_std(value: Any, name: str) -> float:
-    """A standard deviation: a finite number ``>= 0``."""
-    return check_positive(value, name, strict=False)
+def check_options(
+    block_size: Any, dtype: Any, progress: Any, threads: Any
+) -> tuple[int | None, torch.dtype, bool | None, int | None]:
+    """Validated computation options (see :class:`Kernel`)."""
+    if threads is not None:
+        check_int(threads, "threads", minimum=1)
+    if block_size is not None:
+        check_int(block_size, "block_size", minimum=1)
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be True, False or None, got {progress!r}")
+    return block_size, dtype, progress, threads
+
+
+def check_input(x: Any, name: str) -> torch.Tensor:
+    """A finite, real, floating tensor with a batch dimension."""
+    x = check_tensor(x, name, min_dim=2, finite=True)
+    if x.is_complex():
+        raise TypeError(f"{name} must be real (float32 or float64), got {x.dtype}")
+    return x
+
+
+def take(prepared: Any, rows: slice) -> Any:
+    """The prepared quantities (a tensor or nested tuples of them) of ``x[rows]``."""
+    if isinstance(prepared, torch.Tensor):
+        return prepared[rows]
+    return type(prepared)(take(p, rows) for p in prepared)
+
+
+def blocked_kernel(
+    x1: torch.Tensor,
+    x2: torch.Tensor | None,
+    kind: str,
+    *,
+    prepare: Callable[[torch.Tensor], Any],
+    pairs: Callable[[Any, Any, bool], tuple[torch.Tensor, torch.Tensor | None]],
+    pair_cost: int,
+    label: str,
+    block_size: int | None = None,
+    dtype: torch.dtype = torch.float64,
+    progress: bool | None = None,
+    threads: int | None = None,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """The kernel matrix between ``x1`` and ``x2`` (``x1`` itself when ``None``), block by block.
+
+    Args:
+        x1, x2: checked inputs (:func:`check_input`, same trailing shape).
+        kind: ``'nngp'``, ``'ntk'``, or ``'both'`` (a tuple ``(nngp, ntk)``).
+        prepare: per-input quantities, computed once per call and sliced with :func:`take`.
+        pairs: ``(p1, p2, ntk) -> (nngp, ntk or None)`` for one block of pairs.
+        pair_cost: numbers one pair holds in an intermediate array (for the default block).
+        label: the name shown in the progress line and in errors.
+        block_size, dtype, progress, threads: see :class:`Kernel`.
+
+    Raises:
+        ValueError: an entry of the result is not finite (inputs too large for ``dtype``).
+    """
+    check_choice(kind, "kind", KINDS)
+    symmetric = x2 is None
+    if not symmetric:
+        if x2.shape[1:] != x1.shape[1:]:
+            raise ValueError(
+                f"x1 and x2 must have the same trailing shape (everything after the batch "
+                f"dimension), got x1 {tuple(x1.shape)} and x2 {tuple(x2.shape)}"
+            )
+        if x2.device != x1.device:
+            raise ValueError(f"x1 is on {x1.device} but x2 is on {x2.device}")
+    ntk = kind != "nngp"
+    x1 = x1.to(dtype)
+    p1 = prepare(x1)
+    if symmetric:
+        x2, p2 = x1, p1
+    else:
+        x2 = x2.to(dtype)
+        p2 = prepare(x2)
+    n1, n2 = x1.shape[0], x2.shape[0]
+    nngp_out = torch.empty(n1, n2, dtype=dtype, device=x1.device)
+    ntk_out = torch.empty_like(nngp_out) if ntk else None
+    block = block_size or _default_block(pair_cost)
+    tiles = list(_tiles(n1, n2, block, symmetric))
+    bar = _Progress(len(tiles), label, progress)
+    lock = threading.Lock()
+
+    def work(tile: tuple[slice, slice]) -> None:
+        rows, cols = tile
+        nngp, theta = pairs(take(p1, rows), take(p2, cols), ntk)
+        nngp_out[rows, cols] = nngp
+        if ntk:
+            ntk_out[rows, cols] = theta
+        if symmetric and rows != cols:
+            nngp_out[cols, rows] = nngp.T
+            if ntk:
+                ntk_out[cols, rows] = theta.T
+        with lock:
+            bar.step()
+
+    if x1.device.type != "cpu":
+        for tile in tiles:
+            work(tile)
+    else:
+        before = torch.get_num_threads()
+        workers = min(threads or before, len(tiles))
+        torch.set_num_threads(1)
+        try:
+            if workers == 1:
+                for tile in tiles:
+                    work(tile)
+            else:
+                with ThreadPoolExecutor(workers) as pool:
+                    list(pool.map(work, tiles))
+        finally:
+            torch.set_num_threads(before)
+    bar.close()
+    for out in (nngp_out, ntk_out):
+        if out is not None:
+            _check_finite(out, label, x1, x2)
+    if kind == "nngp":
+        return nngp_out
+    if kind == "ntk":
+        return ntk_out
+    return nngp_out, ntk_out
+
+
+def _check_finite(out: torch.Tensor, label: str, x1: torch.Tensor, x2: torch.Tensor) -> None:
+    # Large inputs overflow x·x′ (or the activation's products) in the kernel's dtype: refuse
+    # the result rather than hand back inf/NaN entries that a solver would silently absorb.
+    if bool(torch.isfinite(out).all()):
+        return
+    largest = max(float(x1.abs().max()), float(x2.abs().max()))
+    wider = " or use dtype=torch.float64" if out.dtype != torch.float64 else ""
+    raise ValueError(
+        f"{label}: the kernel of these inputs is not finite in {out.dtype} (largest |x| = "
+        f"{largest:.3g}); rescale the inputs (e.g. standardise them to unit variance){wider}"
+    )
 
 
 def _default_block(pair_cost: int) -> int:

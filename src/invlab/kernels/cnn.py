@@ -26,17 +26,163 @@ processed in blocks so that the ``(n₁, n₂, |S|, |S|)`` tensor is never forme
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
 from invlab._validation import check_choice, check_int
 from invlab.kernels.activations import activation_maps
-from invlab.kernels.base import Kernel, check_std
+from invlab.kernels.base import Kernel, blocked_kernel, check_input, check_options
+from invlab.kernels.stax import ACTIVATION, B_STD, W_STD, StaxParameters, check_stax
 
 READOUTS = ("gap", "flatten")
 
+Pair = tuple[torch.Tensor, torch.Tensor | None]  # (K, Θ), Θ None for the NNGP alone
 
-class CNNKernel(Kernel):
+
+def cnn_kernel(
+    x1: torch.Tensor,
+    x2: torch.Tensor | None = None,
+    *,
+    depth: int,
+    kind: str = "nngp",
+    kernel_size: int = 3,
+    readout: str = "gap",
+    w_std: float = W_STD,
+    b_std: float = B_STD,
+    activation: str = ACTIVATION,
+    block_size: int | None = None,
+    dtype: torch.dtype = torch.float64,
+    progress: bool | None = None,
+    threads: int | None = None,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """The NNGP / NTK matrix of :class:`CNNKernel`, as a plain function.
+
+    Args: as :class:`CNNKernel` and its ``forward``.
+
+    Examples:
+        >>> cnn_kernel(torch.randn(3, 1, 10), depth=2, readout="flatten").shape
+        torch.Size([3, 3])
+    """
+    depth = check_int(depth, "depth", minimum=1)
+    kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
+    readout = check_choice(readout, "readout", READOUTS)
+    w_std, b_std, activation = check_stax(w_std, b_std, activation)
+    block_size, dtype, progress, threads = check_options(block_size, dtype, progress, threads)
+    x1 = _check_shape(check_input(x1, "x1"), "x1", kernel_size)
+    x2 = None if x2 is None else _check_shape(check_input(x2, "x2"), "x2", kernel_size)
+    layer_map, variance = activation_maps(activation)
+    w2, b2 = w_std**2, b_std**2
+    d = x1.dim() - 2
+    window = kernel_size**d
+
+    def prepare(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """First-layer patches ``(n, *S, C·kᵈ)`` and pre-activation variances ``(n, L, *S)``."""
+        patches = _patches(x, kernel_size)
+        v = w2 * (patches * patches).mean(-1) + b2
+        variances = [v]
+        for _ in range(depth - 1):
+            v = _window_sum(variance(v), kernel_size, range(1, 1 + d)).mul_(w2 / window)
+            variances.append(v.add_(b2))
+        return patches, torch.stack(variances, 1)
+
+    def pairs(p1: Any, p2: Any, ntk: bool) -> Pair:
+        # Layout (b1, b2, *D, *S): entry [a, b, δ, i] is the covariance between position i of
+        # x1[a] and position i + δ of x2[b]. GAP needs every offset δ; flatten only δ = 0.
+        (q1, v1), (q2, v2) = p1, p2
+        spatial = q1.shape[1:-1]
+        offsets = spatial if readout == "gap" else (1,) * d
+        index = _offset_index(spatial, offsets, q1.device)
+        axes = range(2 + d, 2 + 2 * d)
+        n1, n2 = q1.shape[0], q2.shape[0]
+
+        k, theta = _input_conv(q1, q2, index, offsets, w2, b2, ntk)
+        for layer in range(depth):
+            var1 = v1[:, layer].reshape(n1, 1, *([1] * d), *spatial)
+            var2 = v2[:, layer].reshape(n2, -1)[:, index].reshape(1, n2, *offsets, *spatial)
+            k, theta = _activation(k, theta, layer_map, var1, var2)
+            if layer < depth - 1:
+                k, theta = _conv(k, theta, kernel_size, axes, w2 / window, b2)
+        k, theta = _readout(k, theta, range(2, 2 + 2 * d))
+        return _dense(k, theta, w2, b2)
+
+    return blocked_kernel(
+        x1,
+        x2,
+        kind,
+        prepare=prepare,
+        pairs=pairs,
+        pair_cost=x1[0, 0].numel() ** (2 if readout == "gap" else 1),
+        label="CNNKernel",
+        block_size=block_size,
+        dtype=dtype,
+        progress=progress,
+        threads=threads,
+    )
+
+
+# -- one step of the recursion each ---------------------------------------------------------
+
+
+def _input_conv(q1, q2, index, offsets, w2: float, b2: float, ntk: bool) -> Pair:
+    """The first conv on ``K⁰``: ``K¹[i, i+δ] = σ_w² patch₁(i)·patch₂(i+δ) / (C|w|) + σ_b²``,
+    ``Θ¹ = K¹`` (``Θ⁰ = 0``); the window sum is the dot product of patches."""
+    n1, n2, p = q1.shape[0], q2.shape[0], q1.shape[-1]
+    spatial = q1.shape[1:-1]
+    moved = q2.reshape(n2, -1, p)[:, index]  # (b2, D, I, p): x2's patch at i + δ
+    k = torch.einsum("aip,bdip->abdi", q1.reshape(n1, -1, p), moved)
+    k = k.reshape(n1, n2, *offsets, *spatial).mul_(w2 / p)
+    if b2:
+        k.add_(b2)
+    return k, (k.clone() if ntk else None)
+
+
+def _activation(k, theta, layer_map, var1, var2) -> Pair:
+    """``φ``: ``K ← E[φ(u)φ(v)]``, ``Θ ← Θ · E[φ'(u)φ'(v)]``."""
+    k, deriv = layer_map(k, var1, var2, derivative=theta is not None)
+    return k, (None if theta is None else theta.mul_(deriv))
+
+
+def _conv(k, theta, kernel_size: int, axes, scale: float, b2: float) -> Pair:
+    """conv: ``K ← σ_w²/|w| Σ_t K[i+t, j+t] + σ_b²``, ``Θ ← σ_w²/|w| Σ_t (K + Θ)[…] + σ_b²``."""
+    if theta is not None:
+        theta = _window_sum(theta.add_(k), kernel_size, axes, scale)
+        if b2:
+            theta.add_(b2)
+    k = _window_sum(k, kernel_size, axes, scale)
+    if b2:
+        k.add_(b2)
+    return k, theta
+
+
+def _readout(k, theta, reduce) -> Pair:
+    """flatten (``δ = 0`` only) or gap (every ``δ``): the mean over the remaining entries."""
+    return k.mean(list(reduce)), (None if theta is None else theta.mean(list(reduce)))
+
+
+def _dense(k, theta, w2: float, b2: float) -> Pair:
+    """The dense layer: ``K ← σ_w² K + σ_b²``, ``Θ ← σ_w² (K + Θ) + σ_b²``."""
+    out_theta = None if theta is None else theta.add_(k).mul_(w2).add_(b2)
+    return k.mul_(w2).add_(b2), out_theta
+
+
+def _check_shape(x: torch.Tensor, name: str, kernel_size: int) -> torch.Tensor:
+    if x.dim() not in (3, 4):
+        raise ValueError(
+            f"{name} must be (n, C, N) signals or (n, C, H, W) images, got shape {tuple(x.shape)}"
+        )
+    short = [s for s in x.shape[2:] if s < kernel_size]
+    if short:
+        raise ValueError(
+            f"{name} has spatial shape {tuple(x.shape[2:])}, shorter than kernel_size="
+            f"{kernel_size} along an axis; use inputs of at least {kernel_size} "
+            f"samples per axis or a smaller kernel_size"
+        )
+    return x
+
+
+class CNNKernel(StaxParameters, Kernel):
     """NNGP / NTK of ``depth`` × (circular Conv, activation), a readout and a Dense layer.
 
     Equals neural-tangents' ``stax.serial(*[Conv(·, (k,)*d, padding='CIRCULAR', W_std=w_std,
@@ -68,9 +214,9 @@ class CNNKernel(Kernel):
         depth: int,
         kernel_size: int = 3,
         readout: str = "gap",
-        w_std: float = 2**0.5,
-        b_std: float = 0.0,
-        activation: str = "relu",
+        w_std: float = W_STD,
+        b_std: float = B_STD,
+        activation: str = ACTIVATION,
         *,
         block_size: int | None = None,
         dtype: torch.dtype = torch.float64,
@@ -81,88 +227,32 @@ class CNNKernel(Kernel):
         self.depth = check_int(depth, "depth", minimum=1)
         self.kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
         self.readout = check_choice(readout, "readout", READOUTS)
-        self.w_std = check_std(w_std, "w_std")
-        self.b_std = check_std(b_std, "b_std")
-        self._map, self._variance = activation_maps(activation)
-        self.activation = activation
+        self._set_stax(w_std, b_std, activation)
 
     def extra_repr(self) -> str:
         return (
             f"depth={self.depth}, kernel_size={self.kernel_size}, readout={self.readout!r}, "
-            f"w_std={self.w_std:g}, b_std={self.b_std:g}, activation={self.activation!r}"
+            f"{self._stax_repr()}"
         )
 
-    # -- shapes --------------------------------------------------------------------------
-
     def _check_shape(self, x: torch.Tensor, name: str) -> None:
-        if x.dim() not in (3, 4):
-            raise ValueError(
-                f"{name} must be (n, C, N) signals or (n, C, H, W) images, got shape "
-                f"{tuple(x.shape)}"
-            )
-        short = [s for s in x.shape[2:] if s < self.kernel_size]
-        if short:
-            raise ValueError(
-                f"{name} has spatial shape {tuple(x.shape[2:])}, shorter than kernel_size="
-                f"{self.kernel_size} along an axis; use inputs of at least {self.kernel_size} "
-                f"samples per axis or a smaller kernel_size"
-            )
+        _check_shape(x, name, self.kernel_size)
 
-    def _pair_cost(self, x: torch.Tensor) -> int:
-        size = x[0, 0].numel()
-        return size * size if self.readout == "gap" else size
-
-    # -- the recursion -------------------------------------------------------------------
-
-    def _prepare(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """First-layer patches ``(n, *S, C·kᵈ)`` and pre-activation variances ``(n, L, *S)``."""
-        patches = _patches(x, self.kernel_size)
-        w2, b2 = self.w_std**2, self.b_std**2
-        spatial = list(range(1, x.dim() - 1))
-        v = w2 * (patches * patches).mean(-1) + b2
-        variances = [v]
-        for _ in range(self.depth - 1):
-            window = self.kernel_size ** len(spatial)
-            v = _window_sum(self._variance(v), self.kernel_size, spatial).mul_(w2 / window)
-            variances.append(v.add_(b2))
-        return patches, torch.stack(variances, 1)
-
-    def _pairs(self, p1, p2, ntk: bool):
-        # Layout (b1, b2, *D, *S): entry [a, b, δ, i] is the covariance between position i of
-        # x1[a] and position i + δ of x2[b]. GAP needs every offset δ; flatten only δ = 0.
-        (q1, v1), (q2, v2) = p1, p2
-        spatial = q1.shape[1:-1]
-        d = len(spatial)
-        offsets = spatial if self.readout == "gap" else (1,) * d
-        w2, b2, depth = self.w_std**2, self.b_std**2, self.depth
-        n1, n2 = q1.shape[0], q2.shape[0]
-        index = _offset_index(spatial, offsets, q1.device)
-        moved = q2.reshape(n2, -1, q2.shape[-1])[:, index]  # (b2, D, I, p): x2's patch at i + δ
-        k = torch.einsum("aip,bdip->abdi", q1.reshape(n1, -1, q1.shape[-1]), moved)
-        k = k.reshape(n1, n2, *offsets, *spatial).mul_(w2 / q1.shape[-1])
-        if b2:
-            k.add_(b2)
-        theta = k.clone() if ntk else None
-        axes = list(range(2 + d, 2 + 2 * d))
-        window = self.kernel_size**d
-        for layer in range(depth):
-            var1 = v1[:, layer].reshape(n1, 1, *([1] * d), *spatial)
-            var2 = v2[:, layer].reshape(n2, -1)[:, index].reshape(1, n2, *offsets, *spatial)
-            last = layer == depth - 1
-            scale = w2 if last else w2 / window  # the next dense or conv layer's factor
-            k, deriv = self._map(k, var1, var2, derivative=ntk, scale=scale)
-            if ntk:
-                theta = theta.mul_(deriv).mul_(scale).add_(k)
-            if not last:
-                k = _window_sum(k, self.kernel_size, axes)
-                theta = _window_sum(theta, self.kernel_size, axes) if ntk else None
-                if b2:
-                    k.add_(b2)
-                    theta = theta.add_(b2) if ntk else None
-        reduce = list(range(2, 2 + 2 * d))
-        out_k = k.mean(reduce).add_(b2)
-        out_theta = theta.mean(reduce).add_(b2) if ntk else None
-        return out_k, out_theta
+    def forward(
+        self, x1: torch.Tensor, x2: torch.Tensor | None = None, kind: str = "nngp"
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The ``(n1, n2)`` kernel matrix (``x2 = x1`` when omitted); ``kind``: ``'nngp'``,
+        ``'ntk'`` or ``'both'`` (a tuple ``(nngp, ntk)`` for the price of the NTK alone)."""
+        return cnn_kernel(
+            x1,
+            x2,
+            depth=self.depth,
+            kind=kind,
+            kernel_size=self.kernel_size,
+            readout=self.readout,
+            **self.stax(),
+            **self.options(),
+        )
 
 
 def _patches(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -191,16 +281,25 @@ def _offset_index(spatial, offsets, device) -> torch.Tensor:
     return flat
 
 
-def _window_sum(v: torch.Tensor, k: int, dims) -> torch.Tensor:
-    """``Σ_t v[s + t]`` over circular windows ``t ∈ {−⌊(k−1)/2⌋, …}`` along each of ``dims``."""
+def _window_sum(v: torch.Tensor, k: int, dims, scale: float = 1.0) -> torch.Tensor:
+    """``scale · Σ_t v[s + t]`` over circular windows ``t ∈ {−⌊(k−1)/2⌋, …}`` along ``dims``.
+
+    ``v`` may be overwritten. The scale rides on the first sum's pass (no extra pass).
+    """
     left = (k - 1) // 2
-    for dim in dims:
-        if k == 1:
-            continue
+    dims = list(dims)
+    if k == 1 or not dims:
+        return v.mul_(scale) if scale != 1.0 else v
+    for a, dim in enumerate(dims):
         n = v.shape[dim]
         padded = torch.cat([v.narrow(dim, n - left, left), v, v.narrow(dim, 0, k - 1 - left)], dim)
-        out = torch.add(padded.narrow(dim, 0, n), padded.narrow(dim, 1, n))
-        for t in range(2, k):
-            out.add_(padded.narrow(dim, t, n))
+        if a == 0 and scale != 1.0:
+            out = torch.mul(padded.narrow(dim, 0, n), scale)
+            for t in range(1, k):
+                out.add_(padded.narrow(dim, t, n), alpha=scale)
+        else:
+            out = torch.add(padded.narrow(dim, 0, n), padded.narrow(dim, 1, n))
+            for t in range(2, k):
+                out.add_(padded.narrow(dim, t, n))
         v = out
     return v

@@ -17,14 +17,83 @@ nothing applied to one of them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from invlab._validation import check_int
 from invlab.kernels.activations import activation_maps
-from invlab.kernels.base import Kernel, check_std
+from invlab.kernels.base import Kernel, blocked_kernel, check_input, check_options
+from invlab.kernels.stax import ACTIVATION, B_STD, W_STD, StaxParameters, check_stax
 
 
-class MLPKernel(Kernel):
+def mlp_kernel(
+    x1: torch.Tensor,
+    x2: torch.Tensor | None = None,
+    *,
+    depth: int,
+    kind: str = "nngp",
+    w_std: float = W_STD,
+    b_std: float = B_STD,
+    activation: str = ACTIVATION,
+    block_size: int | None = None,
+    dtype: torch.dtype = torch.float64,
+    progress: bool | None = None,
+    threads: int | None = None,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """The NNGP / NTK matrix of :class:`MLPKernel`, as a plain function.
+
+    Args: as :class:`MLPKernel` and its ``forward``.
+
+    Examples:
+        >>> mlp_kernel(torch.randn(3, 10), depth=2).shape
+        torch.Size([3, 3])
+    """
+    depth = check_int(depth, "depth", minimum=1)
+    w_std, b_std, activation = check_stax(w_std, b_std, activation)
+    options = check_options(block_size, dtype, progress, threads)
+    x1 = check_input(x1, "x1")
+    x2 = None if x2 is None else check_input(x2, "x2")
+    layer_map, variance = activation_maps(activation)
+    w2, b2 = w_std**2, b_std**2
+
+    def prepare(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        flat = x.reshape(x.shape[0], -1)
+        v = w2 * (flat * flat).mean(1) + b2
+        variances = [v]
+        for _ in range(depth - 1):
+            v = w2 * variance(v) + b2
+            variances.append(v)
+        return flat, torch.stack(variances, 1)  # (n, d), (n, depth): pre-activation variances
+
+    def pairs(p1: Any, p2: Any, ntk: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+        (f1, v1), (f2, v2) = p1, p2
+        k = (f1 @ f2.T).mul_(w2 / f1.shape[1]).add_(b2)  # K¹
+        theta = k.clone() if ntk else None
+        for layer in range(depth):
+            k, deriv = layer_map(k, v1[:, layer, None], v2[None, :, layer], derivative=ntk)
+            k.mul_(w2).add_(b2)
+            if ntk:
+                theta = theta.mul_(deriv).mul_(w2).add_(k)
+        return k, theta
+
+    block_size, dtype, progress, threads = options
+    return blocked_kernel(
+        x1,
+        x2,
+        kind,
+        prepare=prepare,
+        pairs=pairs,
+        pair_cost=1,
+        label="MLPKernel",
+        block_size=block_size,
+        dtype=dtype,
+        progress=progress,
+        threads=threads,
+    )
+
+
+class MLPKernel(StaxParameters, Kernel):
     """NNGP / NTK of ``depth`` × (Dense, activation) followed by a Dense readout.
 
     Equals neural-tangents' ``stax.serial(*[Dense(·, W_std, b_std), Relu()] * depth,
@@ -50,9 +119,9 @@ class MLPKernel(Kernel):
     def __init__(
         self,
         depth: int,
-        w_std: float = 2**0.5,
-        b_std: float = 0.0,
-        activation: str = "relu",
+        w_std: float = W_STD,
+        b_std: float = B_STD,
+        activation: str = ACTIVATION,
         *,
         block_size: int | None = None,
         dtype: torch.dtype = torch.float64,
@@ -61,35 +130,14 @@ class MLPKernel(Kernel):
     ) -> None:
         super().__init__(block_size=block_size, dtype=dtype, progress=progress, threads=threads)
         self.depth = check_int(depth, "depth", minimum=1)
-        self.w_std = check_std(w_std, "w_std")
-        self.b_std = check_std(b_std, "b_std")
-        self._map, self._variance = activation_maps(activation)
-        self.activation = activation
+        self._set_stax(w_std, b_std, activation)
 
     def extra_repr(self) -> str:
-        return (
-            f"depth={self.depth}, w_std={self.w_std:g}, b_std={self.b_std:g}, "
-            f"activation={self.activation!r}"
-        )
+        return f"depth={self.depth}, {self._stax_repr()}"
 
-    def _prepare(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        flat = x.reshape(x.shape[0], -1)
-        w2, b2 = self.w_std**2, self.b_std**2
-        v = w2 * (flat * flat).mean(1) + b2
-        variances = [v]
-        for _ in range(self.depth - 1):
-            v = w2 * self._variance(v) + b2
-            variances.append(v)
-        return flat, torch.stack(variances, 1)  # (n, d), (n, depth): pre-activation variances
-
-    def _pairs(self, p1, p2, ntk: bool):
-        (f1, v1), (f2, v2) = p1, p2
-        w2, b2 = self.w_std**2, self.b_std**2
-        k = (f1 @ f2.T).mul_(w2 / f1.shape[1]).add_(b2)  # K¹
-        theta = k.clone() if ntk else None
-        for layer in range(self.depth):
-            k, deriv = self._map(k, v1[:, layer, None], v2[None, :, layer], derivative=ntk)
-            k.mul_(w2).add_(b2)
-            if ntk:
-                theta = theta.mul_(deriv).mul_(w2).add_(k)
-        return k, theta
+    def forward(
+        self, x1: torch.Tensor, x2: torch.Tensor | None = None, kind: str = "nngp"
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The ``(n1, n2)`` kernel matrix (``x2 = x1`` when omitted); ``kind``: ``'nngp'``,
+        ``'ntk'`` or ``'both'`` (a tuple ``(nngp, ntk)`` for the price of the NTK alone)."""
+        return mlp_kernel(x1, x2, depth=self.depth, kind=kind, **self.stax(), **self.options())

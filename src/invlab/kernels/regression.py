@@ -9,6 +9,17 @@ Lee 2019), for the mean over initialisations. On training inputs ``X`` with one-
 
 solved by a Cholesky factorisation in float64. ``λ`` is relative to the mean diagonal, as
 neural-tangents' ``diag_reg``, so that it does not depend on the kernel's scale.
+
+Kernel gradient flow (``fit(..., time=τ)``): the mean prediction of the NTK-linearised network
+after training time ``τ = η·t`` (learning rate × steps) on the loss ``(1/2n) Σᵢ ‖f(xᵢ) − yᵢ‖²``
+from ``f₀ = 0`` (the mean over initialisations). The training outputs follow
+``dF/dτ = −(1/n) K (F − Y)``, so with the eigendecomposition ``K = V diag(μ) Vᵀ`` (ridge
+included)
+
+    α_τ = V diag((1 − e^{−μ τ / n}) / μ) Vᵀ Y,         f_τ(x) = K(x, X) α_τ,
+
+(``τ/n`` where ``μ = 0``): ``τ = 0`` predicts zero and ``τ → ∞`` is the ridge solution above
+(Lee et al. 2019, eq. 9).
 """
 
 from __future__ import annotations
@@ -68,10 +79,12 @@ class KernelRegression(nn.Module):
         self.kind = check_choice(kind, "kind", ("nngp", "ntk"))
         self.ridge = check_positive(ridge, "ridge", strict=False)
         self.register_buffer("x_train", None)
+        self.time: float | None = None
 
     def extra_repr(self) -> str:
         fitted = "unfitted" if self.x_train is None else f"n_train={self.x_train.shape[0]}"
-        return f"kind={self.kind!r}, ridge={self.ridge:g}, {fitted}"
+        flow = "" if self.time is None else f", time={self.time:g}"
+        return f"kind={self.kind!r}, ridge={self.ridge:g}{flow}, {fitted}"
 
     def layer_names(self) -> list[str]:
         """The stages :mod:`invlab.measure` measures: ``['kernel', 'readout']``."""
@@ -84,7 +97,13 @@ class KernelRegression(nn.Module):
 
     @torch.no_grad()
     def fit(
-        self, x: torch.Tensor, y: torch.Tensor, num_classes: int | None = None
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        num_classes: int | None = None,
+        *,
+        gram: torch.Tensor | None = None,
+        time: float | None = None,
     ) -> KernelRegression:
         """Solve ``(K + λ·mean(diag K)·I) α = Y`` on the training set; returns ``self``.
 
@@ -92,19 +111,37 @@ class KernelRegression(nn.Module):
             x: training inputs ``(n, ...)``.
             y: integer labels ``(n,)`` (one-hot encoded) or float targets ``(n, c)``.
             num_classes: number of classes for integer labels (default ``max(y) + 1``).
+            gram: ``K(x, x)`` of this model's kernel and kind, when already computed
+                (``(n, n)``); ``None`` computes it.
+            time: ``None`` for the converged solution, or the training time ``τ = η·t >= 0``
+                of kernel gradient flow (see the module docstring).
         """
         x = check_tensor(x, "x", min_dim=2, finite=True)
         targets = self._targets(check_tensor(y, "y", floating=False), x.shape[0], num_classes)
-        k = self.kernel(x, kind=self.kind)
-        k = k.to(torch.float64)
+        if time is not None:
+            time = check_positive(time, "time", strict=False)
+        if gram is None:
+            k = self.kernel(x, kind=self.kind)
+        else:
+            k = check_tensor(gram, "gram", finite=True)
+            if k.shape != (x.shape[0], x.shape[0]):
+                raise ValueError(
+                    f"gram must be K(x, x), ({x.shape[0]}, {x.shape[0]}), got {tuple(k.shape)}"
+                )
+        k = k.to(torch.float64, copy=True)
         k.diagonal().add_(self.ridge * float(k.diagonal().mean()))
-        chol, info = torch.linalg.cholesky_ex(k)
-        if int(info) != 0:
-            raise ValueError(
-                f"the kernel matrix of x is not positive definite (ridge={self.ridge:g}; "
-                f"duplicated inputs?); increase ridge"
-            )
-        self.readout.alpha = torch.cholesky_solve(targets.to(k), chol)
+        if time is None:
+            chol, info = torch.linalg.cholesky_ex(k)
+            if int(info) != 0:
+                raise ValueError(
+                    f"the kernel matrix of x is not positive definite (ridge={self.ridge:g}; "
+                    f"duplicated inputs?); increase ridge"
+                )
+            alpha = torch.cholesky_solve(targets.to(k), chol)
+        else:
+            alpha = _flow_coefficients(k, targets.to(k), time)
+        self.readout.alpha = alpha
+        self.time = time
         self.x_train = x.detach().clone()
         return self
 
@@ -141,3 +178,16 @@ class KernelRegression(nn.Module):
             check_int(num_classes, "num_classes", minimum=classes)
             classes = num_classes
         return torch.nn.functional.one_hot(y.long(), classes).to(torch.float64)
+
+
+def _flow_coefficients(k: torch.Tensor, targets: torch.Tensor, time: float) -> torch.Tensor:
+    """``α_τ = V diag((1 − e^{−μτ/n}) / μ) Vᵀ Y`` for ``K = V diag(μ) Vᵀ``."""
+    n = k.shape[0]
+    mu, vec = torch.linalg.eigh(k)
+    mu = mu.clamp_min(0.0)  # rounding can leave tiny negative eigenvalues of a PSD kernel
+    rate = mu * (time / n)
+    # −expm1(−r)/μ is accurate for small r, where 1 − e^{−r} would cancel.
+    gain = torch.where(
+        mu > 0, -torch.expm1(-rate) / mu.clamp_min(torch.finfo(mu.dtype).tiny), time / n
+    )
+    return vec @ (gain[:, None] * (vec.T @ targets))

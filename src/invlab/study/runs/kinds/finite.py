@@ -49,7 +49,7 @@ class Finite(SubsetKind):
 
 
 def _finite_model(config: RunConfig, ds: Dataset) -> nn.Module:
-    from invlab.kernels.experiments import StaxCNN, StaxMLP
+    from invlab.kernels import StaxCNN, StaxMLP
 
     s = config.size
     width, depth = int(s.get("width", 256)), int(s.get("depth", 1))

@@ -74,14 +74,6 @@ def _kernel(config: RunConfig, ds: Dataset):
     )
 
 
-def ridge_solve(k_train: torch.Tensor, y: torch.Tensor, classes: int, ridge: float):
-    """``α = (K + λ·mean diag K·I)⁻¹ Y`` (one-hot ``Y``), as :class:`KernelRegression`."""
-    k = k_train.to(torch.float64).clone()
-    k.diagonal().add_(ridge * float(k.diagonal().mean()))
-    targets = nn.functional.one_hot(y.long(), classes).to(torch.float64)
-    return torch.cholesky_solve(targets, torch.linalg.cholesky(k))
-
-
 def gd_solve(ntk: torch.Tensor, y: torch.Tensor, classes: int, steps: int, lr: float):
     """``α`` with ``f(x) = Θ(x, X) α`` the mean prediction of an infinitely wide network after
     ``steps`` steps of full-batch gradient descent (rate ``lr``) on ``½ mean ‖f(x) − y‖²``
@@ -105,6 +97,7 @@ def gd_solve(ntk: torch.Tensor, y: torch.Tensor, classes: int, steps: int, lr: f
 def kernel_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
     """NNGP and NTK regression with the configured kernel (see the module docstring), the
     kernel matrices computed on ``device`` (default the CPU), solved in float64 there."""
+    from invlab.kernels import KernelRegression
     from invlab.kernels.experiments import shift_augment
 
     s = config.size
@@ -119,9 +112,10 @@ def kernel_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
     seconds = time.perf_counter() - start
     found, rows = {}, []
     for name, kt, ke in zip(("nngp", "ntk"), k_train, k_eval):
-        alpha = ridge_solve(kt, ytr, ds.num_classes, ridge)
-        scores = ke.to(torch.float64) @ alpha
-        train_scores = kt.to(torch.float64) @ alpha
+        model = KernelRegression(kernel, kind=name, ridge=ridge)
+        model.fit(xtr, ytr, ds.num_classes, gram=kt)
+        scores = model.readout(ke.to(torch.float64))
+        train_scores = model.readout(kt.to(torch.float64))
         found[name] = grid_metrics(scores[: len(xte)], scores[len(xte) :], yte)
         found[name]["train_accuracy"] = float((train_scores.argmax(1) == ytr).double().mean())
         found[name]["final_loss"] = float(

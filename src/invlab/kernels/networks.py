@@ -1,5 +1,7 @@
 """Finite networks in neural-tangents' "NTK" parameterisation: the kernels' finite-width twins.
 
+(neural-tangents keeps these beside each ``kernel_fn`` as ``init_fn``/``apply_fn``.)
+
 A layer with fan-in ``F`` computes ``σ_w/√F · W h + σ_b · b`` with ``W, b`` initialised
 ``N(0, 1)``; as the width (channels) → ∞ the network's output at initialisation is the Gaussian
 process with :class:`~invlab.kernels.MLPKernel` / :class:`~invlab.kernels.CNNKernel`, and
@@ -16,7 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from invlab._validation import check_choice, check_int
-from invlab.kernels.base import check_std
+from invlab.kernels.cnn import READOUTS
+from invlab.kernels.stax import ACTIVATION, B_STD, W_STD, StaxParameters
 
 _ACTIVATIONS = {"relu": torch.relu, "erf": torch.erf, "linear": lambda h: h}
 
@@ -51,7 +54,7 @@ class _NTKConv(nn.Module):
         return conv(x, self.weight * self.w_scale, self.bias * self.b_std)
 
 
-class StaxMLP(nn.Module):
+class StaxMLP(StaxParameters, nn.Module):
     """``depth`` × (dense, φ) of ``width`` units, then a dense readout: ``MLPKernel``'s net.
 
     Args:
@@ -71,22 +74,26 @@ class StaxMLP(nn.Module):
         out_features: int,
         width: int = 512,
         depth: int = 2,
-        w_std: float = 2**0.5,
-        b_std: float = 0.0,
-        activation: str = "relu",
+        w_std: float = W_STD,
+        b_std: float = B_STD,
+        activation: str = ACTIVATION,
     ) -> None:
         super().__init__()
         check_int(in_features, "in_features", minimum=1)
         check_int(out_features, "out_features", minimum=1)
         check_int(width, "width", minimum=1)
         check_int(depth, "depth", minimum=1)
-        w_std, b_std = check_std(w_std, "w_std"), check_std(b_std, "b_std")
-        self.activation = check_choice(activation, "activation", tuple(_ACTIVATIONS))
+        self._set_stax(w_std, b_std, activation)
+        w_std, b_std = self.w_std, self.b_std
+        self.width, self.depth = width, depth
         sizes = [in_features] + [width] * depth
         self.hidden = nn.ModuleList(
             _NTKLinear(a, b, w_std, b_std) for a, b in itertools.pairwise(sizes)
         )
         self.readout = _NTKLinear(width, out_features, w_std, b_std)
+
+    def extra_repr(self) -> str:
+        return f"width={self.width}, depth={self.depth}, {self._stax_repr()}"
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The last hidden layer's activations ``(B, width)``: what the read-out reads."""
@@ -99,7 +106,7 @@ class StaxMLP(nn.Module):
         return self.readout(self.features(x))
 
 
-class StaxCNN(nn.Module):
+class StaxCNN(StaxParameters, nn.Module):
     """``depth`` × (circular conv, φ) of ``width`` channels, a readout, a dense layer.
 
     ``CNNKernel``'s network: as ``width`` → ∞ its NNGP / NTK are those of
@@ -124,9 +131,9 @@ class StaxCNN(nn.Module):
         depth: int = 2,
         kernel_size: int = 3,
         readout: str = "gap",
-        w_std: float = 2**0.5,
-        b_std: float = 0.0,
-        activation: str = "relu",
+        w_std: float = W_STD,
+        b_std: float = B_STD,
+        activation: str = ACTIVATION,
     ) -> None:
         super().__init__()
         if len(in_shape) not in (2, 3):
@@ -135,9 +142,10 @@ class StaxCNN(nn.Module):
         check_int(width, "width", minimum=1)
         check_int(depth, "depth", minimum=1)
         check_int(kernel_size, "kernel_size", minimum=1)
-        w_std, b_std = check_std(w_std, "w_std"), check_std(b_std, "b_std")
-        self.readout_kind = check_choice(readout, "readout", ("gap", "flatten"))
-        self.activation = check_choice(activation, "activation", tuple(_ACTIVATIONS))
+        self._set_stax(w_std, b_std, activation)
+        w_std, b_std = self.w_std, self.b_std
+        self.readout_kind = check_choice(readout, "readout", READOUTS)
+        self.width, self.depth, self.kernel_size = width, depth, kernel_size
         dims = len(in_shape) - 1
         channels = [in_shape[0]] + [width] * depth
         self.convs = nn.ModuleList(
@@ -145,6 +153,12 @@ class StaxCNN(nn.Module):
         )
         features = width if readout == "gap" else width * math.prod(in_shape[1:])
         self.dense = _NTKLinear(features, out_features, w_std, b_std)
+
+    def extra_repr(self) -> str:
+        return (
+            f"width={self.width}, depth={self.depth}, kernel_size={self.kernel_size}, "
+            f"readout={self.readout_kind!r}, {self._stax_repr()}"
+        )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The pooled (``gap``) or flattened feature map: what the dense read-out reads."""
