@@ -7,9 +7,10 @@ import math
 import pytest
 import torch
 
+from invlab.data.variants import shift_augment
 from invlab.kernels import CNNKernel, KernelRegression, MLPKernel, StaxCNN, StaxMLP
-from invlab.kernels.experiments import dft_matrix, fit_linear_dft, frequency_errors, shift_augment
 from invlab.measure import accuracy_along, consistency
+from invlab.study.runs.dft_fit import dft_matrix, fit_linear_dft, frequency_errors
 from invlab.transforms import Shift
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -95,3 +95,23 @@ def _transformed(dataset: Dataset, transform, suffix: str, splits: str, seed: in
         y_test=dataset.y_test,
         num_classes=dataset.num_classes,
     )
+
+
+def shift_augment(
+    x: torch.Tensor, y: torch.Tensor, shifts: list[int] | range
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``{(g_s x, y) : s ∈ shifts}``: every input circularly shifted along the last axis.
+
+    Examples:
+        >>> xa, ya = shift_augment(torch.randn(4, 1, 8), torch.arange(4), range(-1, 2))
+        >>> xa.shape, ya.shape
+        (torch.Size([12, 1, 8]), torch.Size([12]))
+    """
+    from invlab.transforms import Shift
+
+    shifts = list(shifts)
+    if not shifts:
+        raise ValueError("shifts is empty; give at least one shift")
+    t = Shift(shift_range=(min(shifts), max(shifts)), dims=1)
+    xs = [t.apply(x, torch.tensor([float(s)])) for s in shifts]
+    return torch.cat(xs), y.repeat(len(shifts))

@@ -97,8 +97,8 @@ def gd_solve(ntk: torch.Tensor, y: torch.Tensor, classes: int, steps: int, lr: f
 def kernel_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
     """NNGP and NTK regression with the configured kernel (see the module docstring), the
     kernel matrices computed on ``device`` (default the CPU), solved in float64 there."""
+    from invlab.data.variants import shift_augment
     from invlab.kernels import KernelRegression
-    from invlab.kernels.experiments import shift_augment
 
     s = config.size
     xtr, ytr, xte, yte = (t.to(device or "cpu") for t in data_subset(config, ds))

@@ -81,7 +81,7 @@ def dft_run(config: RunConfig, ds: Dataset) -> RunResult:
 
 
 def _linear(config: RunConfig, ds: Dataset) -> RunResult:
-    from invlab.kernels.experiments import fit_linear_dft, frequency_errors
+    from invlab.study.runs.dft_fit import fit_linear_dft, frequency_errors
 
     s = config.size
     data, samples = s.get("data", "noise"), int(s.get("samples", 1000))
