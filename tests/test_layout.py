@@ -175,3 +175,38 @@ def test_the_stage_rule_sees_a_report_that_imports_the_run_kinds():
         d for deps in graph.values() for d in deps if d.split(".")[2] not in STUDY_STAGES[stage]
     ]
     assert wrong == ["invlab.study.runs.registry"]
+
+
+def _public_names(init: Path) -> set[str]:
+    """Names a package's ``__init__`` makes public: imported or assigned, or lazily offered
+    through a ``_LAZY`` mapping, without a leading underscore."""
+    names: set[str] = set()
+    for node in ast.parse(init.read_text()).body:
+        if isinstance(node, ast.ImportFrom):
+            names.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == "_LAZY":
+                    names.update(ast.literal_eval(node.value))
+                elif isinstance(target, ast.Name):
+                    names.add(target.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return {n for n in names if not n.startswith("_")}
+
+
+def test_no_public_name_of_a_package_shadows_one_of_its_submodules():
+    shadowed = []
+    for init in PACKAGE.rglob("__init__.py"):
+        folder = init.parent
+        submodules = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+        submodules |= {p.name for p in folder.iterdir() if (p / "__init__.py").exists()}
+        for name in sorted(_public_names(init) & submodules):
+            shadowed.append(f"{init.relative_to(SRC)}: {name}")
+    assert shadowed == []
+
+
+def test_the_shadow_rule_reads_lazy_mappings(tmp_path):
+    init = tmp_path / "__init__.py"
+    init.write_text("from .a import sensitivity\n_LAZY = {'profile': 'x'}\n")
+    assert _public_names(init) == {"sensitivity", "profile"}

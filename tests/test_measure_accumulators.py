@@ -9,9 +9,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from invlab.invariants import FourierModulus
 from invlab.measure import compute_profile, consistency, sensitivity
-from invlab.measure.consistency import ConsistencyAccumulator
-from invlab.measure.equivariance import ShiftAction
-from invlab.measure.sensitivity import SensitivityAccumulator
+from invlab.measure.metrics.consistency import ConsistencyAccumulator
+from invlab.measure.metrics.equivariance import ShiftAction
+from invlab.measure.metrics.sensitivity import SensitivityAccumulator
 from invlab.models import Staged, create_model
 from invlab.transforms import Shift
 

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from invlab.measure import compute_profile, equivariance_error, lie_derivative, profile
-from invlab.measure.lie import lie_contributions, lie_vectors
-from invlab.measure.lie_actions import apply_action, tangent
+from invlab.measure.metrics.lie import lie_contributions, lie_vectors
+from invlab.measure.metrics.lie_actions import apply_action, tangent
 from invlab.nn import BlurPool
 from invlab.transforms import Compose, Rotate, Rotate90, Scale, Shift
 from invlab.transforms.base import Transform

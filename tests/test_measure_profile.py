@@ -15,7 +15,7 @@ from invlab.measure import (
     measure,
     profile,
 )
-from invlab.measure.topk import RunningTopK
+from invlab.measure.metrics.topk import RunningTopK
 from invlab.models import Staged
 from invlab.transforms import Rotate90, Shift
 
@@ -252,7 +252,7 @@ def test_profile_frame_is_tidy_and_measure_is_its_grid_mean():
 @pytest.mark.parametrize("mode", ["circular", "zeros"])
 @pytest.mark.parametrize("stride", [1, 2])
 def test_shift_action_trajectory_error_matches_per_point_loop(dims, mode, stride):
-    from invlab.measure.equivariance import ShiftAction
+    from invlab.measure.metrics.equivariance import ShiftAction
 
     torch.manual_seed(0)
     action = ShiftAction([stride] * dims, mode)

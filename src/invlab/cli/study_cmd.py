@@ -51,6 +51,12 @@ def study_command(
         help="Where the runs compute: cpu, cuda, cuda:N, mps or auto (default: the spec's, "
         "else cpu). Stored with each run; not part of its identity.",
     ),
+    batch_seeds: bool = typer.Option(
+        False,
+        "--batch-seeds",
+        help="Train the seeds of each configuration together as one batched model (serial "
+        "executor; each seed's result equals its serial run's up to floating-point order).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Log lines instead of a progress bar."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write DIR/report.html."),
 ) -> None:
@@ -112,7 +118,12 @@ def study_command(
     console = plain_console()
     try:
         executor = make_executor(
-            jobs=jobs, scheduler=scheduler, dask_local=dask_local, threads=threads, device=device
+            jobs=jobs,
+            scheduler=scheduler,
+            dask_local=dask_local,
+            threads=threads,
+            device=device,
+            batch_seeds=batch_seeds,
         )
     except SchedulerUnreachable as exc:
         typer.echo(f"error: --scheduler: {exc}", err=True)

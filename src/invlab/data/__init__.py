@@ -3,13 +3,13 @@
 from invlab.data import datasets_2d as _datasets_2d  # noqa: F401  (registers the 2D sets)
 from invlab.data.cache import cache_dir
 from invlab.data.dataset import Dataset
-from invlab.data.digits import digits
+from invlab.data.digits_sklearn import digits
 from invlab.data.files import DataFileError, idx_dataset, npz_dataset, read_idx, write_idx
 from invlab.data.glyphs import glyph_digits
-from invlab.data.mnist1d import mnist1d
+from invlab.data.mnist1d_generator import mnist1d
 from invlab.data.registry import list_datasets, load_dataset, register_dataset
 from invlab.data.rendered import glyph_params, render_glyphs, rendered_digits
-from invlab.data.textures import textures
+from invlab.data.textures_skimage import textures
 from invlab.data.variants import rotated, scaled
 
 __all__ = [

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from invlab.data.digits import digits
+from invlab.data.digits_sklearn import digits
 from invlab.data.glyphs import glyph_digits
 from invlab.data.registry import register_dataset
 from invlab.data.rendered import rendered_digits
-from invlab.data.textures import textures
+from invlab.data.textures_skimage import textures
 from invlab.data.variants import rotated, scaled
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from invlab.data.dataset import Dataset
-from invlab.data.digits import digits
-from invlab.data.mnist1d import mnist1d
+from invlab.data.digits_sklearn import digits
+from invlab.data.mnist1d_generator import mnist1d
 
 _DATASETS: dict[str, Callable[..., Dataset]] = {
     "mnist1d": mnist1d,

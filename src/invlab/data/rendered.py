@@ -258,7 +258,7 @@ def rendered_digits(
             "y_test": test.label,
         }
         if cache:
-            from invlab.data.mnist1d import _atomic_save
+            from invlab.data.mnist1d_generator import _atomic_save
 
             _atomic_save(path, arrays)
     name = f"rendered_digits{size}" + ("" if classes == "all" else f"_{classes}")

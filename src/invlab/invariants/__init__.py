@@ -5,7 +5,7 @@ Every functional form (``fourier_modulus``, ``bispectrum``, ``mellin``, ``log_po
 """
 
 from invlab.invariants.bispectrum import Bispectrum, bispectrum_pairs, invert_bispectrum
-from invlab.invariants.detrend import Detrend, detrend
+from invlab.invariants.detrending import Detrend, detrend
 from invlab.invariants.fourier import FourierModulus, fourier_modulus
 from invlab.invariants.fourier_mellin import FourierMellin
 from invlab.invariants.log_polar import LogPolar

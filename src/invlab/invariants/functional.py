@@ -13,7 +13,7 @@ Examples:
 """
 
 from invlab.invariants.bispectrum import bispectrum, bispectrum_pairs, invert_bispectrum
-from invlab.invariants.detrend import detrend
+from invlab.invariants.detrending import detrend
 from invlab.invariants.fourier import fourier_modulus
 from invlab.invariants.fourier_mellin import (
     fourier_mellin,

@@ -26,7 +26,7 @@ from invlab.kernels.functional import cnn_kernel, mlp_kernel
 from invlab.kernels.mlp import MLPKernel
 from invlab.kernels.networks import StaxCNN, StaxMLP
 from invlab.kernels.regression import KernelRegression
-from invlab.kernels.symmetrize import GROUPS, SymmetrizedKernel, group_elements, symmetrize
+from invlab.kernels.symmetrized import GROUPS, SymmetrizedKernel, group_elements, symmetrize
 
 __all__ = [
     "ACTIVATIONS",

@@ -29,7 +29,7 @@ from torch import nn
 
 from invlab._validation import check_choice, check_int, check_positive, check_tensor
 from invlab.kernels.base import Kernel
-from invlab.kernels.symmetrize import SymmetrizedKernel
+from invlab.kernels.symmetrized import SymmetrizedKernel
 
 
 class _Readout(nn.Module):

@@ -1,9 +1,9 @@
 """How invariant is a model? Per-layer metrics for any ``nn.Module``, as tidy DataFrames.
 
-One module per metric holds its formula and accumulator (:mod:`~invlab.measure.goodfellow`,
-:mod:`~invlab.measure.sensitivity`, :mod:`~invlab.measure.equivariance`,
-:mod:`~invlab.measure.consistency`, :mod:`~invlab.measure.accuracy`,
-:mod:`~invlab.measure.lie`); the driver
+One module per metric holds its formula and accumulator (:mod:`~invlab.measure.metrics.goodfellow`,
+:mod:`~invlab.measure.metrics.sensitivity`, :mod:`~invlab.measure.metrics.equivariance`,
+:mod:`~invlab.measure.metrics.consistency`, :mod:`~invlab.measure.metrics.accuracy`,
+:mod:`~invlab.measure.metrics.lie`); the driver
 (:mod:`~invlab.measure.streaming`) streams batches through the model once and feeds them.
 :func:`compute_profile` measures the metrics asked for, exactly over the transformation's grid;
 :func:`profile` and :func:`measure` give it as a table (every grid point / one row per layer);
@@ -19,9 +19,7 @@ from invlab.measure.activations import (
     recording,
     resolve_layers,
 )
-from invlab.measure.goodfellow import layer_score
-from invlab.measure.maps import grid_map, translation_sensitivity_map
-from invlab.measure.metrics import (
+from invlab.measure.functional import (
     accuracy_along,
     consistency,
     equivariance_error,
@@ -32,8 +30,10 @@ from invlab.measure.metrics import (
     profile,
     sensitivity,
 )
+from invlab.measure.maps import grid_map, translation_sensitivity_map
+from invlab.measure.metrics.goodfellow import layer_score
+from invlab.measure.metrics.sampled import sampled_consistency, sampled_sensitivity
 from invlab.measure.profiling import METRICS, Profile, compute_profile
-from invlab.measure.sampled import sampled_consistency, sampled_sensitivity
 
 __all__ = [
     "INPUT",

@@ -25,7 +25,6 @@ from invlab._validation import (
     first_output,
     model_dtype,
 )
-from invlab.measure.accuracy import AccuracyAccumulator
 from invlab.measure.activations import (
     INPUT,
     OUTPUT,
@@ -35,12 +34,13 @@ from invlab.measure.activations import (
     recording,
     resolve_layers,
 )
-from invlab.measure.consistency import ConsistencyAccumulator
-from invlab.measure.equivariance import EquivarianceAccumulator, Rho, resolve_actions
-from invlab.measure.goodfellow import POLARITIES, GoodfellowAccumulator, layer_score
-from invlab.measure.lie import AGGREGATIONS, LieAccumulator
-from invlab.measure.lie_actions import generators_for
-from invlab.measure.sensitivity import SensitivityAccumulator
+from invlab.measure.metrics.accuracy import AccuracyAccumulator
+from invlab.measure.metrics.consistency import ConsistencyAccumulator
+from invlab.measure.metrics.equivariance import EquivarianceAccumulator, Rho, resolve_actions
+from invlab.measure.metrics.goodfellow import POLARITIES, GoodfellowAccumulator, layer_score
+from invlab.measure.metrics.lie import AGGREGATIONS, LieAccumulator
+from invlab.measure.metrics.lie_actions import generators_for
+from invlab.measure.metrics.sensitivity import SensitivityAccumulator
 from invlab.measure.streaming import DataSource, same_device, stream
 from invlab.transforms import Transform
 
@@ -161,16 +161,16 @@ def compute_profile(
     definition draws a random ``g``, the expectation is the average over all grid points, and
     over all inputs ``x`` (and pairs ``x ≠ x′``). The formulas, in their modules:
 
-    * ``goodfellow`` (:mod:`invlab.measure.goodfellow`, Goodfellow et al. 2009): per-unit
+    * ``goodfellow`` (:mod:`invlab.measure.metrics.goodfellow`, Goodfellow et al. 2009): per-unit
       ``S(i) = L(i)/G(i)``, layer score = mean of the top ``top_fraction`` units.
-    * ``sensitivity`` (:mod:`invlab.measure.sensitivity`):
+    * ``sensitivity`` (:mod:`invlab.measure.metrics.sensitivity`):
       ``E‖φ(g_θ x) − φ(x)‖² / E‖φ(x′) − φ(x)‖²`` per θ (0 = invariant).
-    * ``equivariance`` (:mod:`invlab.measure.equivariance`):
+    * ``equivariance`` (:mod:`invlab.measure.metrics.equivariance`):
       ``E‖φ(g_θ x) − ρ(g_θ)φ(x)‖ / E‖φ(x)‖`` per θ, for layers with a known action ``ρ``.
-    * ``consistency`` (:mod:`invlab.measure.consistency`, Zhang 2019):
+    * ``consistency`` (:mod:`invlab.measure.metrics.consistency`, Zhang 2019):
       ``P[argmax f(g₁x) = argmax f(g₂x)]`` over all ``T²`` grid pairs.
-    * ``accuracy`` (:mod:`invlab.measure.accuracy`): ``P[argmax f(g_θ x) = y]`` per θ.
-    * ``lie`` (:mod:`invlab.measure.lie`, Gruver et al. 2023), only when named:
+    * ``accuracy`` (:mod:`invlab.measure.metrics.accuracy`): ``P[argmax f(g_θ x) = y]`` per θ.
+    * ``lie`` (:mod:`invlab.measure.metrics.lie`, Gruver et al. 2023), only when named:
       ``E_x‖d/dt ρ_{−t} φ(T_t x)‖²`` at ``t = 0`` per layer (``metric='lie'``) and each
       layer's contribution to the output's (``'lie_contribution'``), one row per generator of
       the transform's continuous counterpart (``param``) and their mean.

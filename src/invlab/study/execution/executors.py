@@ -114,19 +114,38 @@ class Executor:
 
 class SerialExecutor(Executor):
     """One run after another in this process, each with ``threads`` torch threads (default:
-    torch's default)."""
+    torch's default); with ``batch_seeds`` the seeds of one configuration are trained together
+    (:mod:`invlab.study.execution.batching`)."""
 
     name = "serial"
 
-    def __init__(self, threads: int | None = None, device: str = "cpu") -> None:
+    def __init__(
+        self, threads: int | None = None, device: str = "cpu", batch_seeds: bool = False
+    ) -> None:
         self.threads = _threads(threads)
         self.device = device
+        self.batch_seeds = bool(batch_seeds)
+        if self.batch_seeds:
+            self.name = "serial, seeds batched"
 
     def run(self, configs, should_run, on_start):
+        if self.batch_seeds:
+            yield from self._run_batched(configs, should_run, on_start)
+            return
         for config in configs:
             if should_run(config):
                 on_start(config)
                 yield config, run_one(config, self.threads, self.device)
+
+    def _run_batched(self, configs, should_run, on_start):
+        from invlab.study.execution.batching import groups, run_group
+
+        for group in groups(configs):
+            todo = [config for config in group if should_run(config)]
+            for config in todo:
+                on_start(config)
+            if todo:
+                yield from zip(todo, run_group(todo, self.threads, self.device))
 
 
 def _threads(threads: int | None) -> int:
@@ -325,6 +344,7 @@ def make_executor(
     dask_local: int | None = None,
     threads: int | None = None,
     device: str = "cpu",
+    batch_seeds: bool = False,
 ) -> Executor:
     """The executor the command-line flags ask for (at most one of them; none: serial), every
     run with ``threads`` torch threads (default: :func:`default_threads`) on ``device`` (a
@@ -333,10 +353,15 @@ def make_executor(
     given += ["dask_local"] if dask_local is not None else []
     if len(given) > 1:
         raise ValueError(f"choose one executor; got {' and '.join(given)}")
+    if batch_seeds and (given and not (jobs == 1 and given == ["jobs"])):
+        raise ValueError(
+            "batch_seeds trains the seeds of a configuration together in this process: it "
+            "runs with the serial executor only (no jobs, scheduler or dask_local)"
+        )
     if scheduler is not None:
         return DaskExecutor(scheduler=scheduler, threads=threads, device=device)
     if dask_local is not None:
         return DaskExecutor(local_workers=dask_local, threads=threads, device=device)
     if jobs is not None and jobs != 1:
         return PoolExecutor(jobs, threads=threads, device=device)
-    return SerialExecutor(threads=threads, device=device)
+    return SerialExecutor(threads=threads, device=device, batch_seeds=batch_seeds)

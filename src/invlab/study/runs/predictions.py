@@ -8,10 +8,11 @@ For a run with transformation ``T`` (``RunConfig.transform``) and ``steps`` grid
 - ``test_accuracy``: accuracy on the untransformed test subset;
 - ``transformed_accuracy``: accuracy averaged over the grid (every input at every ``θ``);
 - ``consistency``: ``P[argmax f(g₁x) = argmax f(g₂x)]``, ``g₁, g₂`` uniform on the grid
-  (Zhang 2019; :func:`invlab.measure.consistency.agreement`, the train runs' estimator);
+  (Zhang 2019; :func:`invlab.measure.metrics.consistency.agreement`, the train runs' estimator);
 - ``sensitivity``: of the representation the read-out reads, ``mean_θ E‖φ(g_θx) − φ(x)‖² /
-  E_{x≠x′}‖φ(x′) − φ(x)‖²`` (:class:`invlab.measure.sensitivity.SensitivityAccumulator` for a
-  finite network's features; from kernel values for a kernel, :func:`kernel_sensitivity`).
+  E_{x≠x′}‖φ(x′) − φ(x)‖²`` (``SensitivityAccumulator`` of
+  :mod:`invlab.measure.metrics.sensitivity` for a finite network's features; from kernel values
+  for a kernel, :func:`kernel_sensitivity`).
 
 The grid is stored with the run (``RunMetrics.grid``).
 """
@@ -63,7 +64,7 @@ def grid_metrics(plain: torch.Tensor, along: torch.Tensor, y: torch.Tensor) -> d
     """Accuracy, accuracy over the grid and consistency of class scores ``plain = f(x)``
     ``(n, c)`` and ``along = f(g_θ x)`` ``(T·n, c)`` (grid point outermost, as
     :func:`along_grid`)."""
-    from invlab.measure.consistency import agreement
+    from invlab.measure.metrics.consistency import agreement
 
     n = len(plain)
     scores = along.reshape(-1, n, along.shape[-1]).transpose(0, 1)  # (n, T, c)
@@ -77,7 +78,7 @@ def grid_metrics(plain: torch.Tensor, along: torch.Tensor, y: torch.Tensor) -> d
 def feature_sensitivity(base: torch.Tensor, along: torch.Tensor) -> float:
     """Sensitivity of features ``φ(x)`` ``(n, ...)`` given ``φ(g_θ x)`` ``(T·n, ...)`` (grid
     point outermost), averaged over the grid: the train runs' estimator."""
-    from invlab.measure.sensitivity import SensitivityAccumulator
+    from invlab.measure.metrics.sensitivity import SensitivityAccumulator
 
     n = len(base)
     moved = along.reshape(-1, n, *base.shape[1:]).transpose(0, 1)  # (n, T, ...)

@@ -72,6 +72,11 @@ class RunKind:
         torch.manual_seed(config.seed)
         return self.run(config, dataset(config.dataset), device or torch.device("cpu"))
 
+    def execute_group(self, configs: list[RunConfig], device=None) -> list[RunResult]:
+        """Run the seeds ``configs`` of one configuration; a kind that can train them together
+        overrides this (default: one after another, as :meth:`execute`)."""
+        return [self.execute(config, device) for config in configs]
+
     def run(self, config: RunConfig, ds, device) -> RunResult:
         """Run ``config`` on the dataset ``ds`` on ``device`` (see :meth:`execute`)."""
         raise NotImplementedError

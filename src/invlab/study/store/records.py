@@ -21,7 +21,7 @@ class RunMetrics:
         transformed_accuracy: test accuracy averaged over the transformation's parameter grid
             (the measured inputs, each transformed by every grid point).
         consistency: P[argmax f(g₁x) = argmax f(g₂x)] with ``g₁, g₂`` independent and uniform
-            on the grid ``grid`` (Zhang 2019; :mod:`invlab.measure.consistency`), the same
+            on the grid ``grid`` (Zhang 2019; :mod:`invlab.measure.metrics.consistency`), the same
             estimator for every run kind.
         probe_layer: the layer ``goodfellow`` and ``sensitivity`` are read at: the
             representation the model's final linear read-out reads

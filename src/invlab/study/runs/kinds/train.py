@@ -46,6 +46,9 @@ class Train(RunKind):
     def execute(self, config: RunConfig, device=None) -> RunResult:
         return execute_train(config, device=device)
 
+    def execute_group(self, configs: list[RunConfig], device=None) -> list[RunResult]:
+        return execute_train_together(configs, device=device)
+
 
 def execute_train(config: RunConfig, measure_inputs: int | None = None, device=None) -> RunResult:
     """Train and measure the run described by ``config``.
@@ -86,3 +89,49 @@ def execute_train(config: RunConfig, measure_inputs: int | None = None, device=N
     with torch.random.fork_rng(devices=[]):  # a stochastic model's evaluation draws, seeded
         torch.manual_seed(config.seed + 3)
         return measure_trained(model, config, ds, result, train_seconds, measure_inputs)
+
+
+def execute_train_together(configs: list[RunConfig], device=None) -> list[RunResult]:
+    """The seeds ``configs`` of one configuration trained as one batched model
+    (:func:`invlab.train.train_together`: each member's initialisation, minibatch order and
+    augmentation are its serial run's), then each measured as :func:`execute_train` does.
+
+    Raises:
+        ValueError: ``configs`` are not the seeds of one configuration.
+    """
+    from invlab.models import create_model
+    from invlab.train import train_together
+    from invlab.transforms.spec import parse_transform
+
+    first = configs[0]
+    if any(c.group_key() != first.group_key() for c in configs):
+        raise ValueError("configs must be the seeds of one configuration (one group_key)")
+    ds = dataset(first.dataset)
+    spatial = len(ds.in_shape) - 1
+
+    def build():
+        model = create_model(
+            first.model, in_shape=ds.in_shape, num_classes=ds.num_classes, **first.size
+        )
+        return model if device is None else model.to(device)
+
+    augment = parse_transform(first.augment, spatial) if first.augment else None
+    trained = train_together(
+        build,
+        [c.seed for c in configs],
+        ds.x_train,
+        ds.y_train,
+        epochs=first.epochs,
+        batch_size=first.batch_size,
+        lr=first.lr,
+        schedule=first.schedule,
+        augment=augment,
+    )
+    results = []
+    for config, (model, result) in zip(configs, trained):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed + 3)
+            results.append(
+                measure_trained(model, config, ds, result, result.seconds, config.measure_inputs)
+            )
+    return results

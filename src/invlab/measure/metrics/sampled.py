@@ -1,7 +1,8 @@
 """Monte Carlo estimators: one random transformation (and partner) per input.
 
-The exact grid estimators (:func:`invlab.measure.sensitivity`, :func:`invlab.measure.consistency`)
-average over the grid ``transform.grid(steps)``. These draw ``g`` from ``transform.sample``
+The exact grid estimators (:func:`invlab.measure.sensitivity`,
+:func:`invlab.measure.consistency`) average over the grid ``transform.grid(steps)``. These
+draw ``g`` from ``transform.sample``
 instead, so they estimate the expectation under the transformation's own distribution (every
 integer shift of a ``Shift``, a continuous angle of a ``Rotate``), seeded:
 

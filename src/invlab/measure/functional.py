@@ -4,7 +4,7 @@ Each is one call of :func:`invlab.measure.compute_profile` and takes its argumen
 order, same defaults): ``(model, data, transform, layers='all', **options)``, ``options`` being
 ``steps, batch_size, device, firing_rate, top_fraction, polarity, rho`` as documented there.
 Every value is the exact grid estimator of that function's docstring; the Monte Carlo
-estimators have their own names (:mod:`invlab.measure.sampled`).
+estimators have their own names (:mod:`invlab.measure.metrics.sampled`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from invlab.measure.activations import OUTPUT
-from invlab.measure.goodfellow import layer_score
+from invlab.measure.metrics.goodfellow import layer_score
 from invlab.measure.profiling import COLUMNS, compute_profile
 from invlab.transforms import Transform
 
@@ -87,7 +87,8 @@ def measure(
 def goodfellow_unit_scores(
     model: nn.Module, data, transform: Transform, layers: Layers = "all", **options
 ) -> dict[str, torch.Tensor]:
-    """Per-unit Goodfellow scores ``S(i)`` for each layer (:mod:`invlab.measure.goodfellow`).
+    """Per-unit Goodfellow scores ``S(i)`` for each layer
+    (:mod:`invlab.measure.metrics.goodfellow`).
 
     Returns:
         ``{layer: (U,) tensor}`` (``(2U,)`` with ``polarity='both'``); units that never fire
@@ -132,7 +133,7 @@ def sensitivity(
     """Per-layer sensitivity, exact over the grid, as a DataFrame ``(layer, metric, value)``.
 
     ``value`` = mean over the grid of ``E_x‖φ(g_θ x) − φ(x)‖² / E_{x≠x′}‖φ(x′) − φ(x)‖²``
-    (:mod:`invlab.measure.sensitivity`); 0 = invariant.
+    (:mod:`invlab.measure.metrics.sensitivity`); 0 = invariant.
 
     Examples:
         >>> from invlab.invariants import FourierModulus
@@ -152,7 +153,7 @@ def sensitivity(
 def consistency(model: nn.Module, data, transform: Transform, **options) -> float:
     """Zhang (2019): ``P[argmax f(g₁x) = argmax f(g₂x)]`` over all pairs of grid points.
 
-    Exact over the ``T²`` ordered pairs (:mod:`invlab.measure.consistency`).
+    Exact over the ``T²`` ordered pairs (:mod:`invlab.measure.metrics.consistency`).
 
     Examples:
         >>> from invlab.transforms import Shift
@@ -188,7 +189,7 @@ def equivariance_error(
 ) -> pd.DataFrame:
     """Relative equivariance error of each layer, per grid point (see ``rho`` there).
 
-    ``e(θ) = E_x‖φ(g_θ x) − ρ(g_θ) φ(x)‖ / E_x‖φ(x)‖`` (:mod:`invlab.measure.equivariance`).
+    ``e(θ) = E_x‖φ(g_θ x) − ρ(g_θ) φ(x)‖ / E_x‖φ(x)‖`` (:mod:`invlab.measure.metrics.equivariance`).
 
     Returns:
         Tidy DataFrame ``model, layer, metric='equivariance', param, value`` with one row per
@@ -215,7 +216,8 @@ def lie_derivative(
     model_name: str = "model",
     **options,
 ) -> pd.DataFrame:
-    """Per-layer Lie derivative and attribution as a tidy DataFrame (:mod:`invlab.measure.lie`).
+    """Per-layer Lie derivative and attribution as a tidy DataFrame
+    (:mod:`invlab.measure.metrics.lie`).
 
     ``transform`` names the continuous action: ``Shift`` (1D: ``translate``; 2D: ``translate_x``
     and ``translate_y``), ``Rotate`` (``rotate``, per radian) or ``Scale`` (``scale``, per

@@ -39,7 +39,7 @@ import math
 
 import torch
 
-from invlab.measure.topk import RunningTopK, pairs_in
+from invlab.measure.metrics.topk import RunningTopK, pairs_in
 
 POLARITIES = ("positive", "both", "auto")
 

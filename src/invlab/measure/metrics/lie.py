@@ -1,8 +1,9 @@
 """The Lie derivative / local equivariance error (LEE) of Gruver, Finzi, Goldblum & Wilson (ICLR
 2023, "The Lie derivative for measuring learned equivariance"), per layer.
 
-For a continuous action ``T_t`` on the input (:mod:`invlab.measure.lie_actions`: band-limited
-translation, rotation, scale) and a layer ``φ`` whose output carries a known action ``ρ_t``
+For a continuous action ``T_t`` on the input (:mod:`invlab.measure.metrics.lie_actions`:
+band-limited translation, rotation, scale) and a layer ``φ`` whose output carries a known
+action ``ρ_t``
 (the same transformation of its feature map at its resolution, or ``ρ = identity`` for a
 layer meant to be invariant: any output that is not a feature map of the input's rank), the
 Lie derivative is
@@ -47,7 +48,7 @@ import torch
 from torch import nn
 
 from invlab.measure.activations import INPUT, OUTPUT
-from invlab.measure.lie_actions import SPATIAL, tangent
+from invlab.measure.metrics.lie_actions import SPATIAL, tangent
 
 AGGREGATIONS = ("squared", "abs")
 

@@ -8,7 +8,7 @@ replacing the input by another one.
 The denominator is the average over all ordered pairs ``x ≠ x′`` of the ``N`` inputs,
 ``2N/(N−1) Σ_u Var φ_u``, from streamed sums: no random partner. (The Monte Carlo estimator
 with one random ``g`` and one random partner per input is
-:func:`invlab.measure.sampled.sampled_sensitivity`.)
+:func:`invlab.measure.metrics.sampled.sampled_sensitivity`.)
 """
 
 from __future__ import annotations

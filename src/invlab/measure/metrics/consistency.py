@@ -5,7 +5,7 @@ all ``T²`` ordered pairs of grid points of every input, ``g₁ = g₂`` include
 whose trajectory predicts class ``k`` at ``n_k`` of the ``T`` points, the share of agreeing
 pairs is ``Σ_k (n_k / T)²``; ``c`` is its mean over the inputs. 1 means the prediction never
 changes along the grid. (The Monte Carlo estimator with one random pair per input is
-:func:`invlab.measure.sampled.sampled_consistency`.)
+:func:`invlab.measure.metrics.sampled.sampled_consistency`.)
 """
 
 from __future__ import annotations
