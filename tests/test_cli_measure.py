@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from invlab import transforms
 from invlab.cli import app
-from invlab.cli.model_loading import load_model
 from invlab.data.spec import parse_data
+from invlab.models.loading import load_model
 from invlab.transforms import Compose, Shift
 from invlab.transforms.spec import parse_transform
 

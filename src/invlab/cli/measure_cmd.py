@@ -107,11 +107,11 @@ def run_measure(
 ):
     """The command without the printing: returns ``(DataFrame, figure paths)``."""
 
-    from invlab.cli.model_loading import load_model, measure_device, model_label
     from invlab.cli.output_paths import writable_folder
     from invlab.data.spec import parse_data
     from invlab.measure import compute_profile
     from invlab.measure.plots import save_figures
+    from invlab.models.loading import load_model, measure_device, model_label
     from invlab.transforms.spec import parse_transform
 
     if split not in ("test", "train"):

@@ -4,6 +4,7 @@ import importlib
 import pkgutil
 
 from invlab.models import zoo as _zoo
+from invlab.models.loading import load_model, load_weights
 from invlab.models.registry import (
     INPUTS,
     create_model,
@@ -24,6 +25,8 @@ __all__ = [
     "count_parameters",
     "create_model",
     "list_models",
+    "load_model",
+    "load_weights",
     "model_inputs",
     "model_signature",
     "readout_input",

@@ -36,12 +36,9 @@ def run_group(configs: list[RunConfig], threads: int | None, device: str) -> lis
     import torch
 
     from invlab.study.execution.devices import device_name, resolve_device
-    from invlab.study.execution.executors import run_one
     from invlab.study.runs import get_kind
     from invlab.study.store.provenance import library_versions
 
-    if len(configs) == 1:
-        return [run_one(configs[0], threads, device)]
     previous = torch.get_num_threads()
     if threads is not None and previous != threads:
         torch.set_num_threads(threads)
@@ -51,8 +48,8 @@ def run_group(configs: list[RunConfig], threads: int | None, device: str) -> lis
         place = resolve_device(device)
         results = get_kind(configs[0].kind).execute_group(configs, place)
         where = {"device": str(place), "device_name": device_name(place)}
-    except Exception:  # retried one by one: each failure is stored with its own traceback
-        return [run_one(config, threads, device) for config in configs]
+    except Exception:
+        return None
     finally:
         if torch.get_num_threads() != previous:
             torch.set_num_threads(previous)

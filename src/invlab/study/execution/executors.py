@@ -144,8 +144,10 @@ class SerialExecutor(Executor):
             todo = [config for config in group if should_run(config)]
             for config in todo:
                 on_start(config)
-            if todo:
-                yield from zip(todo, run_group(todo, self.threads, self.device))
+            outcomes = run_group(todo, self.threads, self.device) if len(todo) > 1 else None
+            if outcomes is None:  # one run, or a batched group that failed: run by run
+                outcomes = (run_one(config, self.threads, self.device) for config in todo)
+            yield from zip(todo, outcomes)
 
 
 def _threads(threads: int | None) -> int:

@@ -1,4 +1,5 @@
-"""Load a user's model for ``invlab measure``, without unpickling untrusted files.
+"""Load a user's model (for ``invlab measure`` or any script), without unpickling untrusted
+files: a library function; the command line only prints its errors.
 
 Three ways to name a model:
 
@@ -51,7 +52,14 @@ def load_model(
         map_location: where tensors are loaded.
 
     Examples:
-        >>> model = load_model("my_models.py:build", "checkpoint.pt")  # doctest: +SKIP
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> source = "from torch import nn; build = lambda: nn.Linear(4, 2)"
+        >>> _ = (folder / "net.py").write_text(source)
+        >>> torch.save(nn.Linear(4, 2).state_dict(), folder / "w.pt")
+        >>> model = load_model(f"{folder / 'net.py'}:build", folder / "w.pt")
+        >>> model(torch.zeros(3, 4)).shape, model.training
+        (torch.Size([3, 2]), False)
     """
     spec = str(spec)
     file, sep, factory = spec.rpartition(":")
