@@ -22,7 +22,7 @@ def test_max_order_assignment_computes_order_2():  # R4: a silent wrong answer b
 
 @pytest.mark.parametrize(
     "name, value, kwargs",
-    [("J", 4, {}), ("Q", (4, 2), {}), ("T", 16, {}), ("oversampling", 1, {}), ("shape", 512, {})],
+    [("J", 4, {}), ("Q", (4, 2), {}), ("T", 16, {}), ("oversampling", 1, {}), ("padding", "zeros", {})],
 )
 def test_every_1d_attribute_assignment_matches_a_fresh_build(name, value, kwargs):  # R4
     x = torch.randn(2, 512)
