@@ -41,3 +41,8 @@ def test_inside_torch_modules_nan_propagates():
     x[0, 3] = torch.nan
     out = Scattering1D(3, 64)(x)
     assert out[0].isnan().any() and not out[1].isnan().any()
+
+
+def test_numpy_frontend_refuses_non_arrays_with_kymatios_type():
+    with pytest.raises(TypeError, match="the input should be a real numeric NumPy array"):
+        numpy_api.Scattering2D(2, (8, 8))(None)

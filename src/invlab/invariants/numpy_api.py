@@ -42,7 +42,10 @@ def apply_numpy(
     """
     arr = np.asarray(x)
     if not np.issubdtype(arr.dtype, np.floating) and not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name}: the input should be a real numeric NumPy array, got "
+            f"{type(x).__name__} (dtype {arr.dtype})"
+        )
     check_finite(arr, name)
     dtype = np.float64 if arr.dtype == np.float64 else np.float32
     t = torch.from_numpy(np.ascontiguousarray(arr, dtype=dtype))
