@@ -63,6 +63,11 @@ class Scattering1D(Rebuildable):
     length, so the transform of a signal of any length can be taken, not only ``shape``: filters
     for a new length are built on first use and cached.
 
+    Kymatio 0.3.0's constructor works unchanged (same arguments and positional order, numpy
+    integers, ``backend='torch'``, the deprecated ``average``); assigning ``J``, ``shape``,
+    ``Q``, ``T``, ``max_order``, ``average``, ``oversampling`` or ``padding`` after construction
+    rebuilds the filters as a new construction would; ``out_type`` is checked at each call.
+
     Args:
         J: log2 of the largest wavelet scale.
         shape: signal length ``N`` (int or 1-tuple) for which filters are built up front.
@@ -70,10 +75,12 @@ class Scattering1D(Rebuildable):
         T: support of the low-pass filter (averaging scale); default ``2**J``; ``0``: no
             averaging (``out_type`` ``'list'`` or ``'dict'``).
         max_order: 1 or 2.
+        average: deprecated (Kymatio 0.3.0): ``False`` means ``T=0``, ``True`` the default.
         oversampling: subsample ``2**oversampling`` times less than the critical rate.
         out_type: ``'array'`` (one tensor), ``'list'`` (dicts with ``coef``, ``j``, ``n``, in
             channel order) or ``'dict'`` (``n ↦ coef``, keys ``()``, ``(n1,)``, ``(n1, n2)`` as
             ``meta()["key"]``).
+        backend: ``None``, ``'torch'`` or Kymatio's torch backend (all the same).
         padding: ``'reflect'`` (Kymatio), ``'zeros'`` or ``'circular'``.
 
     Shape:

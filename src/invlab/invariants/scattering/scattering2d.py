@@ -56,6 +56,11 @@ class Scattering2D(Rebuildable):
     size would, and with the same output) and kept as non-persistent buffers, so ``.to()`` moves
     them and the ``state_dict`` holds only those of ``shape``.
 
+    Kymatio 0.3.0's constructor works unchanged (same arguments and positional order, numpy
+    integers, ``backend='torch'``); assigning ``J``, ``shape``, ``L``, ``max_order``,
+    ``pre_pad``, ``padding`` or ``rotation_invariant`` after construction rebuilds the filters
+    as a new construction would; ``out_type`` is checked at each call.
+
     Args:
         J: log2 of the largest scale; output maps are ``(H, W) // 2**J``.
         shape: ``(H, W)`` of the input images whose filters are built up front.
@@ -63,7 +68,8 @@ class Scattering2D(Rebuildable):
         max_order: 1 or 2.
         pre_pad: the input is already padded, to ``padded_shape`` or to any other multiple of
             ``2**J`` of at least ``3 * 2**J`` per side (no padding is applied).
-        out_type: ``'array'`` or ``'list'`` (dicts with ``coef``, ``j``, ``theta``).
+        backend: ``None``, ``'torch'`` or Kymatio's torch backend (all the same).
+        out_type: ``'array'`` or ``'list'`` (dicts with ``coef``, ``j``, ``n``, ``theta``).
         padding: ``'reflect'`` (Kymatio), ``'zeros'`` or ``'circular'``.
         rotation_invariant: see above. Channels: ``1 + J·(L//2+1) + J(J−1)/2·(L//2+1)·L``.
 
