@@ -345,10 +345,7 @@ class Scattering1D(Rebuildable):
     # ---------------------------------------------------------------- metadata
     @property
     def psi1_f(self) -> list[dict]:
-        """Kymatio's first-order filter list, as metadata only: ``xi``, ``sigma``, ``j`` each.
-
-        (The filters themselves are this module's buffers, grouped by scale.)
-        """
+        """Kymatio's order-1 filter list as metadata (``xi``, ``sigma``, ``j``; no arrays)."""
         return [{"xi": x, "sigma": s, "j": j} for x, s, j in zip(self.xi1, self.sigma1, self.j1)]
 
     @property

@@ -123,6 +123,7 @@ class Scattering2D(Rebuildable):
         if self.rotation_invariant and M != N:
             raise ValueError(f"rotation_invariant=True needs square images, got shape {(M, N)}")
         self.padded_shape = padded_shape(M, N, J)
+        self._M_padded, self._N_padded = self.padded_shape  # Kymatio's names
         self._plans: dict[tuple[int, int], _Plan2D] = {}
         self._cast: dict[tuple, tuple] = {}
         self._plan(self.padded_shape if self.pre_pad else self.shape)
@@ -143,14 +144,6 @@ class Scattering2D(Rebuildable):
         check_choice(self.out_type, "out_type", ("array", "list"))
         if self.rotation_invariant and self.out_type == "list":
             raise ValueError("rotation_invariant=True supports out_type='array' only")
-
-    @property
-    def _M_padded(self) -> int:  # Kymatio's names for padded_shape
-        return self.padded_shape[0]
-
-    @property
-    def _N_padded(self) -> int:
-        return self.padded_shape[1]
 
     # ---------------------------------------------------------------- filters, per image size
     def _plan(self, size: tuple[int, int]) -> _Plan2D:
