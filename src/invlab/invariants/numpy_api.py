@@ -10,6 +10,7 @@ Examples:
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -19,15 +20,33 @@ from torch import nn
 from invlab.invariants import scattering as _scattering
 
 
-def apply_numpy(module: nn.Module, x: Any, batch_size: int | None = None) -> np.ndarray:
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Refuse NaN and infinity where data enter (scikit-learn's convention: a ValueError)."""
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+        raise ValueError(
+            f"Input {name} contains NaN or infinity ({n_nan} NaN and {n_inf} infinite values "
+            f"among {arr.size}, shape {arr.shape}); expected finite values: remove or impute "
+            "them (e.g. sklearn.impute.SimpleImputer) before this transform"
+        )
+
+
+def apply_numpy(
+    module: nn.Module, x: Any, batch_size: int | None = None, name: str = "x"
+) -> np.ndarray:
     """Run a torch module on a NumPy array (or array-like) and return a NumPy array.
 
     float64 input stays float64, anything else is computed in float32. Gradients are off.
-    ``batch_size`` splits the leading dimension to bound memory.
+    ``batch_size`` splits the leading dimension to bound memory. NaN or infinite input is
+    refused with a ``ValueError`` naming ``name`` (inside torch modules NaN propagates instead).
     """
     arr = np.asarray(x)
     if not np.issubdtype(arr.dtype, np.floating) and not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"x must be a real numeric array, got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name}: the input should be a real numeric NumPy array, got "
+            f"{type(x).__name__} (dtype {arr.dtype})"
+        )
+    check_finite(arr, name)
     dtype = np.float64 if arr.dtype == np.float64 else np.float32
     t = torch.from_numpy(np.ascontiguousarray(arr, dtype=dtype))
     with torch.no_grad():
@@ -43,12 +62,19 @@ def apply_numpy(module: nn.Module, x: Any, batch_size: int | None = None) -> np.
 
 
 class _NumpyFrontend:
-    """Same constructor as the torch module; calling it maps NumPy arrays to NumPy arrays."""
+    """Same constructor as the torch module; calling it maps NumPy arrays to NumPy arrays.
+
+    ``backend`` also accepts ``'numpy'`` (Kymatio's numpy frontends' value), computed in torch.
+    """
 
     _module_cls: type[nn.Module]
 
     def __init__(self, *args, **kwargs) -> None:
-        self.module = self._module_cls(*args, **kwargs)
+        # Kymatio's numpy frontends take backend='numpy' (their default): the same computation
+        bound = inspect.signature(self._module_cls).bind_partial(*args, **kwargs).arguments
+        if bound.get("backend") == "numpy" or getattr(bound.get("backend"), "name", "") == "numpy":
+            bound["backend"] = "torch"
+        self.module = self._module_cls(**bound)
 
     def __call__(self, x: Any) -> np.ndarray:
         return apply_numpy(self.module, x)

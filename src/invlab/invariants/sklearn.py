@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
-from invlab.invariants.numpy_api import apply_numpy
+from invlab.invariants.numpy_api import apply_numpy, check_finite
 
 
 class InvariantTransformer(TransformerMixin, BaseEstimator):
@@ -31,6 +31,9 @@ class InvariantTransformer(TransformerMixin, BaseEstimator):
             reshaped to it. ``None``: ``X`` is used as given ``(n_samples, ...)``.
         batch_size: samples per forward pass (bounds memory).
         log: apply ``log(φ + 1e-6)``, usually better for linear classifiers on scattering.
+
+    ``fit`` and ``transform`` refuse NaN or infinite ``X`` with a ``ValueError`` (as
+    scikit-learn's own estimators do).
 
     Shape:
         ``(n_samples, prod(input_shape))`` or ``(n_samples, *input_shape)`` →
@@ -65,6 +68,9 @@ class InvariantTransformer(TransformerMixin, BaseEstimator):
         X = np.asarray(X)
         if X.ndim < 2:
             raise ValueError(f"X must have shape (n_samples, ...), got shape {X.shape}")
+        if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
+            raise TypeError(f"X must be a real numeric array, got dtype {X.dtype}")
+        check_finite(X, "X")
         if self.input_shape is not None:
             size = int(np.prod(self.input_shape))
             if int(np.prod(X.shape[1:])) != size:
@@ -91,7 +97,7 @@ class InvariantTransformer(TransformerMixin, BaseEstimator):
         if not hasattr(self, "module_"):
             raise RuntimeError("call fit before transform")
         X = self._reshape(X)
-        out = apply_numpy(self.module_, X, batch_size=self.batch_size)
+        out = apply_numpy(self.module_, X, batch_size=self.batch_size, name="X")
         if self.log:
             out = np.log(np.maximum(out, 0) + 1e-6)
         return out.reshape(out.shape[0], -1)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
-from torch import nn
 
-from ..._validation import check_choice, check_int, check_tensor
+from ..._validation import check_choice, check_tensor
+from .args_1d import check_Q, check_shape, check_T
+from .compat import Rebuildable, as_int, check_backend, warn_average
 from .core_1d import Lowpass1D, Order1Group, Order2Group, scattering1d, wavelet_modulus
 from .filters_1d import SIGMA0, Padding1D, filterbank_params, morlet_1d, padding_1d, periodize
 from .keys import ScatteringDict
@@ -26,7 +27,11 @@ from .ops import (
     significant_blocks,
 )
 
-_DENSE_MAX = 1 << 18  # low-pass operators up to this many entries are applied as a matrix
+# The low-pass is a matrix product (faster than rfft → fold → irfft) only on padded lengths up to
+# 128: a row of the matrix sums n float32 products, whose rounding grows like sqrt(n)·eps; at
+# n = 512 that was 2.2e-6 relative to float64 (and to Kymatio), against 2e-7 through the FFT.
+# Up to 128 the worst measured was 5e-7 (benchmarks' N=40 case: n = 64, still dense).
+_DENSE_ROWS = 128
 # batch chunks: 16 MiB measured 10 % faster than 4 MiB on 1D J=6 (fewer, larger kernels), with
 # peak memory still below Kymatio's (101 / 203 MB there, 39 / 42 MB on N=40 ×4000)
 _CHUNK_BYTES = 1 << 24
@@ -42,19 +47,7 @@ class _Bank1D:
     tensors: dict[str, torch.Tensor]
 
 
-def _check_Q(Q) -> tuple[int, int]:
-    if isinstance(Q, int) and not isinstance(Q, bool):
-        Q = (Q, 1)
-    elif isinstance(Q, Sequence) and len(Q) in (1, 2):
-        Q = ((*tuple(Q), 1))[:2]
-    else:
-        raise TypeError(f"Q must be an int or a (Q1, Q2) pair of ints, got {Q!r}")
-    for q in Q:
-        check_int(q, "Q", minimum=1)
-    return Q
-
-
-class Scattering1D(nn.Module):
+class Scattering1D(Rebuildable):
     r"""1D scattering transform, numerically identical to Kymatio 0.3.0's ``Scattering1D``.
 
     .. math::
@@ -70,6 +63,11 @@ class Scattering1D(nn.Module):
     length, so the transform of a signal of any length can be taken, not only ``shape``: filters
     for a new length are built on first use and cached.
 
+    Kymatio 0.3.0's constructor works unchanged (same arguments and positional order, numpy
+    integers, ``backend='torch'``, the deprecated ``average``); assigning ``J``, ``shape``,
+    ``Q``, ``T``, ``max_order``, ``average``, ``oversampling`` or ``padding`` after construction
+    rebuilds the filters as a new construction would; ``out_type`` is checked at each call.
+
     Args:
         J: log2 of the largest wavelet scale.
         shape: signal length ``N`` (int or 1-tuple) for which filters are built up front.
@@ -77,10 +75,12 @@ class Scattering1D(nn.Module):
         T: support of the low-pass filter (averaging scale); default ``2**J``; ``0``: no
             averaging (``out_type`` ``'list'`` or ``'dict'``).
         max_order: 1 or 2.
+        average: deprecated (Kymatio 0.3.0): ``False`` means ``T=0``, ``True`` the default.
         oversampling: subsample ``2**oversampling`` times less than the critical rate.
         out_type: ``'array'`` (one tensor), ``'list'`` (dicts with ``coef``, ``j``, ``n``, in
             channel order) or ``'dict'`` (``n ↦ coef``, keys ``()``, ``(n1,)``, ``(n1, n2)`` as
             ``meta()["key"]``).
+        backend: ``None``, ``'torch'`` or Kymatio's torch backend (all the same).
         padding: ``'reflect'`` (Kymatio), ``'zeros'`` or ``'circular'``.
 
     Shape:
@@ -98,6 +98,11 @@ class Scattering1D(nn.Module):
         (torch.Size([8, 40]), torch.Size([8, 20]), torch.Size([8, 10]))
     """
 
+    _REBUILD = frozenset(
+        {"J", "shape", "Q", "T", "max_order", "average", "oversampling", "padding", "backend"}
+    )
+    _ALIASES: ClassVar[dict[str, str]] = {"N": "shape"}  # invlab's name for Kymatio's shape[0]
+
     def __init__(
         self,
         J: int,
@@ -105,49 +110,64 @@ class Scattering1D(nn.Module):
         Q: int | tuple[int, int] = 1,
         T: int | None = None,
         max_order: int = 2,
+        average: bool | None = None,
         oversampling: int = 0,
         out_type: str = "array",
+        backend: str | None = None,
         padding: str = "reflect",
     ) -> None:
         super().__init__()
-        self.J = check_int(J, "J", minimum=0)
-        if isinstance(shape, Sequence):
-            if len(shape) != 1:
-                raise ValueError(f"shape must be an int or a 1-tuple for 1D signals, got {shape}")
-            shape = shape[0]
-        self.N = check_int(shape, "shape", minimum=2)
-        self.Q = _check_Q(Q)
-        if 2**J > self.N:
+        self.backend = check_backend(backend)
+        warn_average(average)
+        self.J = as_int(J, "J", minimum=0)
+        self.N = check_shape(shape)
+        self.shape = (self.N,)
+        self.Q = check_Q(Q)
+        if 2**self.J > self.N:
             raise ValueError(
-                f"J={J} is too large for signals of length {self.N}: need 2**J <= N, "
+                f"J={self.J} is too large for signals of length {self.N}: need 2**J <= N, "
                 f"i.e. J <= {int(math.log2(self.N))}"
             )
-        if T is None:
-            T = 2**J
-        self.T = check_int(T, "T", minimum=0)
-        if T > self.N:
-            raise ValueError(f"T (low-pass support) must be <= the signal length {self.N}, got {T}")
+        self.T = check_T(T, average, self.J, self.N)
         self.average = self.T > 0
-        self.max_order = check_choice(max_order, "max_order", (1, 2))
-        self.oversampling = check_int(oversampling, "oversampling", minimum=0)
-        self.out_type = check_choice(out_type, "out_type", ("array", "list", "dict"))
-        if not self.average and out_type == "array":
-            raise ValueError(
-                "out_type='array' needs averaging, but T=0 skips it: the unaveraged coefficients "
-                "have different lengths (each at its own resolution), so they cannot be stacked "
-                "into one array; use out_type='list' or 'dict' (as Kymatio requires)"
-            )
+        self.max_order = check_choice(as_int(max_order, "max_order"), "max_order", (1, 2))
+        self.oversampling = as_int(oversampling, "oversampling", minimum=0, what=" (nonnegative)")
+        self.out_type = out_type
+        self._check_out_type()
         self.padding = check_choice(padding, "padding", PADDING_MODES)
         # T=0 keeps the subsampling (and padding) of T = 2**J, as Kymatio does
-        self._T = self.T if self.average else 2**J
+        self._T = self.T if self.average else 2**self.J
         self.log2_T = math.floor(math.log2(self._T))
-        self.xi1, self.sigma1, self.j1 = filterbank_params(J, self.Q[0])
-        self.xi2, self.sigma2, self.j2 = filterbank_params(J, self.Q[1])
+        self.xi1, self.sigma1, self.j1 = filterbank_params(self.J, self.Q[0])
+        self.xi2, self.sigma2, self.j2 = filterbank_params(self.J, self.Q[1])
         bank = self._build_bank(self.N)
         self._padding, self._s0, self._groups = bank.padding, bank.s0, bank.groups
         for name, t in bank.tensors.items():
             self.register_buffer(name, t)
         self._banks: dict[tuple, _Bank1D] = {}
+        self._args = dict(
+            J=self.J,
+            shape=self.N,
+            Q=self.Q,
+            T=T,
+            max_order=self.max_order,
+            average=average,
+            oversampling=self.oversampling,
+            out_type=out_type,
+            backend=backend,
+            padding=padding,
+        )
+
+    def _check_out_type(self) -> None:
+        """Run at construction and at every call: ``out_type`` may change in between."""
+        check_choice(self.out_type, "out_type", ("array", "list", "dict"))
+        if not self.average and self.out_type == "array":
+            raise ValueError(
+                "out_type='array' needs averaging, but T=0 (or average=False) skips it: "
+                "Cannot convert the unaveraged coefficients, which have different lengths "
+                "(each at its own resolution), into one array. Please set out_type to 'list' "
+                "or 'dict' (as Kymatio requires)"
+            )
 
     # ---------------------------------------------------------------- filters and plan
     def _build_bank(self, N: int) -> _Bank1D:
@@ -162,7 +182,7 @@ class Scattering1D(nn.Module):
             total = level + k
             start, end = padding.ind_start[total], padding.ind_end[total]
             n = n_pad // 2**level
-            dense = n * (end - start) <= _DENSE_MAX and end - start <= 8 * math.log2(n) + 8
+            dense = n <= _DENSE_ROWS and end - start <= 8 * math.log2(n) + 8
             op = Lowpass1D(level, k, start, end, dense)
             if op.name not in tensors:
                 phi_level = periodize(phi, level)
@@ -223,6 +243,8 @@ class Scattering1D(nn.Module):
 
     # ---------------------------------------------------------------- forward
     def _check_input(self, x: torch.Tensor) -> torch.Tensor:
+        if isinstance(x, torch.Tensor) and x.dim() == 0:
+            raise ValueError("Input tensor x should have at least one axis (time), got shape ()")
         x = check_tensor(x, "x", min_dim=1)
         if x.is_complex():
             raise TypeError(f"x must be real (float32 or float64), got {x.dtype}")
@@ -242,6 +264,7 @@ class Scattering1D(nn.Module):
 
     def forward(self, x: torch.Tensor):
         """Scattering coefficients of ``x`` (``(..., N)``), see the class docstring."""
+        self._check_out_type()
         x = self._check_input(x)
         if not self.average:
             return self._as_out_type(self._unaveraged(x))
@@ -320,6 +343,16 @@ class Scattering1D(nn.Module):
         return sorted(out1, key=lambda c: c["n"]) + sorted(out2, key=lambda c: c["n"])
 
     # ---------------------------------------------------------------- metadata
+    @property
+    def psi1_f(self) -> list[dict]:
+        """Kymatio's order-1 filter list as metadata (``xi``, ``sigma``, ``j``; no arrays)."""
+        return [{"xi": x, "sigma": s, "j": j} for x, s, j in zip(self.xi1, self.sigma1, self.j1)]
+
+    @property
+    def psi2_f(self) -> list[dict]:
+        """Kymatio's second-order filter list, as metadata only (see :attr:`psi1_f`)."""
+        return [{"xi": x, "sigma": s, "j": j} for x, s, j in zip(self.xi2, self.sigma2, self.j2)]
+
     def output_size(self, detail: bool = False):
         """Number of channels C (or ``[1, C1, C2]`` with ``detail=True``)."""
         n2 = sum(1 for a in self.j1 for b in self.j2 if b > a) if self.max_order == 2 else None

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
-from ..._validation import check_choice, check_int, check_tensor
+from ..._validation import check_choice, check_tensor
+from .compat import Rebuildable, ScatteringValueError, as_int, as_sequence, check_backend
 from .core_2d import scattering2d, wavelet_modulus
 from .filters_2d import crop_spectrum, filter_bank_2d, padded_shape
 from .ops import (
@@ -33,7 +33,7 @@ class _Plan2D:
     pads: list[tuple[int, int]]
 
 
-class Scattering2D(nn.Module):
+class Scattering2D(Rebuildable):
     r"""2D scattering transform, numerically identical to Kymatio 0.3.0's ``Scattering2D``.
 
     .. math::
@@ -56,6 +56,11 @@ class Scattering2D(nn.Module):
     size would, and with the same output) and kept as non-persistent buffers, so ``.to()`` moves
     them and the ``state_dict`` holds only those of ``shape``.
 
+    Kymatio 0.3.0's constructor works unchanged (same arguments and positional order, numpy
+    integers, ``backend='torch'``); assigning ``J``, ``shape``, ``L``, ``max_order``,
+    ``pre_pad``, ``padding`` or ``rotation_invariant`` after construction rebuilds the filters
+    as a new construction would; ``out_type`` is checked at each call.
+
     Args:
         J: log2 of the largest scale; output maps are ``(H, W) // 2**J``.
         shape: ``(H, W)`` of the input images whose filters are built up front.
@@ -63,7 +68,8 @@ class Scattering2D(nn.Module):
         max_order: 1 or 2.
         pre_pad: the input is already padded, to ``padded_shape`` or to any other multiple of
             ``2**J`` of at least ``3 * 2**J`` per side (no padding is applied).
-        out_type: ``'array'`` or ``'list'`` (dicts with ``coef``, ``j``, ``theta``).
+        backend: ``None``, ``'torch'`` or Kymatio's torch backend (all the same).
+        out_type: ``'array'`` or ``'list'`` (dicts with ``coef``, ``j``, ``n``, ``theta``).
         padding: ``'reflect'`` (Kymatio), ``'zeros'`` or ``'circular'``.
         rotation_invariant: see above. Channels: ``1 + J·(L//2+1) + J(J−1)/2·(L//2+1)·L``.
 
@@ -78,6 +84,10 @@ class Scattering2D(nn.Module):
         torch.Size([4, 81, 7, 7])
     """
 
+    _REBUILD = frozenset(
+        {"J", "shape", "L", "max_order", "pre_pad", "backend", "padding", "rotation_invariant"}
+    )
+
     def __init__(
         self,
         J: int,
@@ -85,35 +95,55 @@ class Scattering2D(nn.Module):
         L: int = 8,
         max_order: int = 2,
         pre_pad: bool = False,
+        backend: str | None = None,
         out_type: str = "array",
         padding: str = "reflect",
         rotation_invariant: bool = False,
     ) -> None:
         super().__init__()
-        self.J = check_int(J, "J", minimum=1)
+        self.backend = check_backend(backend)
+        self.J = J = as_int(J, "J", minimum=1)
+        shape = as_sequence(shape)
         if not (isinstance(shape, Sequence) and len(shape) == 2):
             raise ValueError(f"shape must be an (H, W) pair for 2D images, got {shape!r}")
-        M, N = (check_int(s, "shape", minimum=1) for s in shape)
+        M, N = (as_int(s, "shape", minimum=1) for s in shape)
         if 2**J > M or 2**J > N:
-            raise ValueError(
-                f"J={J} is too large for images of shape {tuple(shape)}: need 2**J <= min(H, W), "
-                f"i.e. J <= {int(math.log2(min(M, N)))}"
+            raise ScatteringValueError(
+                f"J={J} is too large for images of shape {(M, N)}: the smallest dimension "
+                f"must be at least 2**J, i.e. J <= {int(math.log2(min(M, N)))}"
             )
         self.shape = (M, N)
-        self.L = check_int(L, "L", minimum=1)
-        self.max_order = check_choice(max_order, "max_order", (1, 2))
+        self.L = as_int(L, "L", minimum=1)
+        self.max_order = check_choice(as_int(max_order, "max_order"), "max_order", (1, 2))
         self.pre_pad = bool(pre_pad)
-        self.out_type = check_choice(out_type, "out_type", ("array", "list"))
         self.padding = check_choice(padding, "padding", PADDING_MODES)
         self.rotation_invariant = bool(rotation_invariant)
+        self.out_type = out_type
+        self._check_out_type()
         if self.rotation_invariant and M != N:
             raise ValueError(f"rotation_invariant=True needs square images, got shape {(M, N)}")
-        if self.rotation_invariant and out_type == "list":
-            raise ValueError("rotation_invariant=True supports out_type='array' only")
         self.padded_shape = padded_shape(M, N, J)
+        self._M_padded, self._N_padded = self.padded_shape  # Kymatio's names
         self._plans: dict[tuple[int, int], _Plan2D] = {}
         self._cast: dict[tuple, tuple] = {}
         self._plan(self.padded_shape if self.pre_pad else self.shape)
+        self._args = dict(
+            J=J,
+            shape=self.shape,
+            L=self.L,
+            max_order=self.max_order,
+            pre_pad=self.pre_pad,
+            backend=backend,
+            out_type=out_type,
+            padding=padding,
+            rotation_invariant=self.rotation_invariant,
+        )
+
+    def _check_out_type(self) -> None:
+        """Run at construction and at every call: ``out_type`` may change in between."""
+        check_choice(self.out_type, "out_type", ("array", "list"))
+        if self.rotation_invariant and self.out_type == "list":
+            raise ValueError("rotation_invariant=True supports out_type='array' only")
 
     # ---------------------------------------------------------------- filters, per image size
     def _plan(self, size: tuple[int, int]) -> _Plan2D:
@@ -181,19 +211,27 @@ class Scattering2D(nn.Module):
 
     # ---------------------------------------------------------------- forward
     def _check_input(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"The input should be a torch.Tensor (x), got {type(x).__name__}")
+        if x.dim() < 2:
+            raise ScatteringValueError(
+                f"Input tensor x must have at least two dimensions (H, W), got shape "
+                f"{tuple(x.shape)}"
+            )
         x = check_tensor(x, "x", min_dim=2)
         if x.is_complex():
             raise TypeError(f"x must be real (float32 or float64), got {x.dtype}")
         size, J = tuple(x.shape[-2:]), self.J
         if self.pre_pad:
             if any(n % 2**J or n < 3 * 2**J for n in size):
-                raise ValueError(
-                    f"x must end with a padded size (pre_pad=True): multiples of 2**J = {2**J}, "
+                raise ScatteringValueError(
+                    "Padded tensor must be of spatial size: with pre_pad=True, x must end with "
+                    f"a padded size, multiples of 2**J = {2**J}, "
                     f"at least 3 * 2**J = {3 * 2**J} (e.g. padded_shape = {self.padded_shape}), "
                     f"got trailing size {size}"
                 )
         elif min(size) < 2**J:
-            raise ValueError(
+            raise ScatteringValueError(
                 f"x has spatial size {size}, smaller than 2**J = {2**J} (J={J}): each side must "
                 f"be at least {2**J}, or build the transform with J <= {int(math.log2(min(size)))}"
             )
@@ -222,6 +260,7 @@ class Scattering2D(nn.Module):
 
     def forward(self, x: torch.Tensor):
         """Scattering coefficients of ``x`` (``(..., H, W)``), see the class docstring."""
+        self._check_out_type()
         x = self._check_input(x)
         batch_shape = x.shape[:-2]
         x = x.reshape((-1, *x.shape[-2:]))
@@ -236,7 +275,12 @@ class Scattering2D(nn.Module):
             return S
         m = self.meta()
         return [
-            {"coef": S[..., c, :, :], "j": m["key_j"][c], "theta": m["key_theta"][c]}
+            {
+                "coef": S[..., c, :, :],
+                "j": m["key_j"][c],
+                "n": m["key_n"][c],
+                "theta": m["key_theta"][c],
+            }
             for c in range(S.shape[-3])
         ]
 
@@ -338,6 +382,8 @@ class Scattering2D(nn.Module):
             "theta": padded(2),
             "key_j": [r[1] for r in rows],
             "key_theta": [r[2] for r in rows],
+            # Kymatio's wavelet index n = j * L + θ, per order (out_type='list''s 'n')
+            "key_n": [tuple(j * L + t for j, t in zip(r[1], r[2])) for r in rows],
         }
 
     def extra_repr(self) -> str:
