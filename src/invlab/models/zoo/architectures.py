@@ -55,11 +55,7 @@ def plain_cnn(
     base of ``multiscale_cnn`` and ``augerino_cnn``. Stages ``conv1 ... conv{depth}, pool, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        channels: output channels of every conv (the width of the network).
-        depth: number of conv blocks, ``>= 1``.
-        kernel_size: conv kernel size in samples (pixels), odd.
+        in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
         padding_mode: any of ``nn.Conv``'s; default ``'zeros'``.
         batch_norm: batch normalisation after each conv (default ``False``: none).
 
@@ -110,11 +106,7 @@ def cnn_maxpool(
     Stages: ``block1 ... block{depth}, pool, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        channels: output channels of every conv (the width of the network).
-        depth: number of conv blocks, ``>= 1``.
-        kernel_size: conv kernel size in samples (pixels), odd.
+        in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
         batch_norm: batch normalisation after each conv; ``False`` drops it.
 
     Shape:
@@ -153,11 +145,7 @@ def cnn_blur(
     (Zhang 2019). Stages: ``block1 ... block{depth}, pool, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        channels: output channels of every conv (the width of the network).
-        depth: number of conv blocks, ``>= 1``.
-        kernel_size: conv kernel size in samples (pixels), odd.
+        in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
         filter_size: taps of the binomial blur; ``1`` is no blur, i.e. ``conv → ReLU → max pool
             (stride 2)``, the standard CNN.
 
@@ -193,11 +181,7 @@ def cnn_lp(
     ``block × depth → global Lp pool → linear``; stages ``block1 ... block{depth}, pool, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        channels: output channels of every conv (the width of the network).
-        depth: number of conv blocks, ``>= 1``.
-        kernel_size: conv kernel size in samples (pixels), odd.
+        in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
         p: pooling exponent, ``> 0``: ``1`` is average pooling, large ``p`` approaches max pooling;
             the initial value when learned.
         learnable_p: ``True`` learns one ``p`` per channel in every pooling layer.
@@ -284,8 +268,7 @@ def symmetric(
     ``logits(x) = reduce_g base(g·x)`` (:class:`Symmetrize`). Stage: ``logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
+        in_shape, num_classes: as :func:`~invlab.models.create_model`.
         base: name of the zoo model to symmetrize (see :func:`list_models`).
         group: a group name (``'C4'``, ``'D4'``, ...; images) or ``'shifts'``: every circular
             shift of the input (signals or square images; ``N`` or ``H·W`` copies).
@@ -332,11 +315,7 @@ def multiscale_cnn(
     Stage: ``logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        channels: output channels of every conv (the width of the network).
-        depth: number of conv blocks, ``>= 1``.
-        kernel_size: conv kernel size in samples (pixels), odd.
+        in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
         scales: resize factors of the pyramid's levels (``1.0`` is the input).
         reduce: ``'max'`` or ``'mean'`` over the scales' logits.
         batch_norm: batch normalisation after each conv (default ``False``: none).
@@ -368,11 +347,7 @@ def augerino_cnn(
     (:class:`LearnedAugment`); stage ``augment`` (output: the logits; read its ``widths()``).
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        channels: output channels of every conv (the width of the network).
-        depth: number of conv blocks, ``>= 1``.
-        kernel_size: conv kernel size in samples (pixels), odd.
+        in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
         generators: affine generators to learn widths for; images: ``'translate_x'``,
             ``'translate_y'``, ``'rotate'``, ``'scale'``, ``'stretch'``, ``'shear'``; signals:
             ``'translate'``, ``'scale'``. ``None``: all of them.

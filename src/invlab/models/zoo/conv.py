@@ -132,11 +132,7 @@ def cnn_flat(
     Stages: ``conv1 ... conv{depth}, flatten, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        channels: output channels of every conv (the width of the network).
-        depth: number of conv blocks, ``>= 1``.
-        kernel_size: conv kernel size in samples (pixels), odd.
+        in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.

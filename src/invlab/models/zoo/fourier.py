@@ -23,10 +23,7 @@ def fourier_mlp(
     logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        width: units per hidden layer.
-        depth: number of hidden layers, ``>= 1``.
+        in_shape, num_classes, width, depth: as :func:`~invlab.models.zoo.dense.mlp`.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.

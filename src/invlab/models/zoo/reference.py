@@ -23,8 +23,7 @@ def cnn_strided(in_shape: tuple[int, ...], num_classes: int, channels: int = 25)
     Stages: ``conv1, conv2, conv3, flatten, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
+        in_shape, num_classes: as :func:`~invlab.models.create_model`.
         channels: output channels of each of the three convs.
 
     Shape:

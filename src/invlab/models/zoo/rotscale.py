@@ -90,10 +90,7 @@ def bispectrum_mlp(
     hidden{depth}, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
-        width: units per hidden layer.
-        depth: number of hidden layers, ``>= 1``.
+        in_shape, num_classes, width, depth: as :func:`~invlab.models.zoo.dense.mlp`.
         pairs: ``'reduced'`` (``2 (N//2+1)`` coefficients in 1D, ``3 H (W//2+1)`` in 2D) or
             ``'full'`` (all frequency pairs; refused above a million coefficients).
 

@@ -91,8 +91,7 @@ def scattering_linear(
     features. Stages: ``scattering, norm, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
+        in_shape, num_classes: as :func:`~invlab.models.create_model`.
         J: number of octaves (invariance scale ``2^J`` samples); ``None``: 3 for signals, 2 for
             images, capped by the input size.
         Q: wavelets per octave (signals only).
@@ -126,8 +125,7 @@ def scattering_mlp(
     Stages: ``scattering, norm, hidden1 ... hidden{depth}, logits``.
 
     Args:
-        in_shape: one input without the batch dimension, ``(C, N)`` or ``(C, H, W)``.
-        num_classes: number of output logits.
+        in_shape, num_classes: as :func:`~invlab.models.create_model`.
         J: number of octaves (invariance scale ``2^J`` samples); ``None``: 3 for signals, 2 for
             images, capped by the input size.
         Q: wavelets per octave (signals only).
