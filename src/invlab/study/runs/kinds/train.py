@@ -50,7 +50,9 @@ class Train(RunKind):
         return execute_train_together(configs, device=device)
 
 
-def execute_train(config: RunConfig, measure_inputs: int | None = None, device=None) -> RunResult:
+def execute_train(
+    config: RunConfig, measure_inputs: int | None = None, device=None, keep_model: bool = False
+):
     """Train and measure the run described by ``config``.
 
     Seeded by ``config.seed``: the same configuration gives the same numbers (at a fixed torch
@@ -60,6 +62,7 @@ def execute_train(config: RunConfig, measure_inputs: int | None = None, device=N
         config: the run.
         measure_inputs: overrides ``config.measure_inputs`` (test inputs measured).
         device: where the model trains and is measured (default the CPU); the data move there.
+        keep_model: return ``(result, trained model)`` instead of the result alone.
 
     Returns:
         the run's :class:`~invlab.study.store.records.RunResult`: its metrics (``goodfellow``
@@ -88,7 +91,8 @@ def execute_train(config: RunConfig, measure_inputs: int | None = None, device=N
     train_seconds = time.perf_counter() - start
     with torch.random.fork_rng(devices=[]):  # a stochastic model's evaluation draws, seeded
         torch.manual_seed(config.seed + 3)
-        return measure_trained(model, config, ds, result, train_seconds, measure_inputs)
+        measured = measure_trained(model, config, ds, result, train_seconds, measure_inputs)
+    return (measured, model) if keep_model else measured
 
 
 def execute_train_together(configs: list[RunConfig], device=None) -> list[RunResult]:
