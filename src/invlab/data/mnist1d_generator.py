@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 
 import numpy as np
 import torch
 
 from invlab._validation import check_int
-from invlab.data.cache import cache_dir
+from invlab.data.cache import cache_dir, cached_arrays
 from invlab.data.dataset import Dataset
 
 # The generator's knobs with everything but translation switched off: fixed dilation (padding
@@ -57,17 +55,7 @@ def mnist1d(
 
     key = hashlib.sha1(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:12]
     path = cache_dir() / f"{name}-{key}.npz"
-    arrays = None
-    if cache and path.exists():
-        try:
-            with np.load(path) as f:
-                arrays = {k: f[k] for k in ("x", "y", "x_test", "y_test")}
-        except (OSError, ValueError, KeyError):
-            arrays = None  # a damaged cache file is regenerated
-    if arrays is None:
-        arrays = _generate(overrides)
-        if cache:
-            _atomic_save(path, arrays)
+    arrays = cached_arrays(path, lambda: _generate(overrides), cache)
 
     return Dataset(
         name=name,
@@ -91,15 +79,3 @@ def _generate(overrides: dict) -> dict[str, np.ndarray]:
     finally:
         np.random.set_state(state)  # noqa: NPY002
     return {k: np.asarray(data[k]) for k in ("x", "y", "x_test", "y_test")}
-
-
-def _atomic_save(path, arrays: dict[str, np.ndarray]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from invlab._validation import check_choice, check_int, check_positive, check_range
-from invlab.data.cache import cache_dir
+from invlab.data.cache import cache_dir, cached_arrays
 from invlab.data.dataset import Dataset
 from invlab.data.fonts import FONTS, digit_outlines, rasterise
 
@@ -241,26 +241,18 @@ def rendered_digits(
         [_VERSION, n_train, n_test, size, scale, seed, sorted(options.items())], default=list
     )
     path = cache_dir() / f"rendered_digits-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
-    arrays = None
-    if cache and path.exists():
-        try:
-            with np.load(path) as f:
-                arrays = {k: f[k] for k in ("x", "y", "x_test", "y_test")}
-        except (OSError, ValueError, KeyError):
-            arrays = None  # a damaged cache file is regenerated
-    if arrays is None:
+
+    def generate() -> dict[str, np.ndarray]:
         train = glyph_params(n_train, (seed, 0), **options)
         test = glyph_params(n_test, (seed, 1), **options)
-        arrays = {
+        return {
             "x": render_glyphs(train, size, scale),
             "y": train.label,
             "x_test": render_glyphs(test, size, scale),
             "y_test": test.label,
         }
-        if cache:
-            from invlab.data.mnist1d_generator import _atomic_save
 
-            _atomic_save(path, arrays)
+    arrays = cached_arrays(path, generate, cache)
     name = f"rendered_digits{size}" + ("" if classes == "all" else f"_{classes}")
     return Dataset(
         name=name + ("" if scale == 1 else f"_x{scale:g}"),

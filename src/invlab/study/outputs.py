@@ -23,6 +23,12 @@ def _kinds(runs: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(runs.kind.fillna("train")))
 
 
+def _drawn_from(name: str, runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs whose kind names the figure ``name``."""
+    kinds = [k for k in _kinds(runs) if name in get_kind(k).figures]
+    return runs[runs.kind.fillna("train").isin(kinds)] if "kind" in runs else runs
+
+
 def figure_names(runs: pd.DataFrame) -> list[str]:
     """The figures of these runs' kinds, each once, in the kinds' order."""
     names: list[str] = []
@@ -53,9 +59,7 @@ def save_study_figures(
 
     paths = []
     for name in figure_names(runs):
-        kinds = [k for k in _kinds(runs) if name in get_kind(k).figures]
-        mine = runs[runs.kind.fillna("train").isin(kinds)] if "kind" in runs else runs
-        paths += save_figures([name], mine, layers, curves, folder)
+        paths += save_figures([name], _drawn_from(name, runs), layers, curves, folder)
     return paths
 
 
@@ -66,9 +70,7 @@ def save_primary_figure(
     from invlab.study.report.gallery import draw, save_figure
 
     for name in figure_names(runs):
-        kinds = [k for k in _kinds(runs) if name in get_kind(k).figures]
-        mine = runs[runs.kind.fillna("train").isin(kinds)] if "kind" in runs else runs
-        fig = draw(name, mine, layers, curves)
+        fig = draw(name, _drawn_from(name, runs), layers, curves)
         if fig is not None:
             return save_figure(fig, path)
     return None

@@ -23,15 +23,21 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from invlab._validation import (
-    check_choice,
     check_int,
-    check_positive,
     check_tensor,
     first_output,
     match_dtype,
     model_dtype,
 )
-from invlab.train.loop import TrainResult, _check_fit, accuracy, model_device, seeded, train
+from invlab.train.loop import (
+    TrainResult,
+    _check_fit,
+    accuracy,
+    check_training,
+    model_device,
+    seeded,
+    train,
+)
 from invlab.transforms import Transform
 
 _STOCHASTIC = (nn.modules.dropout._DropoutNd,)
@@ -157,19 +163,7 @@ def train_together(
         check_int(seed, "seeds[k]")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct (members would be identical), got {seeds}")
-    x = check_tensor(x, "x", min_dim=2, finite=True)
-    y = check_tensor(y, "y", min_dim=1, floating=False)
-    if y.dim() != 1 or y.shape[0] != x.shape[0]:
-        raise ValueError(f"y must have shape ({x.shape[0]},) to match x, got {tuple(y.shape)}")
-    check_int(epochs, "epochs", minimum=1)
-    check_int(batch_size, "batch_size", minimum=1)
-    check_positive(lr, "lr")
-    check_choice(schedule, "schedule", ("constant", "cosine"))
-    check_positive(weight_decay, "weight_decay", strict=False)
-    if augment is not None and not isinstance(augment, Transform):
-        raise TypeError(f"augment must be an invlab Transform or None, got {type(augment)}")
-    if max_steps is not None:
-        check_int(max_steps, "max_steps", minimum=1)
+    x, y = check_training(x, y, epochs, batch_size, lr, schedule, weight_decay, augment, max_steps)
     if stop is not None and not callable(stop):
         raise TypeError(f"stop must be a callable (member, epoch, loss) -> bool, got {stop!r}")
 

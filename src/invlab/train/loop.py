@@ -89,19 +89,7 @@ def train(
     Returns:
         A :class:`TrainResult`.
     """
-    x = check_tensor(x, "x", min_dim=2, finite=True)
-    y = check_tensor(y, "y", min_dim=1, floating=False)
-    if y.dim() != 1 or y.shape[0] != x.shape[0]:
-        raise ValueError(f"y must have shape ({x.shape[0]},) to match x, got {tuple(y.shape)}")
-    check_int(epochs, "epochs", minimum=1)
-    check_int(batch_size, "batch_size", minimum=1)
-    check_positive(lr, "lr")
-    check_choice(schedule, "schedule", ("constant", "cosine"))
-    check_positive(weight_decay, "weight_decay", strict=False)
-    if augment is not None and not isinstance(augment, Transform):
-        raise TypeError(f"augment must be an invlab Transform or None, got {type(augment)}")
-    if max_steps is not None:
-        check_int(max_steps, "max_steps", minimum=1)
+    x, y = check_training(x, y, epochs, batch_size, lr, schedule, weight_decay, augment, max_steps)
 
     device = model_device(model, x.device)
     x, y = match_dtype(x, model_dtype(model), "x").to(device), y.to(device)
@@ -167,6 +155,31 @@ def train(
 
 
 @torch.no_grad()
+def check_training(
+    x, y, epochs, batch_size, lr, schedule, weight_decay, augment, max_steps
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The checks of :func:`train`'s data and hyper-parameters (shared with
+    :func:`~invlab.train.train_together`); returns the checked ``(x, y)``.
+
+    Raises:
+        ValueError, TypeError: naming the argument and what was expected.
+    """
+    x = check_tensor(x, "x", min_dim=2, finite=True)
+    y = check_tensor(y, "y", min_dim=1, floating=False)
+    if y.dim() != 1 or y.shape[0] != x.shape[0]:
+        raise ValueError(f"y must have shape ({x.shape[0]},) to match x, got {tuple(y.shape)}")
+    check_int(epochs, "epochs", minimum=1)
+    check_int(batch_size, "batch_size", minimum=1)
+    check_positive(lr, "lr")
+    check_choice(schedule, "schedule", ("constant", "cosine"))
+    check_positive(weight_decay, "weight_decay", strict=False)
+    if augment is not None and not isinstance(augment, Transform):
+        raise TypeError(f"augment must be an invlab Transform or None, got {type(augment)}")
+    if max_steps is not None:
+        check_int(max_steps, "max_steps", minimum=1)
+    return x, y
+
+
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
     """Predicted labels ``(N,)`` in evaluation mode, computed in batches."""
     x = match_dtype(check_tensor(x, "x", min_dim=2), model_dtype(model), "x")

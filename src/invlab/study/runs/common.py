@@ -15,6 +15,7 @@ from invlab.models import count_parameters, readout_input
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunMetrics, RunResult
 from invlab.train import accuracy, train
+from invlab.train.loop import model_device
 from invlab.transforms.spec import parse_transform
 
 
@@ -64,7 +65,7 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
             metrics=config.metrics,
             steps=config.steps,
             model_name=config.label(),
-            device=_device_of(model),
+            device=model_device(model, torch.device("cpu")),
         )
     measure_seconds = time.perf_counter() - start
 
@@ -102,13 +103,6 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
     along = table[(table.metric == "accuracy") & (table.param != "mean")]
     curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
     return RunResult(metrics=metrics, layers=layers, curve=curve)
-
-
-def _device_of(model) -> torch.device:
-    """Where ``model`` lives (its first parameter or buffer; the CPU without either)."""
-    for tensor in (*model.parameters(), *model.buffers()):
-        return tensor.device
-    return torch.device("cpu")
 
 
 def _plain(param):

@@ -25,14 +25,18 @@ class TrainLie(Train):
     description = "a train run plus the Lie derivative (local equivariance error) of every layer"
 
     def execute(self, config: RunConfig, device=None) -> RunResult:
+        import torch
+
         from invlab.measure import lie_derivative
+        from invlab.train.loop import model_device
         from invlab.transforms.spec import parse_transform
 
         result, model = execute_train(config, device=device, keep_model=True)
         ds = dataset(config.dataset)
         x = ds.x_test[: config.measure_inputs]
         action = parse_transform(config.transform, len(ds.in_shape) - 1)
-        table = lie_derivative(model.eval(), x, action, device=next(model.parameters()).device)
+        where = model_device(model, torch.device("cpu"))
+        table = lie_derivative(model.eval(), x, action, device=where)
         mean = table[table.param == "mean"]
         rows = [
             {"layer": r.layer, "metric": r.metric, "value": float(r.value)}
