@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+from _paths import SRC
+
 PACKAGE = SRC / "invlab"
 
 # DESIGN.md's layers: what each package may import from invlab (private top-level helpers
@@ -210,3 +211,20 @@ def test_the_shadow_rule_reads_lazy_mappings(tmp_path):
     init = tmp_path / "__init__.py"
     init.write_text("from .a import sensitivity\n_LAZY = {'profile': 'x'}\n")
     assert _public_names(init) == {"sensitivity", "profile"}
+
+
+def test_tests_mirror_the_package():
+    """Every folder of tests/ is a package of src/invlab (tests/study/store/ tests
+    invlab.study.store), and every test module is named test_<topic>.py."""
+    tests = SRC.parent / "tests"
+    for folder in sorted(p for p in tests.rglob("*") if p.is_dir() and p.name != "resources"):
+        if folder.name.startswith((".", "_")):
+            continue
+        package = PACKAGE / folder.relative_to(tests)
+        assert (package / "__init__.py").is_file(), (
+            f"tests/{folder.relative_to(tests)} mirrors no package"
+        )
+    modules = [p for p in tests.rglob("*.py") if not p.name.startswith(("_", "conftest"))]
+    assert modules and all(p.name.startswith("test_") for p in modules), [
+        p for p in modules if not p.name.startswith("test_")
+    ]

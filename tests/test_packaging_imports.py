@@ -11,11 +11,11 @@ import ast
 import re
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from _paths import REPO
+
 SOURCE = REPO / "src" / "invlab"
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 

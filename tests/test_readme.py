@@ -1,9 +1,10 @@
 """The README's API tour runs as written (executable documentation)."""
 
 import re
-from pathlib import Path
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from _paths import REPO
+
+README = REPO / "README.md"
 
 
 def test_readme_python_tour_runs():

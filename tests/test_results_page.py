@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from _paths import REPO
 from invlab.cli.page_cmd import blocks, command_output
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 PAGE = ROOT / "docs" / "results.md"
 FIGURES = re.compile(r"<!-- figures: (?P<command>invlab report [^\n]*?) -->")
 IMAGE = re.compile(r"!\[[^\]]*\]\((?P<path>figures/[^)]+\.png)\)")

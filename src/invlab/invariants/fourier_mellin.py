@@ -228,7 +228,7 @@ def fourier_mellin_1d(
     in ``[r_min, r_max]`` bins (a dilation becomes a shift in ``log k``), divided by its
     mean, log-compressed with floor ``f``, then ``|rfft|`` (the shift goes). Invariant to
     circular shifts exactly and to dilations up to boundary and interpolation effects.
-    Unlike the 2D form it keeps the log by default: on the bumps of ``tests/test_mellin.py``
+    Unlike the 2D form it keeps the log by default: on the bumps of ``tests/invariants/test_mellin.py``
     a dilation by 1.3 moves it by 0.07 with the log and by 0.16 without (the Fourier modulus
     by 0.35).
 
@@ -273,7 +273,7 @@ class FourierMellin(nn.Module):
     Invariance: exact for circular translations without the window and for rotations by
     multiples of 90° (``n_angles`` must be even); approximate (boundary and interpolation
     effects) otherwise. Measured on a 64×64 scikit-image photograph: ≤ 0.1 relative change
-    for rotations of 30–60° and zooms of 0.8–1.25 (``tests/test_mellin.py``,
+    for rotations of 30–60° and zooms of 0.8–1.25 (``tests/invariants/test_mellin.py``,
     ``docs/rotation_scale.md``).
 
     Args:

@@ -10,7 +10,7 @@ APPLICATION_ID = 0x494E564C  # "INVL": marks the file as an invlab results datab
 
 # The whole schema. A database of an earlier version is brought to it by MIGRATIONS, in
 # place and in one transaction, so that a migrated file and a new one have the same tables,
-# columns (in the same order) and contents' format (tested in tests/test_study_store.py).
+# columns (in the same order) and contents' format (tested in tests/study/store/test_store.py).
 SCHEMA_VERSION = 4
 SCHEMA = """
 CREATE TABLE runs (

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _paths import REPO
 from invlab.study.report.curve_axis import axis_label, point_text, with_positions
 from invlab.study.report.markdown import curve_markdown, layer_markdown, markdown_table, page_table
 from invlab.study.stats import mean_ci
@@ -156,13 +157,12 @@ def test_trends_table_gives_each_familys_slope_with_its_interval():
 
 
 def test_page_command_rewrites_stale_blocks_and_check_names_them(tmp_path, monkeypatch):
-    from pathlib import Path
 
     from typer.testing import CliRunner
 
     from invlab.cli import app
 
-    monkeypatch.chdir(Path(__file__).resolve().parents[1])  # docs/data/ is committed
+    monkeypatch.chdir(REPO)  # docs/data/ is committed
     command = "invlab report docs/data/deformation.db --markdown - --metric test_accuracy"
     page = tmp_path / "page.md"
     page.write_text(f"# p\n\n<!-- table: {command} -->\n| stale |\n<!-- end -->\n\ntext\n")

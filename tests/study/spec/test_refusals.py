@@ -5,14 +5,14 @@ the Goodfellow score."""
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import pytest
 
+from _paths import REPO
 from invlab.study.execution.preflight import RunMisfitError, check_runs_fit
 from invlab.study.spec import SpecError, parse_spec
 
-QUICK = Path(__file__).resolve().parents[1] / "src/invlab/study/specs/size-vs-invariance-quick.toml"
+QUICK = REPO / "src/invlab/study/specs/size-vs-invariance-quick.toml"
 
 
 def _spec(**edits) -> dict:

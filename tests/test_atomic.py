@@ -11,12 +11,13 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from _paths import REPO
 from invlab import _atomic as atomic
 from invlab.study.report.figures import save_figure
 from invlab.study.report.html import write_report
 
 matplotlib.use("Agg")
-DB = Path(__file__).resolve().parents[1] / "docs" / "data" / "size-vs-invariance.db"
+DB = REPO / "docs" / "data" / "size-vs-invariance.db"
 
 
 @pytest.fixture

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from _paths import REPO
 from invlab.cli import app
 
-DB = Path(__file__).resolve().parents[1] / "docs" / "data" / "size-vs-invariance.db"
+DB = REPO / "docs" / "data" / "size-vs-invariance.db"
 ODD = ["[/]", "[bold]x", "a:-1:b", ":smile:"]
 
 

@@ -8,24 +8,23 @@ import json
 import numpy as np
 import pytest
 
+from _specs import tiny_spec
 from invlab.study import ResultStore, parse_spec, run_study
 from invlab.study.execution.executors import SerialExecutor, make_executor
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 SPEC = parse_spec(
-    {
-        "name": "batched",
-        "datasets": ["mnist1d"],
-        "seeds": [0, 1, 2],
-        "training": {"epochs": 2, "lr": 0.01, "schedule": "cosine"},
-        "measure": {"transforms": ["shift:-4:4"], "inputs": 150, "steps": 5},
-        "regimes": [{"name": "plain"}, {"name": "aug", "augment": "shift:4"}],
-        "models": [
+    tiny_spec(
+        name="batched",
+        seeds=[0, 1, 2],
+        training={"epochs": 2, "schedule": "cosine"},
+        measure={"inputs": 150},
+        models=[
             {"name": "mlp", "grid": {"width": 16, "depth": 2}},
             {"name": "cnn", "grid": {"channels": 4, "depth": 2}},
         ],
-    }
+    )
 )
 METRICS = ["train_accuracy", "test_accuracy", "transformed_accuracy", "consistency"]
 METRICS += ["goodfellow", "sensitivity", "final_loss"]

@@ -9,23 +9,12 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from _specs import tiny_toml
 from invlab.cli import app
 from invlab.study import ResultStore, parse_spec
 from invlab.study.execution.devices import resolve_device
 
-SPEC = """
-name = "device-tiny"
-datasets = ["mnist1d"]
-[training]
-epochs = 1
-[measure]
-transforms = ["shift:-4:4"]
-inputs = 100
-steps = 3
-[[models]]
-name = "mlp"
-grid = { width = 8, depth = 1 }
-"""
+SPEC = tiny_toml(name="device-tiny", regimes=None)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from _specs import tiny_toml
 from invlab.study import (
     RunConfig,
     SpecError,
@@ -16,26 +17,10 @@ from invlab.study import (
     size_vs_invariance,
 )
 
-TINY = """
-name = "tiny"
-datasets = ["mnist1d"]
-seeds = [0, 1]
-[training]
-epochs = 1
-[measure]
-transforms = ["shift:-4:4"]
-inputs = 100
-[[regimes]]
-name = "plain"
-[[regimes]]
-name = "aug"
-augment = "shift:4"
-[[models]]
-name = "mlp"
-family = "mlp depth {depth}"
-grid = { width = [8, 16], depth = 1 }
-lr = 0.01
-"""
+TINY = tiny_toml(
+    seeds=[0, 1],
+    models=[{"name": "mlp", "family": "mlp depth {depth}", "grid": {"width": [8, 16], "depth": 1}}],
+)
 
 
 def test_builtin_studies_ship_as_spec_files():
@@ -104,6 +89,7 @@ def test_grid_is_the_cross_product(tmp_path):
         seed=0,
         family="mlp depth 1",
         measure_inputs=100,
+        steps=5,
     )
     assert {r.augment for r in spec.runs} == {None, "shift:4"}
     assert {r.seed for r in spec.runs} == {0, 1}

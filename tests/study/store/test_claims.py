@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from _paths import SRC
 from invlab.study import ResultStore, load_spec, run_study
 from invlab.study.execution import runner as runner_module
 from invlab.study.store.claims import Claims
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 SPEC = """
 name = "shared"
 datasets = ["mnist1d"]

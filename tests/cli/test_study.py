@@ -7,28 +7,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from _specs import tiny_toml
 from invlab.cli import app
 from invlab.study import size_vs_invariance
 
-TINY = """
-name = "cli-tiny"
-datasets = ["mnist1d"]
-[training]
-epochs = 1
-lr = 0.01
-[measure]
-transforms = ["shift:-4:4"]
-inputs = 100
-steps = 5
-[[regimes]]
-name = "plain"
-[[regimes]]
-name = "aug"
-augment = "shift:4"
-[[models]]
-name = "mlp"
-grid = { width = 8, depth = 1 }
-"""
+TINY = tiny_toml(name="cli-tiny")
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import invlab
+from _specs import tiny_spec
 from invlab.study import ResultStore, parse_spec, run_study
 from invlab.study.execution.executors import (
     DaskExecutor,
@@ -22,15 +23,12 @@ from invlab.study.execution.executors import (
 METRICS = ["params", "train_accuracy", "test_accuracy", "transformed_accuracy", "consistency"]
 METRICS += ["goodfellow", "sensitivity", "final_loss"]
 SPEC = parse_spec(
-    {
-        "name": "executors",
-        "datasets": ["mnist1d"],
-        "seeds": [0, 1],
-        "training": {"epochs": 1, "lr": 0.01},
-        "measure": {"transforms": ["shift:-4:4"], "inputs": 150, "steps": 5},
-        "regimes": [{"name": "aug", "augment": "shift:4"}],
-        "models": [{"name": "mlp", "grid": {"width": 8, "depth": 1}}],
-    }
+    tiny_spec(
+        name="executors",
+        seeds=[0, 1],
+        measure={"inputs": 150},
+        regimes=[{"name": "aug", "augment": "shift:4"}],
+    )
 )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import invlab.study.runs as execute_module
+from _paths import SRC
 from invlab.study import (
     ResultStore,
     RunConfig,
@@ -25,7 +26,6 @@ from invlab.study import (
 )
 from invlab.study.store.schema import SCHEMA_VERSION
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 VERSIONS = {"invlab": "test"}
 
 

@@ -11,23 +11,16 @@ import sys
 import time
 from pathlib import Path
 
+from _paths import SRC
+from _specs import tiny_toml
 from invlab.study import load_spec
 
-SRC = Path(__file__).resolve().parents[1] / "src"
-SPEC = """
-name = "kill-me"
-datasets = ["mnist1d"]
-[training]
-epochs = 2
-lr = 0.01
-[measure]
-transforms = ["shift:-4:4"]
-inputs = 100
-steps = 5
-[[models]]
-name = "mlp"
-grid = { width = [8, 12, 16, 20, 24, 28, 32, 36], depth = 1 }
-"""
+SPEC = tiny_toml(
+    name="kill-me",
+    training={"epochs": 2},
+    regimes=None,
+    models=[{"name": "mlp", "grid": {"width": [8, 12, 16, 20, 24, 28, 32, 36], "depth": 1}}],
+)
 
 
 def _stored(db: Path) -> dict[str, tuple]:

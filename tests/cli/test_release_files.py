@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import tomllib
 from importlib.metadata import version
-from pathlib import Path
 
 from typer.testing import CliRunner
 
 import invlab
+from _paths import REPO
 from invlab.cli import app
 
-REPO = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 
 

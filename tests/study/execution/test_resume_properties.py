@@ -26,6 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from _hypothesis_profiles import budget
+from _specs import tiny_spec
 from invlab.study import ResultStore, parse_spec, run_study
 
 # One torch thread: these tensors are tiny, and on a loaded machine a 2-thread pool stalls
@@ -33,14 +34,15 @@ from invlab.study import ResultStore, parse_spec, run_study
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 SPEC = parse_spec(
-    {
-        "name": "resume-property",
-        "datasets": ["digits"],
-        "seeds": [0, 1],
-        "training": {"epochs": 1, "lr": 0.01, "batch_size": 512},
-        "measure": {"transforms": ["shift:-1:1"], "inputs": 100, "steps": 3},
-        "models": [{"name": "mlp", "grid": {"width": [4, 6], "depth": 1}}],
-    }
+    tiny_spec(
+        name="resume-property",
+        datasets=["digits"],
+        seeds=[0, 1],
+        training={"batch_size": 512},
+        measure={"transforms": ["shift:-1:1"], "steps": 3},
+        regimes=None,
+        models=[{"name": "mlp", "grid": {"width": [4, 6], "depth": 1}}],
+    )
 )
 RUNS = len(SPEC.runs)
 TIMINGS = ["seconds", "finished", "started", "worker", "train_seconds", "measure_seconds"]

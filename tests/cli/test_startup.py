@@ -3,9 +3,9 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+from _paths import SRC
+
 PROBE = """
 import sys
 from typer.testing import CliRunner
@@ -18,7 +18,7 @@ print(sorted(m for m in ("torch", "pandas", "matplotlib") if m in sys.modules))
 
 
 def test_help_and_unknown_commands_import_no_heavy_module():
-    env = {**os.environ, "PYTHONPATH": SRC}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     out = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
     ).stdout.split("\n")
@@ -50,7 +50,7 @@ print(sorted(m for m in ("torch", "pandas", "matplotlib") if m in sys.modules))
 
 
 def test_study_list_and_argument_errors_import_no_heavy_module():
-    env = {**os.environ, "PYTHONPATH": SRC}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     out = subprocess.run(
         [sys.executable, "-c", STUDY_PROBE], capture_output=True, text=True, env=env, check=True
     ).stdout.split("\n")

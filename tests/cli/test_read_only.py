@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from _paths import REPO
 from invlab.cli import app
 
-REPO = Path(__file__).resolve().parents[1]
 DB = REPO / "docs" / "data" / "size-vs-invariance.db"
 
 
