@@ -48,7 +48,8 @@ import torch
 from torch import nn
 
 from invlab.measure.activations import INPUT, OUTPUT
-from invlab.measure.metrics.lie_actions import SPATIAL, tangent
+from invlab.measure.metrics.lie_actions import SPATIAL, generators_for, tangent
+from invlab.measure.metrics.protocol import Metric, Setup
 
 AGGREGATIONS = ("squared", "abs")
 
@@ -164,7 +165,14 @@ def lie_contributions(
 
 @dataclass
 class LieAccumulator:
-    """Running sums of ``‖v‖²`` and ``mean|v|`` per (layer, generator), over the inputs."""
+    """Running sums of ``‖v‖²`` and ``mean|v|`` per (layer, generator), over the inputs.
+
+    Fed the model itself (``feed = 'model'``): each batch costs one JVP per generator for
+    :func:`lie_vectors` and one per layer and generator for :func:`lie_contributions`.
+    """
+
+    first_pass = False
+    feed = "model"
 
     generators: list[str]
     layers: list[str]
@@ -172,8 +180,9 @@ class LieAccumulator:
     n: int = 0
     sums: dict = field(default_factory=dict)
 
-    def update(self, model: nn.Module, x: torch.Tensor) -> None:
-        """Add one batch ``x`` (on the model's device)."""
+    def update(self, batch) -> None:
+        """Add one :class:`invlab.measure.streaming.ModelBatch` (inputs on the model's device)."""
+        model, x = batch.model, batch.x
         with torch.enable_grad():  # forward-mode AD; no graph is kept
             for g in self.generators:
                 kinds = [("lie", lie_vectors(model, x, g, self.layers))]
@@ -193,3 +202,11 @@ class LieAccumulator:
         for (metric, name, g), (sq, ab) in self.sums.items():
             out[metric].setdefault(name, {})[g] = {"squared": sq / self.n, "abs": ab / self.n}
         return out
+
+
+def _build(setup: Setup) -> dict[str, LieAccumulator]:
+    layers = [name for name in setup.layers if name != INPUT]
+    return {OUTPUT: LieAccumulator(generators_for(setup.transform), layers)}
+
+
+METRIC = Metric("lie", _build, field="lie", per_layer=False, opt_in=True, check=generators_for)
