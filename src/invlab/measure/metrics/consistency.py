@@ -22,7 +22,7 @@ def agreement(logits: torch.Tensor) -> torch.Tensor:
 
     Examples:
         >>> agreement(torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]]]))
-        tensor([0.5000, 1.0000])
+        tensor([0.5000, 1.0000], dtype=torch.float64)
     """
     b, t_len = logits.shape[:2]
     pred = logits.argmax(-1)  # (b, T)
