@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypedDict
 
 import torch
 from torch import nn
@@ -23,6 +23,24 @@ from torch import nn
 from invlab._validation import check_choice, check_int, check_tensor
 
 KINDS = ("nngp", "ntk", "both")
+
+
+class ComputeOptions(TypedDict, total=False):
+    """How a kernel is computed (not what it is): the keyword arguments of :class:`Kernel`,
+    which every kernel and functional twin takes (defaults: :data:`COMPUTE_DEFAULTS`)."""
+
+    block_size: int | None
+    dtype: torch.dtype
+    progress: bool | None
+    threads: int | None
+
+
+COMPUTE_DEFAULTS: ComputeOptions = {
+    "block_size": None,
+    "dtype": torch.float64,
+    "progress": None,
+    "threads": None,
+}
 
 
 class Kernel(nn.Module):
@@ -77,7 +95,7 @@ class Kernel(nn.Module):
 def check_options(
     block_size: Any, dtype: Any, progress: Any, threads: Any
 ) -> tuple[int | None, torch.dtype, bool | None, int | None]:
-    """Validated computation options (see :class:`Kernel`)."""
+    """Validated computation options (see :class:`Kernel`), in :class:`ComputeOptions`' order."""
     if threads is not None:
         check_int(threads, "threads", minimum=1)
     if block_size is not None:
