@@ -68,9 +68,9 @@ class MeanOutput:
 def test_a_registered_metric_is_measured_by_name_with_the_reference_value(monkeypatch):
     monkeypatch.setattr(registry, "REGISTRY", dict(registry.REGISTRY))
     monkeypatch.setattr("invlab.measure.profiling.REGISTRY", registry.REGISTRY)
-    registry.register(
-        Metric("mean_output", lambda s: {OUTPUT: MeanOutput()}, "mean_output", per_layer=False)
-    )
+    rows = lambda value, profile: [(OUTPUT, "mean_output", None, value)]  # noqa: E731
+    build = lambda setup: {OUTPUT: MeanOutput()}  # noqa: E731
+    registry.register(Metric("mean_output", build, "mean_output", per_layer=False, rows=rows))
     model, (x, y) = model_and_data()
     result = compute_profile(model, (x, y), Shift(4), metrics=["mean_output"], steps=3)
     grid = Shift(4).grid(3).float()
@@ -79,6 +79,8 @@ def test_a_registered_metric_is_measured_by_name_with_the_reference_value(monkey
         moved = [model(Shift(4).apply(x, theta)) for theta in grid]
     expected = float(torch.stack(moved).double().mean())
     assert result.mean_output == pytest.approx(expected, rel=1e-6)
+    table = result.to_frame("m")  # its rows reach the tidy table too
+    assert table.query("metric == 'mean_output'").value.tolist() == [result.mean_output]
     assert "mean_output" not in registry.METRICS  # the built-in list is unchanged
 
 

@@ -28,7 +28,6 @@ from invlab._validation import (
 )
 from invlab.measure.activations import (
     INPUT,
-    OUTPUT,
     evaluating,
     model_device,
     read_layers,
@@ -92,39 +91,14 @@ class Profile:
         point and a row ``param='mean'``; scalar ones (goodfellow, consistency) have
         ``param=None``. ``consistency`` and ``accuracy`` are at ``layer='output'``.
         """
-        labels = self.param_labels()
         rows = []
-
-        def curve(layer: str, metric: str, values: np.ndarray) -> None:
-            for p, v in zip(labels, values):
-                rows.append((layer, metric, p, float(v)))
-            rows.append((layer, metric, "mean", float(np.mean(values))))
-
-        for name, value in self.goodfellow().items():
-            rows.append((name, "goodfellow", None, value))
-        for name, values in self.sensitivity.items():
-            curve(name, "sensitivity", values)
-        for name, values in self.equivariance.items():
-            curve(name, "equivariance", values)
-        if self.consistency is not None:
-            rows.append((OUTPUT, "consistency", None, self.consistency))
-        if self.accuracy is not None:
-            curve(OUTPUT, "accuracy", self.accuracy)
-        rows += lie_rows(self.lie, self.lie_aggregation)
+        for spec in REGISTRY.values():  # each metric's rows, in the registry's order
+            value = getattr(self, spec.field, None)
+            if value is not None and spec.rows is not None:
+                rows += spec.rows(value, self)
         df = pd.DataFrame(rows, columns=COLUMNS[1:])
         df.insert(0, "model", model_name)
         return df
-
-
-def lie_rows(lie: dict, aggregation: str) -> list[tuple]:
-    """Rows ``(layer, metric, generator | 'mean', value)`` of the Lie derivative's results."""
-    rows = []
-    for metric, per_layer in lie.items():
-        for name, per_gen in per_layer.items():
-            values = [v[aggregation] for v in per_gen.values()]
-            rows += [(name, metric, g, v[aggregation]) for g, v in per_gen.items()]
-            rows.append((name, metric, "mean", float(np.mean(values))))
-    return rows
 
 
 def param_label(theta: torch.Tensor) -> float | str:

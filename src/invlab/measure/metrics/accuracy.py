@@ -11,7 +11,7 @@ import torch
 
 from invlab._validation import check_labels
 from invlab.measure.activations import OUTPUT
-from invlab.measure.metrics.protocol import Metric
+from invlab.measure.metrics.protocol import Metric, curve_rows
 
 
 class AccuracyAccumulator:
@@ -49,4 +49,5 @@ METRIC = Metric(
     per_layer=False,
     needs_labels=True,
     needs_logits=True,
+    rows=lambda curve, profile: curve_rows(OUTPUT, "accuracy", profile.param_labels(), curve),
 )

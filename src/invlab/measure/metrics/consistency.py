@@ -67,4 +67,5 @@ METRIC = Metric(
     field="consistency",
     per_layer=False,
     needs_logits=True,
+    rows=lambda value, profile: [(OUTPUT, "consistency", None, value)],
 )

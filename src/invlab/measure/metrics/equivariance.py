@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from invlab.measure.metrics.protocol import Metric, Setup
+from invlab.measure.metrics.protocol import Metric, Setup, curves_rows
 from invlab.transforms import Compose, Shift
 
 Rho = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -167,4 +167,6 @@ def _build(setup: Setup) -> dict[str, EquivarianceAccumulator]:
     return {n: EquivarianceAccumulator(n, r, setup.t_len) for n, r in rhos.items() if r is not None}
 
 
-METRIC = Metric("equivariance", _build, field="equivariance", per_layer=True)
+METRIC = Metric(
+    "equivariance", _build, field="equivariance", per_layer=True, rows=curves_rows("equivariance")
+)

@@ -196,4 +196,8 @@ METRIC = Metric(
     },
     field="goodfellow_units",
     per_layer=True,
+    # a layer's score: the mean of its top units (Profile.top_fraction of them)
+    rows=lambda units, profile: [
+        (n, "goodfellow", None, s) for n, s in profile.goodfellow().items()
+    ],
 )

@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -204,9 +205,24 @@ class LieAccumulator:
         return out
 
 
+def lie_rows(lie: dict, profile) -> list[tuple]:
+    """Rows ``(layer, metric, generator | 'mean', value)`` of the Lie derivative's results, in
+    the profile's ``lie_aggregation``."""
+    aggregation = profile.lie_aggregation
+    rows = []
+    for metric, per_layer in lie.items():
+        for name, per_gen in per_layer.items():
+            values = [v[aggregation] for v in per_gen.values()]
+            rows += [(name, metric, g, v[aggregation]) for g, v in per_gen.items()]
+            rows.append((name, metric, "mean", float(np.mean(values))))
+    return rows
+
+
 def _build(setup: Setup) -> dict[str, LieAccumulator]:
     layers = [name for name in setup.layers if name != INPUT]
     return {OUTPUT: LieAccumulator(generators_for(setup.transform), layers)}
 
 
-METRIC = Metric("lie", _build, field="lie", per_layer=False, opt_in=True, check=generators_for)
+METRIC = Metric(
+    "lie", _build, field="lie", per_layer=False, opt_in=True, check=generators_for, rows=lie_rows
+)

@@ -17,15 +17,17 @@ An accumulator is fed in up to two passes over the data (:func:`invlab.measure.s
   for metrics that differentiate the model themselves, as the Lie derivative does).
 
 ``result()`` then gives the metric's value: one per layer for ``per_layer`` metrics (stored as
-``Profile.<field>[layer]``), else one for the model (``Profile.<field>``).
+``Profile.<field>[layer]``), else one for the model (``Profile.<field>``); the record's ``rows``
+turns it into rows of :meth:`invlab.measure.Profile.to_frame`'s tidy table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
+import numpy as np
 import torch
 
 from invlab.transforms import Transform
@@ -95,6 +97,8 @@ class Metric:
         opt_in: left out of the default set (``metrics=None``): measured only when named.
         check: ``check(transform)`` raises early (before any data is read) when the metric
             cannot be measured for this transformation.
+        rows: ``rows(value, profile)``: the table rows ``(layer, metric, param, value)`` of the
+            result ``value`` (``None``: not in :meth:`~invlab.measure.Profile.to_frame`).
     """
 
     name: str
@@ -105,3 +109,23 @@ class Metric:
     needs_logits: bool = False
     opt_in: bool = False
     check: Callable[[Transform], Any] | None = None
+    rows: Callable[[Any, Any], list[tuple]] | None = None
+
+
+Row = tuple[str, str, Any, float]
+
+
+def curve_rows(layer: str, metric: str, labels: Sequence, values: np.ndarray) -> list[Row]:
+    """A curve along the grid as table rows: one per grid point (``labels``) and its mean."""
+    rows = [(layer, metric, p, float(v)) for p, v in zip(labels, values)]
+    return [*rows, (layer, metric, "mean", float(np.mean(values)))]
+
+
+def curves_rows(metric: str) -> Callable[[dict, Any], list[Row]]:
+    """``rows`` of a per-layer curve metric: :func:`curve_rows` of every layer."""
+
+    def rows(per_layer: dict, profile) -> list[Row]:
+        labels = profile.param_labels()
+        return [r for name, v in per_layer.items() for r in curve_rows(name, metric, labels, v)]
+
+    return rows

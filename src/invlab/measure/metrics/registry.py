@@ -1,4 +1,5 @@
-"""The registered metrics, in the order of :data:`METRICS` (the default order of measurement).
+"""The registered metrics, in the order of :data:`METRICS` (the order of measurement and of the
+rows of :meth:`invlab.measure.Profile.to_frame`).
 
 To add a metric: a module in this folder with its formula, an accumulator that follows
 :class:`~invlab.measure.metrics.protocol.Accumulator` and a ``METRIC`` record
@@ -19,9 +20,9 @@ REGISTRY: dict[str, Metric] = {
     for m in (
         goodfellow.METRIC,
         sensitivity.METRIC,
+        equivariance.METRIC,
         consistency.METRIC,
         accuracy.METRIC,
-        equivariance.METRIC,
         lie.METRIC,
     )
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from invlab.measure.metrics.protocol import Metric
+from invlab.measure.metrics.protocol import Metric, curves_rows
 
 
 class SensitivityAccumulator:
@@ -80,4 +80,5 @@ METRIC = Metric(
     lambda setup: {name: SensitivityAccumulator(name, setup.t_len) for name in setup.layers},
     field="sensitivity",
     per_layer=True,
+    rows=curves_rows("sensitivity"),
 )
