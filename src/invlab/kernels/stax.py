@@ -19,7 +19,7 @@ import torch
 
 from invlab._validation import check_choice, check_int, check_positive
 from invlab.kernels.activations import ACTIVATIONS
-from invlab.kernels.base import COMPUTE_DEFAULTS, ComputeOptions, Kernel, check_options
+from invlab.kernels.base import ComputeOptions, Kernel, check_options
 
 W_STD = 2**0.5
 B_STD = 0.0
@@ -74,9 +74,8 @@ def kernel_options(
     """``((w_std, b_std, activation), computation options)`` validated from a twin's
     :class:`KernelOptions`, defaults filled in; an unknown keyword is a ``TypeError``."""
     stax = stax_options(options, function, KernelOptions)
-    given = {**COMPUTE_DEFAULTS, **{k: v for k, v in options.items() if k in COMPUTE_DEFAULTS}}
-    checked = check_options(**given)
-    return stax, ComputeOptions(**dict(zip(COMPUTE_DEFAULTS, checked)))
+    compute = {k: v for k, v in options.items() if k in ComputeOptions.__annotations__}
+    return stax, check_options(**compute)
 
 
 class StaxParameters:
