@@ -11,7 +11,7 @@ from invlab.transforms import Rotate, Scale, Shift
 def test_axis_label_names_the_parameter_and_its_unit():
     assert axis_label(Shift(4)) == "shift (samples)"
     assert axis_label(Shift(4, dims=2)) == "shift (pixels)"
-    assert axis_label(Rotate((-30, 30))) == "angle (°)"
+    assert axis_label(Rotate((-30, 30))) == "rotation angle (°)"
     assert axis_label(Scale((0.8, 1.2))) == "scale factor"
 
 

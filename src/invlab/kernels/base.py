@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import torch
 from torch import nn
@@ -23,6 +23,16 @@ from torch import nn
 from invlab._validation import check_choice, check_int, check_tensor
 
 KINDS = ("nngp", "ntk", "both")
+
+
+class ComputeOptions(TypedDict, total=False):
+    """How a kernel is computed (not what it is): the keyword arguments of :class:`Kernel`,
+    which every kernel and functional twin takes (defaults: :func:`check_options`')."""
+
+    block_size: int | None
+    dtype: torch.dtype
+    progress: bool | None
+    threads: int | None
 
 
 class Kernel(nn.Module):
@@ -43,18 +53,11 @@ class Kernel(nn.Module):
             made small blocks up to 10× slower here); torch's thread count is restored after.
     """
 
-    def __init__(
-        self,
-        *,
-        block_size: int | None = None,
-        dtype: torch.dtype = torch.float64,
-        progress: bool | None = None,
-        threads: int | None = None,
-    ) -> None:
+    def __init__(self, **options: Unpack[ComputeOptions]) -> None:
         super().__init__()
-        self.block_size, self.dtype, self.progress, self.threads = check_options(
-            block_size, dtype, progress, threads
-        )
+        checked = check_options(**options)
+        self.block_size, self.dtype = checked["block_size"], checked["dtype"]
+        self.progress, self.threads = checked["progress"], checked["threads"]
 
     def options(self) -> dict[str, Any]:
         """The computation options, to pass on to a functional twin."""
@@ -75,9 +78,14 @@ class Kernel(nn.Module):
 
 
 def check_options(
-    block_size: Any, dtype: Any, progress: Any, threads: Any
-) -> tuple[int | None, torch.dtype, bool | None, int | None]:
-    """Validated computation options (see :class:`Kernel`)."""
+    *,
+    block_size: Any = None,
+    dtype: Any = torch.float64,
+    progress: Any = None,
+    threads: Any = None,
+) -> ComputeOptions:
+    """Validated computation options (see :class:`Kernel`), their defaults filled in: the one
+    place they are written."""
     if threads is not None:
         check_int(threads, "threads", minimum=1)
     if block_size is not None:
@@ -86,7 +94,7 @@ def check_options(
         raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
-    return block_size, dtype, progress, threads
+    return ComputeOptions(block_size=block_size, dtype=dtype, progress=progress, threads=threads)
 
 
 def check_input(x: Any, name: str) -> torch.Tensor:

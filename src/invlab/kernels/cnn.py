@@ -26,15 +26,22 @@ processed in blocks so that the ``(n₁, n₂, |S|, |S|)`` tensor is never forme
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 import torch.nn.functional as F
 
 from invlab._validation import check_choice, check_int
 from invlab.kernels.activations import activation_maps
-from invlab.kernels.base import Kernel, blocked_kernel, check_input, check_options
-from invlab.kernels.stax import ACTIVATION, B_STD, W_STD, StaxParameters, check_stax
+from invlab.kernels.base import ComputeOptions, blocked_kernel, check_input
+from invlab.kernels.stax import (
+    ACTIVATION,
+    B_STD,
+    W_STD,
+    KernelOptions,
+    StaxKernel,
+    kernel_options,
+)
 
 READOUTS = ("gap", "flatten")
 
@@ -49,17 +56,12 @@ def cnn_kernel(
     kind: str = "nngp",
     kernel_size: int = 3,
     readout: str = "gap",
-    w_std: float = W_STD,
-    b_std: float = B_STD,
-    activation: str = ACTIVATION,
-    block_size: int | None = None,
-    dtype: torch.dtype = torch.float64,
-    progress: bool | None = None,
-    threads: int | None = None,
+    **options: Unpack[KernelOptions],
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """The NNGP / NTK matrix of :class:`CNNKernel`, as a plain function.
 
-    Args: as :class:`CNNKernel` and its ``forward``.
+    Args: as :class:`CNNKernel` and its ``forward``; ``options``: ``w_std, b_std,
+    activation`` and the computation options (:class:`~invlab.kernels.stax.KernelOptions`).
 
     Examples:
         >>> cnn_kernel(torch.randn(3, 1, 10), depth=2, readout="flatten").shape
@@ -68,8 +70,7 @@ def cnn_kernel(
     depth = check_int(depth, "depth", minimum=1)
     kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
     readout = check_choice(readout, "readout", READOUTS)
-    w_std, b_std, activation = check_stax(w_std, b_std, activation)
-    block_size, dtype, progress, threads = check_options(block_size, dtype, progress, threads)
+    (w_std, b_std, activation), compute = kernel_options(options, "cnn_kernel")
     x1 = _check_shape(check_input(x1, "x1"), "x1", kernel_size)
     x2 = None if x2 is None else _check_shape(check_input(x2, "x2"), "x2", kernel_size)
     layer_map, variance = activation_maps(activation)
@@ -115,10 +116,7 @@ def cnn_kernel(
         pairs=pairs,
         pair_cost=x1[0, 0].numel() ** (2 if readout == "gap" else 1),
         label="CNNKernel",
-        block_size=block_size,
-        dtype=dtype,
-        progress=progress,
-        threads=threads,
+        **compute,
     )
 
 
@@ -182,7 +180,7 @@ def _check_shape(x: torch.Tensor, name: str, kernel_size: int) -> torch.Tensor:
     return x
 
 
-class CNNKernel(StaxParameters, Kernel):
+class CNNKernel(StaxKernel):
     """NNGP / NTK of ``depth`` × (circular Conv, activation), a readout and a Dense layer.
 
     Equals neural-tangents' ``stax.serial(*[Conv(·, (k,)*d, padding='CIRCULAR', W_std=w_std,
@@ -209,6 +207,8 @@ class CNNKernel(StaxParameters, Kernel):
         True
     """
 
+    twin = staticmethod(cnn_kernel)
+
     def __init__(
         self,
         depth: int,
@@ -217,42 +217,17 @@ class CNNKernel(StaxParameters, Kernel):
         w_std: float = W_STD,
         b_std: float = B_STD,
         activation: str = ACTIVATION,
-        *,
-        block_size: int | None = None,
-        dtype: torch.dtype = torch.float64,
-        progress: bool | None = None,
-        threads: int | None = None,
+        **options: Unpack[ComputeOptions],
     ) -> None:
-        super().__init__(block_size=block_size, dtype=dtype, progress=progress, threads=threads)
-        self.depth = check_int(depth, "depth", minimum=1)
+        super().__init__(depth, w_std, b_std, activation, **options)
         self.kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
         self.readout = check_choice(readout, "readout", READOUTS)
-        self._set_stax(w_std, b_std, activation)
 
-    def extra_repr(self) -> str:
-        return (
-            f"depth={self.depth}, kernel_size={self.kernel_size}, readout={self.readout!r}, "
-            f"{self._stax_repr()}"
-        )
+    def architecture(self) -> dict[str, Any]:
+        return {**super().architecture(), "kernel_size": self.kernel_size, "readout": self.readout}
 
     def _check_shape(self, x: torch.Tensor, name: str) -> None:
         _check_shape(x, name, self.kernel_size)
-
-    def forward(
-        self, x1: torch.Tensor, x2: torch.Tensor | None = None, kind: str = "nngp"
-    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """The ``(n1, n2)`` kernel matrix (``x2 = x1`` when omitted); ``kind``: ``'nngp'``,
-        ``'ntk'`` or ``'both'`` (a tuple ``(nngp, ntk)`` for the price of the NTK alone)."""
-        return cnn_kernel(
-            x1,
-            x2,
-            depth=self.depth,
-            kind=kind,
-            kernel_size=self.kernel_size,
-            readout=self.readout,
-            **self.stax(),
-            **self.options(),
-        )
 
 
 def _patches(x: torch.Tensor, k: int) -> torch.Tensor:

@@ -17,14 +17,18 @@ nothing applied to one of them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 
 from invlab._validation import check_int
 from invlab.kernels.activations import activation_maps
-from invlab.kernels.base import Kernel, blocked_kernel, check_input, check_options
-from invlab.kernels.stax import ACTIVATION, B_STD, W_STD, StaxParameters, check_stax
+from invlab.kernels.base import blocked_kernel, check_input
+from invlab.kernels.stax import (
+    KernelOptions,
+    StaxKernel,
+    kernel_options,
+)
 
 
 def mlp_kernel(
@@ -33,25 +37,19 @@ def mlp_kernel(
     *,
     depth: int,
     kind: str = "nngp",
-    w_std: float = W_STD,
-    b_std: float = B_STD,
-    activation: str = ACTIVATION,
-    block_size: int | None = None,
-    dtype: torch.dtype = torch.float64,
-    progress: bool | None = None,
-    threads: int | None = None,
+    **options: Unpack[KernelOptions],
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """The NNGP / NTK matrix of :class:`MLPKernel`, as a plain function.
 
-    Args: as :class:`MLPKernel` and its ``forward``.
+    Args: as :class:`MLPKernel` and its ``forward``; ``options``: ``w_std, b_std,
+    activation`` and the computation options (:class:`~invlab.kernels.stax.KernelOptions`).
 
     Examples:
         >>> mlp_kernel(torch.randn(3, 10), depth=2).shape
         torch.Size([3, 3])
     """
     depth = check_int(depth, "depth", minimum=1)
-    w_std, b_std, activation = check_stax(w_std, b_std, activation)
-    options = check_options(block_size, dtype, progress, threads)
+    (w_std, b_std, activation), compute = kernel_options(options, "mlp_kernel")
     x1 = check_input(x1, "x1")
     x2 = None if x2 is None else check_input(x2, "x2")
     layer_map, variance = activation_maps(activation)
@@ -77,23 +75,12 @@ def mlp_kernel(
                 theta = theta.mul_(deriv).mul_(w2).add_(k)
         return k, theta
 
-    block_size, dtype, progress, threads = options
     return blocked_kernel(
-        x1,
-        x2,
-        kind,
-        prepare=prepare,
-        pairs=pairs,
-        pair_cost=1,
-        label="MLPKernel",
-        block_size=block_size,
-        dtype=dtype,
-        progress=progress,
-        threads=threads,
+        x1, x2, kind, prepare=prepare, pairs=pairs, pair_cost=1, label="MLPKernel", **compute
     )
 
 
-class MLPKernel(StaxParameters, Kernel):
+class MLPKernel(StaxKernel):
     """NNGP / NTK of ``depth`` × (Dense, activation) followed by a Dense readout.
 
     Equals neural-tangents' ``stax.serial(*[Dense(·, W_std, b_std), Relu()] * depth,
@@ -116,28 +103,4 @@ class MLPKernel(StaxParameters, Kernel):
         (torch.Size([5, 5]), torch.Size([5, 2]))
     """
 
-    def __init__(
-        self,
-        depth: int,
-        w_std: float = W_STD,
-        b_std: float = B_STD,
-        activation: str = ACTIVATION,
-        *,
-        block_size: int | None = None,
-        dtype: torch.dtype = torch.float64,
-        progress: bool | None = None,
-        threads: int | None = None,
-    ) -> None:
-        super().__init__(block_size=block_size, dtype=dtype, progress=progress, threads=threads)
-        self.depth = check_int(depth, "depth", minimum=1)
-        self._set_stax(w_std, b_std, activation)
-
-    def extra_repr(self) -> str:
-        return f"depth={self.depth}, {self._stax_repr()}"
-
-    def forward(
-        self, x1: torch.Tensor, x2: torch.Tensor | None = None, kind: str = "nngp"
-    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """The ``(n1, n2)`` kernel matrix (``x2 = x1`` when omitted); ``kind``: ``'nngp'``,
-        ``'ntk'`` or ``'both'`` (a tuple ``(nngp, ntk)`` for the price of the NTK alone)."""
-        return mlp_kernel(x1, x2, depth=self.depth, kind=kind, **self.stax(), **self.options())
+    twin = staticmethod(mlp_kernel)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +20,7 @@ from torch import nn
 
 from invlab._validation import check_choice, check_int
 from invlab.kernels.cnn import READOUTS
-from invlab.kernels.stax import ACTIVATION, B_STD, W_STD, StaxParameters
+from invlab.kernels.stax import StaxOptions, StaxParameters, stax_options
 
 _ACTIVATIONS = {"relu": torch.relu, "erf": torch.erf, "linear": lambda h: h}
 
@@ -54,14 +55,38 @@ class _NTKConv(nn.Module):
         return conv(x, self.weight * self.w_scale, self.bias * self.b_std)
 
 
-class StaxMLP(StaxParameters, nn.Module):
-    """``depth`` × (dense, φ) of ``width`` units, then a dense readout: ``MLPKernel``'s net.
+class _StaxNetwork(StaxParameters, nn.Module):
+    """What the finite twins share: ``width``, ``depth``, the stax hyper-parameters and the
+    hidden layers' ``h ← φ(layer(h))``."""
+
+    def __init__(self, out_features: int, width: int, depth: int, stax: dict[str, Any]) -> None:
+        super().__init__()
+        self._set_stax(*stax_options(stax, type(self).__name__))
+        check_int(out_features, "out_features", minimum=1)
+        self.width = check_int(width, "width", minimum=1)
+        self.depth = check_int(depth, "depth", minimum=1)
+
+    def architecture(self) -> dict[str, Any]:
+        return {"width": self.width, "depth": self.depth}
+
+    def _hidden(self, h: torch.Tensor, layers: nn.ModuleList) -> torch.Tensor:
+        for layer in layers:
+            h = _ACTIVATIONS[self.activation](layer(h))
+        return h
+
+
+class StaxMLP(_StaxNetwork):
+    """``depth`` × (dense, φ) of ``width`` units and a dense read-out.
+
+    ``MLPKernel``'s network: as ``width`` → ∞ its NNGP / NTK are those of
+    :class:`~invlab.kernels.MLPKernel` with the same arguments.
 
     Args:
         in_features: inputs are flattened to this many features.
         out_features: outputs (classes).
         width: hidden units per layer.
-        depth, w_std, b_std, activation: as :class:`~invlab.kernels.MLPKernel`.
+        depth: as :class:`~invlab.kernels.MLPKernel`.
+        **stax: ``w_std, b_std, activation`` as :class:`~invlab.kernels.MLPKernel`.
 
     Examples:
         >>> StaxMLP(40, 10, width=64, depth=2)(torch.randn(3, 1, 40)).shape
@@ -74,39 +99,26 @@ class StaxMLP(StaxParameters, nn.Module):
         out_features: int,
         width: int = 512,
         depth: int = 2,
-        w_std: float = W_STD,
-        b_std: float = B_STD,
-        activation: str = ACTIVATION,
+        **stax: Unpack[StaxOptions],
     ) -> None:
-        super().__init__()
         check_int(in_features, "in_features", minimum=1)
-        check_int(out_features, "out_features", minimum=1)
-        check_int(width, "width", minimum=1)
-        check_int(depth, "depth", minimum=1)
-        self._set_stax(w_std, b_std, activation)
-        w_std, b_std = self.w_std, self.b_std
-        self.width, self.depth = width, depth
+        super().__init__(out_features, width, depth, stax)
         sizes = [in_features] + [width] * depth
+        w_std, b_std = self.w_std, self.b_std
         self.hidden = nn.ModuleList(
             _NTKLinear(a, b, w_std, b_std) for a, b in itertools.pairwise(sizes)
         )
         self.readout = _NTKLinear(width, out_features, w_std, b_std)
 
-    def extra_repr(self) -> str:
-        return f"width={self.width}, depth={self.depth}, {self._stax_repr()}"
-
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The last hidden layer's activations ``(B, width)``: what the read-out reads."""
-        h = x.flatten(1)
-        for layer in self.hidden:
-            h = _ACTIVATIONS[self.activation](layer(h))
-        return h
+        return self._hidden(x.flatten(1), self.hidden)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.readout(self.features(x))
 
 
-class StaxCNN(StaxParameters, nn.Module):
+class StaxCNN(_StaxNetwork):
     """``depth`` × (circular conv, φ) of ``width`` channels, a readout, a dense layer.
 
     ``CNNKernel``'s network: as ``width`` → ∞ its NNGP / NTK are those of
@@ -116,7 +128,8 @@ class StaxCNN(StaxParameters, nn.Module):
         in_shape: ``(C, N)`` or ``(C, H, W)``.
         out_features: outputs (classes).
         width: channels per conv layer.
-        depth, kernel_size, readout, w_std, b_std, activation: as ``CNNKernel``.
+        depth, kernel_size, readout: as ``CNNKernel``.
+        **stax: ``w_std, b_std, activation`` as ``CNNKernel``.
 
     Examples:
         >>> StaxCNN((1, 40), 10, width=16, depth=2)(torch.randn(3, 1, 40)).shape
@@ -131,21 +144,14 @@ class StaxCNN(StaxParameters, nn.Module):
         depth: int = 2,
         kernel_size: int = 3,
         readout: str = "gap",
-        w_std: float = W_STD,
-        b_std: float = B_STD,
-        activation: str = ACTIVATION,
+        **stax: Unpack[StaxOptions],
     ) -> None:
-        super().__init__()
         if len(in_shape) not in (2, 3):
             raise ValueError(f"in_shape must be (C, N) or (C, H, W), got {in_shape!r}")
-        check_int(out_features, "out_features", minimum=1)
-        check_int(width, "width", minimum=1)
-        check_int(depth, "depth", minimum=1)
-        check_int(kernel_size, "kernel_size", minimum=1)
-        self._set_stax(w_std, b_std, activation)
-        w_std, b_std = self.w_std, self.b_std
+        super().__init__(out_features, width, depth, stax)
+        self.kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
         self.readout_kind = check_choice(readout, "readout", READOUTS)
-        self.width, self.depth, self.kernel_size = width, depth, kernel_size
+        w_std, b_std = self.w_std, self.b_std
         dims = len(in_shape) - 1
         channels = [in_shape[0]] + [width] * depth
         self.convs = nn.ModuleList(
@@ -154,17 +160,13 @@ class StaxCNN(StaxParameters, nn.Module):
         features = width if readout == "gap" else width * math.prod(in_shape[1:])
         self.dense = _NTKLinear(features, out_features, w_std, b_std)
 
-    def extra_repr(self) -> str:
-        return (
-            f"width={self.width}, depth={self.depth}, kernel_size={self.kernel_size}, "
-            f"readout={self.readout_kind!r}, {self._stax_repr()}"
-        )
+    def architecture(self) -> dict[str, Any]:
+        kernel = {"kernel_size": self.kernel_size, "readout": self.readout_kind}
+        return {**super().architecture(), **kernel}
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The pooled (``gap``) or flattened feature map: what the dense read-out reads."""
-        h = x
-        for conv in self.convs:
-            h = _ACTIVATIONS[self.activation](conv(h))
+        h = self._hidden(x, self.convs)
         return h.flatten(2).mean(-1) if self.readout_kind == "gap" else h.flatten(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,10 +1,12 @@
 """How invariant is a model? Per-layer metrics for any ``nn.Module``, as tidy DataFrames.
 
-One module per metric holds its formula and accumulator (:mod:`~invlab.measure.metrics.goodfellow`,
-:mod:`~invlab.measure.metrics.sensitivity`, :mod:`~invlab.measure.metrics.equivariance`,
-:mod:`~invlab.measure.metrics.consistency`, :mod:`~invlab.measure.metrics.accuracy`,
-:mod:`~invlab.measure.metrics.lie`); the driver
-(:mod:`~invlab.measure.streaming`) streams batches through the model once and feeds them.
+One module per metric holds its formula, accumulator and registration
+(:mod:`~invlab.measure.metrics.goodfellow`, :mod:`~invlab.measure.metrics.sensitivity`,
+:mod:`~invlab.measure.metrics.equivariance`, :mod:`~invlab.measure.metrics.consistency`,
+:mod:`~invlab.measure.metrics.accuracy`, :mod:`~invlab.measure.metrics.lie`); the accumulators
+follow one protocol (:mod:`~invlab.measure.metrics.protocol`) and the registry
+(:mod:`~invlab.measure.metrics.registry`) lists the metrics, so that the driver
+(:mod:`~invlab.measure.streaming`) streams batches through the model once and feeds them all.
 :func:`compute_profile` measures the metrics asked for, exactly over the transformation's grid;
 :func:`profile` and :func:`measure` give it as a table (every grid point / one row per layer);
 one function per metric calls it for that metric alone. The Monte Carlo estimators
@@ -32,8 +34,9 @@ from invlab.measure.functional import (
 )
 from invlab.measure.maps import grid_map, translation_sensitivity_map
 from invlab.measure.metrics.goodfellow import layer_score
+from invlab.measure.metrics.registry import METRICS
 from invlab.measure.metrics.sampled import sampled_consistency, sampled_sensitivity
-from invlab.measure.profiling import METRICS, Profile, compute_profile
+from invlab.measure.profiling import Profile, compute_profile
 
 __all__ = [
     "INPUT",

@@ -55,19 +55,13 @@ def profile(
 
 
 def measure(
-    model: nn.Module,
-    data,
-    transform: Transform,
-    layers: Layers = "all",
-    *,
-    metrics: Sequence[str] | None = None,
-    model_name: str = "model",
-    **options,
+    model: nn.Module, data, transform: Transform, layers: Layers = "all", **options
 ) -> pd.DataFrame:
     """:func:`profile` with one row per layer and metric: the per-layer curves' grid means.
 
-    Same columns; sensitivity and equivariance keep only their mean over the grid (``param``
-    None); the accuracy curve keeps its rows per grid point and ``param='mean'``.
+    Takes :func:`profile`'s arguments (``metrics``, ``model_name`` and the options among
+    ``options``). Same columns; sensitivity and equivariance keep only their mean over the grid
+    (``param`` None); the accuracy curve keeps its rows per grid point and ``param='mean'``.
 
     Examples:
         >>> from invlab.models import create_model
@@ -77,7 +71,7 @@ def measure(
         >>> float(df.query("layer == 'pool' and metric == 'sensitivity'").value.item()) < 1e-10
         True
     """
-    df = profile(model, data, transform, layers, metrics=metrics, model_name=model_name, **options)
+    df = profile(model, data, transform, layers, **options)
     per_layer = df.metric.isin(PER_LAYER_CURVES)
     df = df[~per_layer | (df.param == "mean")].copy()
     df.loc[df.metric.isin(PER_LAYER_CURVES), "param"] = None
@@ -179,15 +173,10 @@ def accuracy_along(model: nn.Module, data, transform: Transform, **options) -> p
 
 
 def equivariance_error(
-    model: nn.Module,
-    data,
-    transform: Transform,
-    layers: Layers = "all",
-    *,
-    model_name: str = "model",
-    **options,
+    model: nn.Module, data, transform: Transform, layers: Layers = "all", **options
 ) -> pd.DataFrame:
-    """Relative equivariance error of each layer, per grid point (see ``rho`` there).
+    """Relative equivariance error of each layer, per grid point (see ``rho`` there);
+    ``options`` as :func:`profile`'s (``model_name`` among them).
 
     ``e(θ) = E_x‖φ(g_θ x) − ρ(g_θ) φ(x)‖ / E_x‖φ(x)‖`` (:mod:`invlab.measure.metrics.equivariance`).
 
@@ -202,7 +191,6 @@ def equivariance_error(
         >>> bool(df.value.max() < 1e-6)
         True
     """
-    options["model_name"] = model_name
     return profile(model, data, transform, layers, metrics=["equivariance"], **options)
 
 

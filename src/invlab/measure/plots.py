@@ -29,16 +29,12 @@ LABELS = {
 
 
 def axis_label(transform) -> str:
-    """The x-axis label of a curve along ``transform``'s parameter, with its unit."""
-    from invlab.transforms import Rotate, Scale, Shift
+    """The x-axis label of a curve along ``transform``'s parameter, with its unit: the one the
+    transformation owns (:attr:`invlab.transforms.Transform.axis_label`, which the study
+    reports read too); ``None``: the generic label."""
+    from invlab.transforms import Transform
 
-    if isinstance(transform, Shift):
-        return "shift (pixels)" if transform.spatial_dims == 2 else "shift (samples)"
-    if isinstance(transform, Rotate):
-        return "angle (°)"
-    if isinstance(transform, Scale):
-        return "scale factor"
-    return "transformation parameter"
+    return Transform.axis_label if transform is None else transform.axis_label
 
 
 def layer_label(name: str, kinds: dict[str, str] | None) -> str:

@@ -1,8 +1,9 @@
 """A model's invariance profile: the metrics asked for, every layer, in one streaming pass.
 
-:func:`compute_profile` validates the arguments, settles which metrics apply (from one forward
-of the first two inputs), builds one accumulator per metric and layer (each metric's module
-holds its formula) and lets :func:`invlab.measure.streaming.stream` feed them.
+:func:`compute_profile` validates the arguments, settles which registered metrics apply (from
+one forward of the first two inputs), lets each build its accumulators (each metric's module
+holds its formula and its registration, :mod:`invlab.measure.metrics.registry`) and lets
+:func:`invlab.measure.streaming.stream` feed them.
 """
 
 from __future__ import annotations
@@ -27,28 +28,21 @@ from invlab._validation import (
 )
 from invlab.measure.activations import (
     INPUT,
-    OUTPUT,
     evaluating,
     model_device,
     read_layers,
     recording,
     resolve_layers,
 )
-from invlab.measure.metrics.accuracy import AccuracyAccumulator
-from invlab.measure.metrics.consistency import ConsistencyAccumulator
-from invlab.measure.metrics.equivariance import EquivarianceAccumulator, Rho, resolve_actions
-from invlab.measure.metrics.goodfellow import POLARITIES, GoodfellowAccumulator, layer_score
-from invlab.measure.metrics.lie import AGGREGATIONS, LieAccumulator
-from invlab.measure.metrics.lie_actions import generators_for
-from invlab.measure.metrics.sensitivity import SensitivityAccumulator
+from invlab.measure.metrics.equivariance import Rho
+from invlab.measure.metrics.goodfellow import POLARITIES, layer_score
+from invlab.measure.metrics.lie import AGGREGATIONS
+from invlab.measure.metrics.protocol import Accumulator, Setup
+from invlab.measure.metrics.registry import REGISTRY
 from invlab.measure.streaming import DataSource, same_device, stream
 from invlab.transforms import Transform
 
-METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy", "equivariance", "lie")
-# one JVP per layer and generator: measured when asked for by name, not by default
-OPT_IN = ("lie",)
 COLUMNS = ["model", "layer", "metric", "param", "value"]
-LAYER_METRICS = ("goodfellow", "sensitivity", "equivariance")
 
 
 @dataclass
@@ -97,39 +91,14 @@ class Profile:
         point and a row ``param='mean'``; scalar ones (goodfellow, consistency) have
         ``param=None``. ``consistency`` and ``accuracy`` are at ``layer='output'``.
         """
-        labels = self.param_labels()
         rows = []
-
-        def curve(layer: str, metric: str, values: np.ndarray) -> None:
-            for p, v in zip(labels, values):
-                rows.append((layer, metric, p, float(v)))
-            rows.append((layer, metric, "mean", float(np.mean(values))))
-
-        for name, value in self.goodfellow().items():
-            rows.append((name, "goodfellow", None, value))
-        for name, values in self.sensitivity.items():
-            curve(name, "sensitivity", values)
-        for name, values in self.equivariance.items():
-            curve(name, "equivariance", values)
-        if self.consistency is not None:
-            rows.append((OUTPUT, "consistency", None, self.consistency))
-        if self.accuracy is not None:
-            curve(OUTPUT, "accuracy", self.accuracy)
-        rows += lie_rows(self.lie, self.lie_aggregation)
+        for spec in REGISTRY.values():  # each metric's rows, in the registry's order
+            value = getattr(self, spec.field, None)
+            if value is not None and spec.rows is not None:
+                rows += spec.rows(value, self)
         df = pd.DataFrame(rows, columns=COLUMNS[1:])
         df.insert(0, "model", model_name)
         return df
-
-
-def lie_rows(lie: dict, aggregation: str) -> list[tuple]:
-    """Rows ``(layer, metric, generator | 'mean', value)`` of the Lie derivative's results."""
-    rows = []
-    for metric, per_layer in lie.items():
-        for name, per_gen in per_layer.items():
-            values = [v[aggregation] for v in per_gen.values()]
-            rows += [(name, metric, g, v[aggregation]) for g, v in per_gen.items()]
-            rows.append((name, metric, "mean", float(np.mean(values))))
-    return rows
 
 
 def param_label(theta: torch.Tensor) -> float | str:
@@ -241,13 +210,16 @@ def compute_profile(
     if isinstance(metrics, str):
         raise TypeError(f"metrics must be a list of names, got the str {metrics!r}")
     explicit = metrics is not None
-    wanted = [m for m in METRICS if m not in OPT_IN] if metrics is None else list(metrics)
+    known = tuple(REGISTRY)  # read per call: a metric registered later is measured too
+    default = [m for m, spec in REGISTRY.items() if not spec.opt_in]
+    wanted = default if metrics is None else list(metrics)
     for m in wanted:
-        check_choice(m, "metrics", METRICS)
+        check_choice(m, "metrics", known)
     if not wanted:
-        raise ValueError(f"metrics is empty; choose from {', '.join(METRICS)}")
-    if "lie" in wanted:
-        generators_for(transform)  # a continuous counterpart exists, or a clear error now
+        raise ValueError(f"metrics is empty; choose from {', '.join(known)}")
+    for m in wanted:
+        if REGISTRY[m].check is not None:
+            REGISTRY[m].check(transform)  # e.g. lie: a continuous counterpart exists, or say so
 
     model_dev = model_device(model)
     if device is not None:
@@ -268,38 +240,27 @@ def compute_profile(
         raise ValueError(f"data has {source.n} input; give at least 2 (x′ is another input)")
     names = resolve_layers(model, layers)
     _warn_if_constant(source)
-    wanted, rhos = _applicable(model, source, transform, names, wanted, explicit, rho)
+    options = {"firing_rate": firing_rate, "polarity": polarity, "rho": rho}
+    wanted, first_x, acts = _applicable(model, source, names, wanted, explicit)
+    setup = Setup(names, source.n, t_len, transform, options, explicit, first_x, acts)
 
-    accumulators: dict[tuple[str, str], object] = {}
-    for name in names:
-        if "goodfellow" in wanted:
-            accumulators["goodfellow", name] = GoodfellowAccumulator(
-                name, source.n, firing_rate, polarity
-            )
-        if "sensitivity" in wanted:
-            accumulators["sensitivity", name] = SensitivityAccumulator(name, t_len)
-        if "equivariance" in wanted and rhos.get(name) is not None:
-            accumulators["equivariance", name] = EquivarianceAccumulator(name, rhos[name], t_len)
-    if "consistency" in wanted:
-        accumulators["consistency", OUTPUT] = ConsistencyAccumulator()
-    if "accuracy" in wanted:
-        accumulators["accuracy", OUTPUT] = AccuracyAccumulator(t_len)
-    read = [n for n in names if any((m, n) in accumulators for m in LAYER_METRICS)]
-    if accumulators:
-        stream(model, source, transform, grid, read, list(accumulators.values()))
-    lie = _lie(model, source, transform, names) if "lie" in wanted else {}
+    built: dict[str, dict[str, Accumulator]] = {m: REGISTRY[m].build(setup) for m in wanted}
+    # hook only the layers that a per-layer metric reads (the output is read anyway)
+    read = [n for n in names if any(n in built[m] for m in wanted if REGISTRY[m].per_layer)]
+    every = [acc for per_key in built.values() for acc in per_key.values()]
+    stream(model, source, transform, grid, read, every)
 
     modules = dict(model.named_modules())
     kinds = {n: type(modules[n]).__name__ for n in names if n in modules}
     result = Profile(layers=names, grid=grid, n=source.n, top_fraction=top_fraction, kinds=kinds)
-    result.lie, result.lie_aggregation = lie, lie_aggregation
-    for (metric, name), acc in accumulators.items():
-        if metric == "goodfellow":
-            result.goodfellow_units[name] = acc.result()
-        elif metric in ("sensitivity", "equivariance"):
-            getattr(result, metric)[name] = acc.result()
-        else:
-            setattr(result, metric, acc.result())
+    result.lie_aggregation = lie_aggregation
+    for metric, accumulators in built.items():
+        spec = REGISTRY[metric]
+        for key, acc in accumulators.items():
+            if spec.per_layer:
+                getattr(result, spec.field)[key] = acc.result()
+            else:
+                setattr(result, spec.field, acc.result())
     return result
 
 
@@ -335,23 +296,23 @@ def check_grid(transform: Transform, steps: int) -> torch.Tensor:
     return grid
 
 
-def _applicable(model, source, transform, names, wanted, explicit, rho):
-    """The metrics that the data and the model allow, and each layer's action ``ρ``.
+def _applicable(model, source, names, wanted, explicit):
+    """The metrics that the data and the model allow, the first two inputs and every layer's
+    output on them (what the metrics' builders read, e.g. equivariance's action ``ρ``).
 
-    Decided from one forward of the first two inputs: labels, the output's shape, the layers'
-    shapes. A metric asked for by name that does not apply is an error.
+    Decided from one forward of the first two inputs: labels, the output's shape. A metric
+    asked for by name that does not apply is an error.
     """
     first = source.first()
     hooked = [n for n in names if n != INPUT]
     with evaluating(model), recording(model, hooked, flatten=False) as store:
         out = first_output(check_forward(model, first.x.clone()))  # clone: see stream
         acts = read_layers(store, names, first.x, out)
-    wanted = list(wanted)
-    if "accuracy" in wanted and first.y is None:
-        if explicit:
-            raise ValueError("metric 'accuracy' needs labels: pass data=(x, y)")
-        wanted.remove("accuracy")
-    need = [m for m in ("consistency", "accuracy") if m in wanted]
+    unlabelled = [m for m in wanted if REGISTRY[m].needs_labels] if first.y is None else []
+    if unlabelled and explicit:
+        raise ValueError(f"metric {unlabelled[0]!r} needs labels: pass data=(x, y)")
+    wanted = [m for m in wanted if m not in unlabelled]
+    need = [m for m in wanted if REGISTRY[m].needs_logits]
     if need and out.dim() != 2:
         shape = tuple(out.shape)
         if explicit:
@@ -359,18 +320,6 @@ def _applicable(model, source, transform, names, wanted, explicit, rho):
                 f"metrics {need} need a model output of shape (B, classes), got {shape}"
             )
         wanted = [m for m in wanted if m not in need]
-    if "accuracy" in wanted and source.y is not None:
+    if any(REGISTRY[m].needs_labels for m in wanted) and source.y is not None:
         check_labels(source.y, out.shape[1], "y")  # a loader's batches: checked as they come
-    rhos = {}
-    if "equivariance" in wanted:
-        rhos = resolve_actions(rho, names, acts, first.x, transform, explicit)
-    return wanted, rhos
-
-
-def _lie(model, source, transform, names) -> dict:
-    """The Lie derivative's results (:class:`LieAccumulator`), streamed over the batches."""
-    acc = LieAccumulator(generators_for(transform), [n for n in names if n != INPUT])
-    with evaluating(model):
-        for batch in source.batches():
-            acc.update(model, batch.x)
-    return acc.result()
+    return wanted, first.x, acts

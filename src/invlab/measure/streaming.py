@@ -5,7 +5,9 @@ through the model in **one** forward of ``b·T`` inputs; forward hooks hand each
 to the accumulators (``update(view)``), which keep running sums and drop it. Nothing grows with
 ``N × T``. An accumulator with ``first_pass = True`` (Goodfellow's thresholds) first sees the
 untransformed inputs in a pass of its own (``first(acts, start)``, ``N`` forwards, ``1/T`` of
-the trajectory pass).
+the trajectory pass); one with ``feed = 'model'`` (the Lie derivative) gets the model and each
+untransformed batch after the trajectory pass, without hooks, to differentiate the model itself
+(the protocol: :mod:`invlab.measure.metrics.protocol`).
 
 The data is plain tensors: ``x``, a **tuple** ``(x, y)``, or a re-iterable of ``x`` or ``(x, y)``
 batches with a known total (a ``torch.utils.data.DataLoader`` without shuffling, a **list**).
@@ -215,6 +217,20 @@ class Trajectories:
         return base, moved
 
 
+@dataclass
+class ModelBatch:
+    """One batch for an accumulator that runs the model itself (``feed = 'model'``).
+
+    Attributes:
+        model: the measured model, in eval mode; ``x``: untransformed inputs on its device;
+        start: global index of the batch's first input.
+    """
+
+    model: nn.Module
+    x: torch.Tensor
+    start: int
+
+
 def stream(
     model: nn.Module,
     source: DataSource,
@@ -223,10 +239,13 @@ def stream(
     layers: list[str],
     accumulators: list,
 ) -> None:
-    """Feed every accumulator: the first pass where one asks for it, then the trajectories."""
+    """Feed every accumulator: the first pass where one asks for it, then the trajectories,
+    then the model's own batches (``feed = 'model'``)."""
     identity = identity_index(grid, transform)
     t_len = grid.shape[0]
     hooked = [n for n in layers if n != INPUT]
+    along = [a for a in accumulators if a.feed == "trajectories"]
+    alone = [a for a in accumulators if a.feed == "model"]
     with torch.no_grad(), evaluating(model), recording(model, hooked, flatten=False) as store:
         early = [a for a in accumulators if a.first_pass]
         for batch in source.batches() if early else ():
@@ -238,7 +257,7 @@ def stream(
                 acc.first(acts, batch.start)
             store.clear()
             del acts, out
-        for batch in source.batches():
+        for batch in source.batches() if along else ():
             xb, b = batch.x, batch.x.shape[0]
             grid_here = grid.to(xb.device)
             traj = transform.apply(
@@ -248,12 +267,16 @@ def stream(
             out = first_output(model(inputs.clone()))
             acts = read_layers(store, layers, inputs, out)
             view = Trajectories(acts, out, b, grid_here, identity, batch.start, batch.y)
-            for acc in accumulators:
+            for acc in along:
                 acc.update(view)
             # Free this batch's activations before the next forward, so that its outputs
             # reuse their memory instead of faulting in fresh pages.
             store.clear()
             del view, acts, out, inputs, traj
+    with torch.no_grad(), evaluating(model):  # such an accumulator enables grad where it needs it
+        for batch in source.batches() if alone else ():
+            for acc in alone:
+                acc.update(ModelBatch(model, batch.x, batch.start))
 
 
 def identity_index(grid: torch.Tensor, transform: Transform) -> int | None:

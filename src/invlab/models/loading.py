@@ -84,7 +84,20 @@ def load_weights(
     trust_pickle: bool = False,
     map_location: str | torch.device = "cpu",
 ) -> nn.Module:
-    """Load a checkpoint into ``model`` (strict: every key must match)."""
+    """Load a checkpoint into ``model`` (strict: every key must match).
+
+    Args:
+        model: the module to fill (not a TorchScript model: it carries its own weights).
+        path: a ``torch.save`` file holding a state dict (a ``'module.'`` prefix, as
+            ``nn.DataParallel`` writes, is dropped), possibly under ``'state_dict'``,
+            ``'model_state_dict'`` or ``'model'``.
+        trust_pickle: also accept a checkpoint that holds Python objects besides tensors
+            (unpickling runs code: only for files you trust).
+        map_location: where the tensors are loaded (``torch.load``'s ``map_location``).
+
+    Returns:
+        ``model``, its parameters and buffers replaced.
+    """
     path = _existing(path, "weights")
     if isinstance(model, torch.jit.ScriptModule):
         raise ValueError("a TorchScript model carries its weights; drop --weights")
@@ -148,7 +161,16 @@ def _user_code_error(err: BaseException, file: Path, doing: str) -> UserCodeErro
 
 
 def measure_device(device: str, name: str = "--device") -> torch.device:
-    """The device to measure on: one that exists here and that holds values (not ``meta``)."""
+    """The device to measure on: one that exists here and that holds values (not ``meta``).
+
+    Args:
+        device: a device name such as ``'cpu'``, ``'cuda'``, ``'cuda:1'`` or ``'mps'``.
+        name: the argument's name in error messages (the command-line option by default).
+
+    Examples:
+        >>> measure_device("cpu")
+        device(type='cpu')
+    """
     from invlab._validation import check_device
 
     dev = check_device(device, name)
@@ -221,7 +243,15 @@ def _from_archive(path: Path, trust_pickle: bool, map_location, has_weights: boo
 
 def model_label(spec: str | Path) -> str:
     """A short name for the model ``spec`` names: the factory of ``FILE.py:FACTORY``, else the
-    file's stem (what the ``model`` column of a measurement shows)."""
+    file's stem (what the ``model`` column of a measurement shows).
+
+    Args:
+        spec: a model as :func:`load_model` takes it (``FILE.py:FACTORY``, ``FILE.pt``, ...).
+
+    Examples:
+        >>> model_label("nets/small.py:build"), model_label("runs/cnn.pt")
+        ('build', 'cnn')
+    """
     spec = str(spec)
     file, sep, factory = spec.rpartition(":")
     if sep and file.endswith(".py"):

@@ -56,6 +56,9 @@ def list_models() -> list[str]:
 def model_inputs(name: str) -> tuple[str, ...]:
     """The input kinds (``'signals'``, ``'images'``) model ``name`` takes with its defaults.
 
+    Args:
+        name: one of :func:`list_models`.
+
     Examples:
         >>> model_inputs("gcnn")
         ('images',)

@@ -142,10 +142,8 @@ def standardized_head(
     coefficients span decades.
 
     Args:
-        features: inputs per sample (the flattened invariant).
-        num_classes: number of output logits.
-        width: units per hidden layer.
-        depth: number of hidden layers; ``0`` is a linear read-out.
+        features, num_classes, width, depth: as :func:`dense_head` (``features``: the
+            flattened invariant's size).
 
     Returns:
         Stages ``normalize, hidden1 ... hidden{depth}, logits`` (for :class:`Staged`).

@@ -25,10 +25,15 @@ class Transform(ABC):
     Subclasses set :attr:`spatial_dims` (1 for signals, 2 for images) and :attr:`param_dim`
     (the length of one parameter vector) and implement :meth:`sample`, :meth:`grid`,
     :meth:`_apply` and :meth:`inverse_params`.
+
+    :attr:`axis_label` names the parameter with its unit (``'rotation angle (°)'``): the x-axis
+    of every curve along the transformation, in :mod:`invlab.measure.plots` and in the study
+    reports alike, so that one transformation is labelled one way everywhere.
     """
 
     spatial_dims: int = 1
     param_dim: int = 1
+    axis_label: str = "transformation parameter"
 
     @abstractmethod
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

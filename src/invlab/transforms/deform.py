@@ -40,6 +40,8 @@ class Deform(Transform):
     """
 
     spatial_dims = 2
+    # the grid is one field scaled by t = 0 … 1: its position is t times the RMS amplitude
+    axis_label = "deformation amplitude (RMS pixels)"
 
     def __init__(
         self, amplitude: float = 1.0, modes: int = 3, padding: str = "border", seed: int = 0

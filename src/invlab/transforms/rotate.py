@@ -33,6 +33,7 @@ class Rotate(Transform):
 
     spatial_dims = 2
     param_dim = 1
+    axis_label = "rotation angle (°)"
 
     def __init__(
         self, angle_range: tuple[float, float] = (-180.0, 180.0), padding: str = "zeros"
@@ -75,6 +76,7 @@ class Rotate90(Transform):
 
     spatial_dims = 2
     param_dim = 1
+    axis_label = "quarter turns"
 
     def __repr__(self) -> str:
         return "Rotate90()"
@@ -117,6 +119,7 @@ class Flip(Transform):
 
     spatial_dims = 2
     param_dim = 1
+    axis_label = "flipped (0: no, 1: yes)"
 
     def __init__(self, axis: str = "horizontal", p: float = 0.5) -> None:
         self.axis = check_choice(axis, "axis", ("horizontal", "vertical"))

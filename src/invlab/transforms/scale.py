@@ -33,6 +33,7 @@ class Scale(Transform):
 
     spatial_dims = 2
     param_dim = 1
+    axis_label = "scale factor"
 
     def __init__(
         self, scale_range: tuple[float, float] = (0.8, 1.25), padding: str = "zeros"

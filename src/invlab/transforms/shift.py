@@ -56,6 +56,11 @@ class Shift(Transform):
             raise ValueError(f"shift_range must satisfy low <= high, got {shift_range}")
         self.low, self.high = low, high
 
+    @property
+    def axis_label(self) -> str:
+        """``'shift (samples)'`` for signals, ``'shift (pixels)'`` for images."""
+        return "shift (samples)" if self.spatial_dims == 1 else "shift (pixels)"
+
     def __repr__(self) -> str:
         return (
             f"Shift(shift_range=({self.low}, {self.high}), dims={self.spatial_dims}, "

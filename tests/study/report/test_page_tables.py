@@ -102,7 +102,9 @@ def test_curve_points_sit_at_the_deformation_amplitude():
 
 
 def test_units_of_each_transformation():
-    assert axis_label("rotate:0:360") == "rotation angle (°)"
+    labelled = pd.DataFrame({"transform": ["rotate:0:360"], "axis_label": ["rotation angle (°)"]})
+    assert axis_label(labelled) == "rotation angle (°)"
+    assert axis_label(labelled.drop(columns="axis_label")) == "transformation parameter"
     assert point_text("rotate:0:360", 30) == "30°"
     assert point_text("shift:-10:10", -3) == "-3" and point_text("scale:0.6:1.5", 1.2) == "×1.2"
     numeric = pd.DataFrame({"key": ["k", "k"], "transform": ["rotate:0:360"] * 2})

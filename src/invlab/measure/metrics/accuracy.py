@@ -10,12 +10,15 @@ import numpy as np
 import torch
 
 from invlab._validation import check_labels
+from invlab.measure.activations import OUTPUT
+from invlab.measure.metrics.protocol import Metric, curve_rows
 
 
 class AccuracyAccumulator:
     """Running count of correct predictions per grid point."""
 
     first_pass = False
+    feed = "trajectories"
 
     def __init__(self, t_len: int) -> None:
         self.correct = torch.zeros(t_len, dtype=torch.float64)
@@ -37,3 +40,14 @@ class AccuracyAccumulator:
     def result(self) -> np.ndarray:
         """``a(θ)`` per grid point, shape ``(T,)``."""
         return (self.correct / self.n).numpy()
+
+
+METRIC = Metric(
+    "accuracy",
+    lambda setup: {OUTPUT: AccuracyAccumulator(setup.t_len)},
+    field="accuracy",
+    per_layer=False,
+    needs_labels=True,
+    needs_logits=True,
+    rows=lambda curve, profile: curve_rows(OUTPUT, "accuracy", profile.param_labels(), curve),
+)

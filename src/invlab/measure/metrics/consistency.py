@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import torch
 
+from invlab.measure.activations import OUTPUT
+from invlab.measure.metrics.protocol import Metric
+
 
 def agreement(logits: torch.Tensor) -> torch.Tensor:
     """Each input's share of agreeing grid pairs ``Σ_k (n_k / T)²``: ``(b,)`` from ``f(g_θ x)``
@@ -19,7 +22,7 @@ def agreement(logits: torch.Tensor) -> torch.Tensor:
 
     Examples:
         >>> agreement(torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]]]))
-        tensor([0.5000, 1.0000])
+        tensor([0.5000, 1.0000], dtype=torch.float64)
     """
     b, t_len = logits.shape[:2]
     pred = logits.argmax(-1)  # (b, T)
@@ -39,6 +42,7 @@ class ConsistencyAccumulator:
     """
 
     first_pass = False
+    feed = "trajectories"
 
     def __init__(self) -> None:
         self.agree = 0.0
@@ -55,3 +59,13 @@ class ConsistencyAccumulator:
 
     def result(self) -> float:
         return self.agree / self.n
+
+
+METRIC = Metric(
+    "consistency",
+    lambda setup: {OUTPUT: ConsistencyAccumulator()},
+    field="consistency",
+    per_layer=False,
+    needs_logits=True,
+    rows=lambda value, profile: [(OUTPUT, "consistency", None, value)],
+)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from invlab.measure.metrics.protocol import Metric, Setup, curves_rows
 from invlab.transforms import Compose, Shift
 
 Rho = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -117,6 +118,7 @@ class EquivarianceAccumulator:
     """Running sums of one layer: ``Σ_x ‖φ(g_θ x) − ρ(g_θ)φ(x)‖`` per θ and ``Σ_x ‖φ(x)‖``."""
 
     first_pass = False
+    feed = "trajectories"
 
     def __init__(self, layer: str, rho: Rho, t_len: int) -> None:
         self.layer, self.rho = layer, rho
@@ -150,3 +152,21 @@ class EquivarianceAccumulator:
         if mean_norm <= 0:
             return np.full(self.err.shape[0], np.nan)
         return (self.err / self.n / mean_norm).numpy()
+
+
+def _build(setup: Setup) -> dict[str, EquivarianceAccumulator]:
+    """One accumulator per layer with a known action ``ρ`` (:func:`resolve_actions`)."""
+    rhos = resolve_actions(
+        setup.options["rho"],
+        setup.layers,
+        setup.acts,
+        setup.first_x,
+        setup.transform,
+        setup.explicit,
+    )
+    return {n: EquivarianceAccumulator(n, r, setup.t_len) for n, r in rhos.items() if r is not None}
+
+
+METRIC = Metric(
+    "equivariance", _build, field="equivariance", per_layer=True, rows=curves_rows("equivariance")
+)

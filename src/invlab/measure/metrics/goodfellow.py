@@ -39,6 +39,7 @@ import math
 
 import torch
 
+from invlab.measure.metrics.protocol import Metric
 from invlab.measure.metrics.topk import RunningTopK, pairs_in
 
 POLARITIES = ("positive", "both", "auto")
@@ -53,6 +54,7 @@ class GoodfellowAccumulator:
     """
 
     first_pass = True
+    feed = "trajectories"
 
     def __init__(self, layer: str, n: int, firing_rate: float, polarity: str) -> None:
         if firing_rate * n < 1:
@@ -182,3 +184,20 @@ def layer_score(unit_scores: torch.Tensor, top_fraction: float = 0.2) -> float:
         return float("nan")
     top = max(1, round(top_fraction * valid.numel()))
     return float(valid.topk(top).values.mean())
+
+
+METRIC = Metric(
+    "goodfellow",
+    lambda setup: {
+        name: GoodfellowAccumulator(
+            name, setup.n, setup.options["firing_rate"], setup.options["polarity"]
+        )
+        for name in setup.layers
+    },
+    field="goodfellow_units",
+    per_layer=True,
+    # a layer's score: the mean of its top units (Profile.top_fraction of them)
+    rows=lambda units, profile: [
+        (n, "goodfellow", None, s) for n, s in profile.goodfellow().items()
+    ],
+)

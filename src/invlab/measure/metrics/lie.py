@@ -44,11 +44,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
 from invlab.measure.activations import INPUT, OUTPUT
-from invlab.measure.metrics.lie_actions import SPATIAL, tangent
+from invlab.measure.metrics.lie_actions import SPATIAL, generators_for, tangent
+from invlab.measure.metrics.protocol import Metric, Setup
 
 AGGREGATIONS = ("squared", "abs")
 
@@ -164,7 +166,14 @@ def lie_contributions(
 
 @dataclass
 class LieAccumulator:
-    """Running sums of ``‖v‖²`` and ``mean|v|`` per (layer, generator), over the inputs."""
+    """Running sums of ``‖v‖²`` and ``mean|v|`` per (layer, generator), over the inputs.
+
+    Fed the model itself (``feed = 'model'``): each batch costs one JVP per generator for
+    :func:`lie_vectors` and one per layer and generator for :func:`lie_contributions`.
+    """
+
+    first_pass = False
+    feed = "model"
 
     generators: list[str]
     layers: list[str]
@@ -172,8 +181,9 @@ class LieAccumulator:
     n: int = 0
     sums: dict = field(default_factory=dict)
 
-    def update(self, model: nn.Module, x: torch.Tensor) -> None:
-        """Add one batch ``x`` (on the model's device)."""
+    def update(self, batch) -> None:
+        """Add one :class:`invlab.measure.streaming.ModelBatch` (inputs on the model's device)."""
+        model, x = batch.model, batch.x
         with torch.enable_grad():  # forward-mode AD; no graph is kept
             for g in self.generators:
                 kinds = [("lie", lie_vectors(model, x, g, self.layers))]
@@ -193,3 +203,26 @@ class LieAccumulator:
         for (metric, name, g), (sq, ab) in self.sums.items():
             out[metric].setdefault(name, {})[g] = {"squared": sq / self.n, "abs": ab / self.n}
         return out
+
+
+def lie_rows(lie: dict, profile) -> list[tuple]:
+    """Rows ``(layer, metric, generator | 'mean', value)`` of the Lie derivative's results, in
+    the profile's ``lie_aggregation``."""
+    aggregation = profile.lie_aggregation
+    rows = []
+    for metric, per_layer in lie.items():
+        for name, per_gen in per_layer.items():
+            values = [v[aggregation] for v in per_gen.values()]
+            rows += [(name, metric, g, v[aggregation]) for g, v in per_gen.items()]
+            rows.append((name, metric, "mean", float(np.mean(values))))
+    return rows
+
+
+def _build(setup: Setup) -> dict[str, LieAccumulator]:
+    layers = [name for name in setup.layers if name != INPUT]
+    return {OUTPUT: LieAccumulator(generators_for(setup.transform), layers)}
+
+
+METRIC = Metric(
+    "lie", _build, field="lie", per_layer=False, opt_in=True, check=generators_for, rows=lie_rows
+)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from invlab.measure.metrics.protocol import Metric, curves_rows
+
 
 class SensitivityAccumulator:
     """Running sums of one layer: ``Σ_x ‖φ(g_θ x) − φ(x)‖²`` per θ, and ``φ(x)``'s moments.
@@ -29,6 +31,7 @@ class SensitivityAccumulator:
     """
 
     first_pass = False
+    feed = "trajectories"
 
     def __init__(self, layer: str, t_len: int) -> None:
         self.layer = layer
@@ -70,3 +73,12 @@ class SensitivityAccumulator:
         if between <= 0:
             return np.full(self.moved_sq.shape[0], np.nan)
         return (self.moved_sq / self.n / between).numpy()
+
+
+METRIC = Metric(
+    "sensitivity",
+    lambda setup: {name: SensitivityAccumulator(name, setup.t_len) for name in setup.layers},
+    field="sensitivity",
+    per_layer=True,
+    rows=curves_rows("sensitivity"),
+)

@@ -6,28 +6,30 @@ A stored curve point carries the transformation's parameter as the grid gave it:
 ``shift``, ``rotate`` and ``scale``, a tuple of field coefficients for ``deform`` (one fixed
 field scaled by ``t = 0 … 1``; see :meth:`invlab.transforms.Deform.grid`). For ``deform:A`` the
 point ``i`` of ``steps`` lies at the nominal RMS displacement ``A · i / (steps − 1)`` pixels.
+
+The axis label is the transformation's own (:attr:`invlab.transforms.Transform.axis_label`),
+which the store puts beside each curve (column ``axis_label``); this module only formats points.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-UNITS = {
-    "shift": ("shift (samples)", "{:+g}"),
-    "rotate": ("rotation angle (°)", "{:g}°"),
-    "scale": ("zoom factor", "×{:.3g}"),
-    "deform": ("deformation amplitude (RMS pixels)", "{:.3g} px"),
-}
+# how a point's position reads in a table header, per transformation kind
+POINT_FORMATS = {"shift": "{:+g}", "rotate": "{:g}°", "scale": "×{:.3g}", "deform": "{:.3g} px"}
+GENERIC_LABEL = "transformation parameter"
 
 
-def axis_label(transform: str) -> str:
-    """The x-axis label of a curve along ``transform`` (a spec such as ``rotate:0:360``)."""
-    return UNITS.get(_kind(transform), ("transformation parameter", ""))[0]
+def axis_label(curves: pd.DataFrame) -> str:
+    """The x-axis label of the curves in ``curves`` (rows of one transformation): their
+    ``axis_label`` column, as :meth:`ResultStore.curves` gives it (the generic label without)."""
+    labels = curves["axis_label"].dropna() if "axis_label" in curves else ()
+    return str(labels.iloc[0]) if len(labels) else GENERIC_LABEL
 
 
 def point_text(transform: str, x: float) -> str:
     """A column header for the point at ``x`` of a curve along ``transform``."""
-    return UNITS.get(_kind(transform), ("", "{:.3g}"))[1].format(x)
+    return POINT_FORMATS.get(_kind(transform), "{:.3g}").format(x)
 
 
 def _kind(transform: str) -> str:

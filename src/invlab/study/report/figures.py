@@ -143,7 +143,7 @@ def curve_figure(curves: pd.DataFrame):
             style = "-" if pd.isna(augment) else "--"
             _line_with_band(ax, line, "x", colours[line_name], name, seen, ".", style)
         ax.set_title(f"{transform}" + (f" on {dataset}" if dataset else ""))
-        ax.set_xlabel(axis_label(transform))
+        ax.set_xlabel(axis_label(part))
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)

@@ -47,23 +47,15 @@ def write_report(db_path: str | Path, path: str | Path, study: str | None = None
         ``path``, as a :class:`~pathlib.Path`.
 
     Examples:
+        The report of a database holding one finished run (:mod:`invlab.study.store.example`):
+
         >>> import tempfile, pathlib
-        >>> from invlab.study.store.database import ResultStore
-        >>> from invlab.study.spec.run_config import RunConfig
-        >>> from invlab.study.store.records import RunMetrics
-        >>> config = RunConfig(dataset="mnist1d", model="mlp", size={"width": 8, "depth": 1})
-        >>> metrics = RunMetrics(
-        ...     params=418, train_accuracy=0.5, test_accuracy=0.4, transformed_accuracy=0.3,
-        ...     consistency=0.6, probe_layer="hidden1", goodfellow=2.0, sensitivity=0.7,
-        ...     train_seconds=0.1, measure_seconds=0.1, final_loss=1.5, grid="shift:-4:4 × 5",
-        ... )
+        >>> from invlab.study.store.example import example_database, example_run
         >>> with tempfile.TemporaryDirectory() as folder:
-        ...     db = pathlib.Path(folder) / "results.db"
-        ...     with ResultStore(db) as store:
-        ...         _ = store.save("tiny", config, metrics=metrics)
+        ...     db = example_database(pathlib.Path(folder) / "results.db")
         ...     page = write_report(db, pathlib.Path(folder) / "report" / "tiny.html")
         ...     text = page.read_text(encoding="utf-8")
-        >>> page.name, text.startswith("<!DOCTYPE html>"), config.label() in text
+        >>> page.name, text.startswith("<!DOCTYPE html>"), example_run()[0].label() in text
         ('tiny.html', True, True)
     """
     from invlab.study.store.read import read_study

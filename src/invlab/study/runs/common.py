@@ -35,20 +35,22 @@ def grid_text(config: RunConfig) -> str:
     return f"{config.transform} × {config.steps}"
 
 
+def training_options(config: RunConfig) -> dict:
+    """``config``'s epochs, batch size, learning rate and schedule, as the keyword arguments
+    of :func:`invlab.train.train` and :func:`invlab.train.train_together` alike."""
+    return {
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "lr": config.lr,
+        "schedule": config.schedule,
+    }
+
+
 def train_as_configured(model, config: RunConfig, ds: Dataset, augment=None):
-    """:func:`invlab.train.train` on ``ds``'s training split with ``config``'s epochs, batch
-    size, learning rate, schedule and seed: the one training call of every run kind."""
-    return train(
-        model,
-        ds.x_train,
-        ds.y_train,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        lr=config.lr,
-        schedule=config.schedule,
-        augment=augment,
-        seed=config.seed,
-    )
+    """:func:`invlab.train.train` on ``ds``'s training split with ``config``'s
+    :func:`training_options` and seed: the one training call of every run kind."""
+    options = training_options(config)
+    return train(model, ds.x_train, ds.y_train, augment=augment, seed=config.seed, **options)
 
 
 def measure_trained(model, config, ds, result, train_seconds, measure_inputs) -> RunResult:

@@ -19,15 +19,18 @@ The grid is stored with the run (``RunMetrics.grid``).
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from invlab.data import Dataset
 from invlab.study.runs.common import grid_text
 from invlab.study.runs.registry import RunKind
 from invlab.study.spec.run_config import RunConfig
+from invlab.study.store.records import RunMetrics
 
 __all__ = ["SubsetKind", "along_grid", "data_subset", "feature_sensitivity", "grid_metrics"]
-__all__ += ["grid_text", "kernel_sensitivity"]
+__all__ += ["grid_text", "kernel_sensitivity", "subset_metrics"]
 
 COMMON_SIZE = ("n_train", "n_test")
 """The size arguments of every kernel and finite model: the data subset."""
@@ -41,6 +44,35 @@ class SubsetKind(RunKind):
     figures = ("infinite-width",)
     sized = False
     extras = True
+
+
+def subset_metrics(
+    config: RunConfig,
+    found: dict,
+    *,
+    params: int,
+    probe_layer: str,
+    sensitivity: float,
+    train_seconds: float,
+    measure_seconds: float,
+) -> RunMetrics:
+    """A kernel or finite run's record: ``found`` holds its ``train_accuracy``,
+    ``test_accuracy``, ``transformed_accuracy``, ``consistency`` (:func:`grid_metrics`) and
+    ``final_loss``; no Goodfellow score (no units to threshold); its grid beside them."""
+    return RunMetrics(
+        params=params,
+        train_accuracy=found["train_accuracy"],
+        test_accuracy=found["test_accuracy"],
+        transformed_accuracy=found["transformed_accuracy"],
+        consistency=found["consistency"],
+        probe_layer=probe_layer,
+        goodfellow=math.nan,
+        sensitivity=sensitivity,
+        train_seconds=train_seconds,
+        measure_seconds=measure_seconds,
+        final_loss=found["final_loss"],
+        grid=grid_text(config),
+    )
 
 
 def data_subset(config: RunConfig, ds: Dataset):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from invlab.study.spec.run_config import RunConfig
+from invlab.study.store.axis_labels import with_axis_labels
 from invlab.study.store.provenance import library_versions
 
 # StoreError lives with the read-only opener (no import cycle) and is re-exported from here
@@ -320,8 +321,9 @@ class ResultStore:
 
     def curves(self, study: str | None = None) -> pd.DataFrame:
         """Accuracy along the transformation: ``key, group, seed, label, family, augment,
-        dataset, transform, param, accuracy``, one row per point of each run's parameter grid."""
-        return self._expand("curve", ("dataset", "transform"), study)
+        dataset, transform, param, accuracy``, one row per point of each run's parameter grid,
+        and the transformation's ``axis_label`` (:mod:`invlab.study.store.axis_labels`)."""
+        return with_axis_labels(self._expand("curve", ("dataset", "transform"), study))
 
     def _expand(self, column: str, extra: tuple[str, ...], study: str | None) -> pd.DataFrame:
         """One row per item of the JSON list in ``column`` of every finished run, led by the

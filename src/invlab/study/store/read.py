@@ -28,21 +28,14 @@ def read_study(
         ValueError: ``study`` has no runs in the database (the message lists those it has).
 
     Examples:
+        Read a database holding one finished run (:mod:`invlab.study.store.example`):
+
         >>> import tempfile, pathlib
-        >>> from invlab.study.spec.run_config import RunConfig
-        >>> from invlab.study.store.records import RunMetrics
-        >>> config = RunConfig(dataset="mnist1d", model="mlp", size={"width": 8, "depth": 1})
-        >>> metrics = RunMetrics(
-        ...     params=418, train_accuracy=0.5, test_accuracy=0.4, transformed_accuracy=0.3,
-        ...     consistency=0.6, probe_layer="hidden1", goodfellow=2.0, sensitivity=0.7,
-        ...     train_seconds=0.1, measure_seconds=0.1, final_loss=1.5, grid="shift:-4:4 × 5",
-        ... )
+        >>> from invlab.study.store.example import example_database, example_run
         >>> with tempfile.TemporaryDirectory() as folder:
-        ...     db = pathlib.Path(folder) / "results.db"
-        ...     with ResultStore(db) as store:
-        ...         _ = store.save("tiny", config, metrics=metrics)
+        ...     db = example_database(pathlib.Path(folder) / "results.db")
         ...     runs, layers, curves = read_study(db, "tiny")
-        >>> len(runs), runs.label[0] == config.label()
+        >>> len(runs), runs.label[0] == example_run()[0].label()
         (1, True)
     """
     with ResultStore(db_path, readonly=True) as store:  # a report never writes its input

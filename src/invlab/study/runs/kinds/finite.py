@@ -22,11 +22,11 @@ from invlab.study.runs.predictions import (
     data_subset,
     feature_sensitivity,
     grid_metrics,
-    grid_text,
+    subset_metrics,
 )
 from invlab.study.runs.registry import register
 from invlab.study.spec.run_config import RunConfig
-from invlab.study.store.records import RunMetrics, RunResult
+from invlab.study.store.records import RunResult
 
 MODELS = {
     "stax_mlp": ("width", "depth", "steps", "lr", "center", *COMMON_SIZE),
@@ -97,19 +97,15 @@ def finite_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
         train_scores = model(xtr) - f0["train"]
         found = grid_metrics(model(xte) - f0["test"], model(moved) - f0["moved"], yte)
         sensitivity = feature_sensitivity(model.features(xte), model.features(moved))
-        final = float(0.5 * (train_scores - targets).square().sum(1).mean())
-    metrics = RunMetrics(
+        found["final_loss"] = float(0.5 * (train_scores - targets).square().sum(1).mean())
+    found["train_accuracy"] = float((train_scores.argmax(1) == ytr).float().mean())
+    metrics = subset_metrics(
+        config,
+        found,
         params=sum(p.numel() for p in model.parameters()),
-        train_accuracy=float((train_scores.argmax(1) == ytr).float().mean()),
-        test_accuracy=found["test_accuracy"],
-        transformed_accuracy=found["transformed_accuracy"],
-        consistency=found["consistency"],
         probe_layer="features",
-        goodfellow=math.nan,
         sensitivity=sensitivity,
         train_seconds=train_seconds,
         measure_seconds=time.perf_counter() - start,
-        final_loss=final,
-        grid=grid_text(config),
     )
     return RunResult(metrics=metrics, layers=extras("finite", {"width": s.get("width")}), curve=[])

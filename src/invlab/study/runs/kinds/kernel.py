@@ -15,7 +15,6 @@ after the same gradient descent (extras ``ntk_gd``, :func:`gd_solve`). Values th
 
 from __future__ import annotations
 
-import math
 import time
 
 import torch
@@ -29,12 +28,12 @@ from invlab.study.runs.predictions import (
     along_grid,
     data_subset,
     grid_metrics,
-    grid_text,
     kernel_sensitivity,
+    subset_metrics,
 )
 from invlab.study.runs.registry import register
 from invlab.study.spec.run_config import RunConfig
-from invlab.study.store.records import RunMetrics, RunResult
+from invlab.study.store.records import RunResult
 
 MODELS = {
     "mlp": ("depth", "ridge", "symmetrize", "augment_shifts", "dtype", "steps", "lr", *COMMON_SIZE),
@@ -128,19 +127,13 @@ def kernel_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
         rows += extras("ntk_gd", grid_metrics(scores[: len(xte)], scores[len(xte) :], yte))
     start = time.perf_counter()
     sensitivity = kernel_sensitivity(lambda a, b=None: kernel(a, b, kind="nngp"), config, xte)
-    ntk = found["ntk"]
-    metrics = RunMetrics(
+    metrics = subset_metrics(
+        config,
+        found["ntk"],
         params=0,
-        train_accuracy=ntk["train_accuracy"],
-        test_accuracy=ntk["test_accuracy"],
-        transformed_accuracy=ntk["transformed_accuracy"],
-        consistency=ntk["consistency"],
         probe_layer="nngp features",
-        goodfellow=math.nan,
         sensitivity=sensitivity,
         train_seconds=seconds,
         measure_seconds=time.perf_counter() - start,
-        final_loss=ntk["final_loss"],
-        grid=grid_text(config),
     )
     return RunResult(metrics=metrics, layers=rows, curve=[])

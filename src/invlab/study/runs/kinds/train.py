@@ -8,7 +8,12 @@ from collections.abc import Collection
 
 import torch
 
-from invlab.study.runs.common import dataset, measure_trained, train_as_configured
+from invlab.study.runs.common import (
+    dataset,
+    measure_trained,
+    train_as_configured,
+    training_options,
+)
 from invlab.study.runs.registry import RunKind, register
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunResult
@@ -120,17 +125,8 @@ def execute_train_together(configs: list[RunConfig], device=None) -> list[RunRes
         return model if device is None else model.to(device)
 
     augment = parse_transform(first.augment, spatial) if first.augment else None
-    trained = train_together(
-        build,
-        [c.seed for c in configs],
-        ds.x_train,
-        ds.y_train,
-        epochs=first.epochs,
-        batch_size=first.batch_size,
-        lr=first.lr,
-        schedule=first.schedule,
-        augment=augment,
-    )
+    seeds, options = [c.seed for c in configs], training_options(first)
+    trained = train_together(build, seeds, ds.x_train, ds.y_train, augment=augment, **options)
     results = []
     for config, (model, result) in zip(configs, trained):
         with torch.random.fork_rng(devices=[]):
