@@ -128,8 +128,9 @@ def idx_dataset(
     ``(N,)`` become int64.
 
     Examples:
-        >>> ds = idx_dataset("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-        ...                  "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", name="mnist")
+        >>> ds = idx_dataset(  # needs the four files  # doctest: +SKIP
+        ...     "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        ...     "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", name="mnist")
     """
     parts = {}
     for split, img_path, lab_path in (

@@ -2,8 +2,8 @@
 
 The readable formula is :func:`invlab.invariants.functional.fourier_mellin`; this module
 computes the same values with fewer passes over the batch: the log-polar resampling of the
-spectrum and its mean are one ``embedding_bag`` gather, batch last. ``tests/invariants/test_mellin.py``
-checks it against the readable form (values and gradients).
+spectrum and its mean are one ``embedding_bag`` gather, batch last.
+``tests/invariants/test_mellin.py`` checks it against the readable form (values and gradients).
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def fourier_mellin_fast(
     """The Fourier–Mellin pipeline with precomputed :func:`fourier_mellin_taps` (fast path).
 
     Same values as the readable :func:`invlab.invariants.functional.fourier_mellin` up to
-    float round-off (``tests/invariants/test_mellin.py`` checks values and gradients), with fewer and
+    float round-off (``tests/invariants/test_mellin.py`` checks values and gradients), with
+    fewer and
     cheaper passes over the batch: the magnitude is taken only on the ``(H, C)`` corner of
     the half spectrum the taps read, written batch-last so that the log-polar resampling
     and its mean are one ``embedding_bag`` (no sparse product, no transposes), and the

@@ -228,9 +228,9 @@ def fourier_mellin_1d(
     in ``[r_min, r_max]`` bins (a dilation becomes a shift in ``log k``), divided by its
     mean, log-compressed with floor ``f``, then ``|rfft|`` (the shift goes). Invariant to
     circular shifts exactly and to dilations up to boundary and interpolation effects.
-    Unlike the 2D form it keeps the log by default: on the bumps of ``tests/invariants/test_mellin.py``
-    a dilation by 1.3 moves it by 0.07 with the log and by 0.16 without (the Fourier modulus
-    by 0.35).
+    Unlike the 2D form it keeps the log by default: on the bumps of
+    ``tests/invariants/test_mellin.py`` a dilation by 1.3 moves it by 0.07 with the log and by
+    0.16 without (the Fourier modulus by 0.35).
 
     Args:
         x: real ``(..., N)``, ``N >= 8``.

@@ -106,9 +106,10 @@ def register_rotation_scale(
     3. both candidates ``θ`` and ``θ + 180°`` are undone on ``moving`` and phase-correlated
        with ``reference``; the higher peak decides ``θ`` and gives the shift.
 
-    Accuracy: on 128×128 photographs, about 0.1° and 0.3 % (see ``tests/invariants/test_registration.py``
-    and ``benchmarks/fourier_mellin.py``). Resolution: ``180 / n_angles`` degrees and
-    ``(r_max/r_min)^{1/(n_radii−1)}`` in scale per bin before sub-pixel refinement.
+    Accuracy: on 128×128 photographs, about 0.1° and 0.3 % (see
+    ``tests/invariants/test_registration.py`` and ``benchmarks/fourier_mellin.py``).
+    Resolution: ``180 / n_angles`` degrees and ``(r_max/r_min)^{1/(n_radii−1)}`` in scale per
+    bin before sub-pixel refinement.
 
     Args:
         reference, moving: ``(H, W)`` or ``(B, H, W)`` square images (pairs along the batch).

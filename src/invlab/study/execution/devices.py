@@ -46,7 +46,7 @@ def resolve_device(text: str, name: str = "device"):
     try:
         device = check_device(text, name)
     except ValueError as exc:
-        raise ValueError(str(exc).replace("cuda:N or mps", DEVICES)) from None
+        raise ValueError(str(exc).replace("cuda:N or mps", "cuda:N, mps or auto")) from None
     if device.type == "meta":
         raise ValueError(f"{name} 'meta' holds no data: a run cannot compute there; use cpu")
     return device
