@@ -245,7 +245,7 @@ def test_profile_measures_lie_only_when_named():
     default = profile(model, x, Shift(2), ["output"])
     assert not default.metric.str.startswith("lie").any()
     named = compute_profile(model, x, Shift(2), ["2", "output"], metrics=["lie"])
-    assert set(named.lie) == {"lie", "lie_contribution"}
+    assert set(named.lie) == {"lie", "lie_contribution", "lie_relative"}
     assert named.lie["lie"]["output"]["translate"]["squared"] > 0
 
 
@@ -296,7 +296,7 @@ def test_cli_writes_the_lie_table_and_figure(tmp_path):
     import pandas as pd
 
     df = pd.read_csv(out / "profile.csv")
-    assert set(df.metric) == {"lie", "lie_contribution"}
+    assert set(df.metric) == {"lie", "lie_contribution", "lie_relative"}
     assert (df.query("metric == 'lie' and layer == '1'").value > 0).all()
     assert (out / "layers_lie.png").stat().st_size > 0
 

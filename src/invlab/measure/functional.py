@@ -22,7 +22,13 @@ from invlab.transforms import Transform
 
 Layers = str | Sequence[str]
 # per-layer rows collapsed to their mean by measure(): grid points, or the Lie generators
-PER_LAYER_CURVES = ["sensitivity", "equivariance", "lie", "lie_contribution"]
+PER_LAYER_CURVES = [
+    "sensitivity",
+    "equivariance",
+    "lie",
+    "lie_contribution",
+    "lie_relative",
+]
 
 
 def profile(
@@ -214,7 +220,9 @@ def lie_derivative(
 
     Returns:
         Columns ``model, layer, metric, param, value``: ``metric`` is ``'lie'`` (the layer's own
-        LEE) or ``'lie_contribution'`` (its share of the output's), ``param`` the generator or
+        LEE), ``'lie_contribution'`` (its share of the output's) or ``'lie_relative'`` (the
+        LEE over the layer's spread across inputs, comparable across model sizes), ``param``
+        the generator or
         ``'mean'``, ``value`` in the chosen ``aggregation`` (``'squared'`` or ``'abs'``).
 
     Examples:

@@ -25,6 +25,7 @@ LABELS = {
     "consistency": "consistency",
     "lie": "LEE (0: equivariant)",
     "lie_contribution": "share of output LEE",
+    "lie_relative": "LEE / spread of the layer",
 }
 
 

@@ -141,7 +141,8 @@ def compute_profile(
     * ``accuracy`` (:mod:`invlab.measure.metrics.accuracy`): ``P[argmax f(g_θ x) = y]`` per θ.
     * ``lie`` (:mod:`invlab.measure.metrics.lie`, Gruver et al. 2023), only when named:
       ``E_x‖d/dt ρ_{−t} φ(T_t x)‖²`` at ``t = 0`` per layer (``metric='lie'``) and each
-      layer's contribution to the output's (``'lie_contribution'``), one row per generator of
+      layer's contribution to the output's (``'lie_contribution'``) and the LEE over the
+      layer's spread ``E_x‖φ(x) − φ̄‖²`` (``'lie_relative'``), one row per generator of
       the transform's continuous counterpart (``param``) and their mean.
 
     Args:

@@ -37,10 +37,24 @@ and layer ``i+1``'s input agree.
 
 Units: translation per input sample, rotation per radian, scale per unit of ``log s``.
 Exact over the data (no sampling); memory ``O(batch · activations)``.
+
+**Normalised LEE** (``metric='lie_relative'``): the raw LEE grows with the size of ``φ``'s
+values (wider layers, larger logits after training), so it cannot compare models of different
+size. Each layer's LEE is therefore also divided by the spread of the same layer over the same
+inputs,
+
+    'squared':  E_x ‖L φ(x)‖² / E_x ‖φ(x) − φ̄‖²,        φ̄ = E_x φ(x),
+    'abs':      E_x mean_j |L φ_j(x)| / (E_x mean_j (φ_j(x) − φ̄_j)²)^{1/2},
+
+dimensionless up to the action's unit (per sample², per radian², per ``(log s)²``): 1/√ratio
+is how far ``t`` must move for the layer to change by as much as it varies from one input to
+another (to first order). It is unchanged when ``φ`` is multiplied by a constant, so it
+compares a model with itself at initialisation and models of different width.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -87,9 +101,16 @@ def _first(output):
 
 
 def lie_vectors(
-    model: nn.Module, x: torch.Tensor, generator: str, layers: Sequence[str]
+    model: nn.Module,
+    x: torch.Tensor,
+    generator: str,
+    layers: Sequence[str],
+    values: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, torch.Tensor]:
-    """``{layer: L φ(x)}`` for a batch ``x``: one JVP of the model (``'output'``: its output)."""
+    """``{layer: L φ(x)}`` for a batch ``x``: one JVP of the model (``'output'``: its output).
+
+    A dict given as ``values`` receives ``{layer: φ(x)}``, the same forward's outputs.
+    """
     modules = dict(model.named_modules())
     hooked = [n for n in layers if n not in (INPUT, OUTPUT) or (n == OUTPUT and n in modules)]
     order: list[str] = []
@@ -115,16 +136,18 @@ def lie_vectors(
         return (out, *captured)
 
     primals, tangents = torch.func.jvp(run, (x,), (tangent(x, generator),))
-    values = dict(zip(["__out__", *order], zip(primals, tangents)))
+    outputs = dict(zip(["__out__", *order], zip(primals, tangents)))
     result = {}
     for name in layers:
         if name == INPUT:
             continue
         key = "__out__" if name == OUTPUT and name not in modules else name
-        if key not in values:
+        if key not in outputs:
             raise ValueError(f"layer {name!r} did not run in the model's forward")
-        h, dh = values[key]
+        h, dh = outputs[key]
         result[name] = dh - feature_action(generator, x, h)(h)
+        if values is not None:
+            values[name] = h
     return result
 
 
@@ -166,7 +189,8 @@ def lie_contributions(
 
 @dataclass
 class LieAccumulator:
-    """Running sums of ``‖v‖²`` and ``mean|v|`` per (layer, generator), over the inputs.
+    """Running sums of ``‖v‖²`` and ``mean|v|`` per (layer, generator), over the inputs, and of
+    each layer's values (``Σ φ``, ``Σ ‖φ‖²``) for the normalised LEE.
 
     Fed the model itself (``feed = 'model'``): each batch costs one JVP per generator for
     :func:`lie_vectors` and one per layer and generator for :func:`lie_contributions`.
@@ -180,13 +204,17 @@ class LieAccumulator:
     attribute: bool = True
     n: int = 0
     sums: dict = field(default_factory=dict)
+    moments: dict = field(default_factory=dict)
 
     def update(self, batch) -> None:
         """Add one :class:`invlab.measure.streaming.ModelBatch` (inputs on the model's device)."""
         model, x = batch.model, batch.x
         with torch.enable_grad():  # forward-mode AD; no graph is kept
-            for g in self.generators:
-                kinds = [("lie", lie_vectors(model, x, g, self.layers))]
+            for k, g in enumerate(self.generators):
+                values: dict[str, torch.Tensor] | None = {} if k == 0 else None
+                kinds = [("lie", lie_vectors(model, x, g, self.layers, values))]
+                if values is not None:
+                    self._add_moments(values)
                 if self.attribute:
                     kinds.append(("lie_contribution", lie_contributions(model, x, g, self.layers)))
                 for metric, vectors in kinds:
@@ -197,12 +225,41 @@ class LieAccumulator:
                         self.sums[metric, name, g] = (old[0] + sq, old[1] + ab)
         self.n += x.shape[0]
 
+    def _add_moments(self, values: dict[str, torch.Tensor]) -> None:
+        for name, h in values.items():
+            h = h.detach().reshape(h.shape[0], -1).double()
+            total, square = self.moments.get(name, (0.0, 0.0))
+            self.moments[name] = (total + h.sum(0), square + float(h.pow(2).sum()))
+
+    def spread(self, name: str) -> float:
+        """``E_x ‖φ(x) − φ̄‖²`` of layer ``name`` over the inputs seen."""
+        total, square = self.moments[name]
+        mean = total / self.n
+        return max(square / self.n - float(mean.pow(2).sum()), 0.0)
+
     def result(self) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
-        """``{metric: {layer: {generator: {'squared': ·, 'abs': ·}}}}``."""
-        out: dict = {"lie": {}, "lie_contribution": {}}
+        """``{metric: {layer: {generator: {'squared': ·, 'abs': ·}}}}``, metrics ``lie``,
+        ``lie_contribution`` and ``lie_relative`` (the normalised LEE; NaN for a layer that
+        takes one value on every input)."""
+        out: dict = {"lie": {}, "lie_contribution": {}, "lie_relative": {}}
         for (metric, name, g), (sq, ab) in self.sums.items():
             out[metric].setdefault(name, {})[g] = {"squared": sq / self.n, "abs": ab / self.n}
+        for name, per_gen in out["lie"].items():
+            spread = self.spread(name)
+            dim = self.moments[name][0].numel()
+            out["lie_relative"][name] = {
+                g: {
+                    "squared": _ratio(v["squared"], spread),
+                    "abs": _ratio(v["abs"], math.sqrt(spread / dim)),
+                }
+                for g, v in per_gen.items()
+            }
         return out
+
+
+def _ratio(value: float, scale: float) -> float:
+    # a constant layer has no spread to compare with: NaN, not inf or a division error
+    return value / scale if scale > 0 else math.nan
 
 
 def lie_rows(lie: dict, profile) -> list[tuple]:

@@ -8,7 +8,9 @@ them from the store's tables without knowing the kinds:
 - ``layers``: per-layer profiles (:func:`~.figures.layer_figure`);
 - ``infinite-width``: finite networks against their kernels
   (:func:`~.limit_figures.infinite_width_figure`);
-- ``learn-dft``: learning the DFT (:func:`~.limit_figures.learn_dft_figure`).
+- ``learn-dft``: learning the DFT (:func:`~.limit_figures.learn_dft_figure`);
+- ``lie``, ``lie-augmented``: the Lie derivative per layer, trained and at initialisation,
+  without / with augmentation (:func:`~.lie_figures.lie_figure`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from invlab.study.report import figures, limit_figures
+from invlab.study.report import figures, lie_figures, limit_figures
 from invlab.study.report.figures import save_figure
 
 Draw = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], object]
@@ -44,12 +46,22 @@ def _learn_dft(runs, layers, curves):
     return limit_figures.learn_dft_figure(runs, layers) if len(runs) else None
 
 
+def _lie(runs, layers, curves):
+    return lie_figures.lie_figure(runs, layers, augmented=False)
+
+
+def _lie_augmented(runs, layers, curves):
+    return lie_figures.lie_figure(runs, layers, augmented=True)
+
+
 FIGURES: dict[str, Draw] = {
     "size": _size,
     "curve": _curve,
     "layers": _layers,
     "infinite-width": _infinite_width,
     "learn-dft": _learn_dft,
+    "lie": _lie,
+    "lie-augmented": _lie_augmented,
 }
 """Name → ``draw(runs, layers, curves)``: a matplotlib Figure, or None without data."""
 

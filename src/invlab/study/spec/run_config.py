@@ -14,6 +14,8 @@ _OPTIONAL_IN_KEY = {
     "measure_inputs": 1000,
     "schedule": "constant",
     "kind": "train",
+    "lie_transforms": (),
+    "measure_at_init": False,
 }
 
 
@@ -36,6 +38,11 @@ class RunConfig:
         measure_inputs: test inputs the measurement uses (the first ones of the test split).
         kind: what the run does: a run kind of :mod:`invlab.study.runs` (``train``: a zoo
             model trained and measured), which reads ``model`` and ``size``.
+        lie_transforms: ``train-lie`` only: the transformations whose Lie derivative is
+            stored, each under its own name (``lie_rotate``, ...); empty: ``transform``'s,
+            as ``lie``.
+        measure_at_init: ``train-lie`` only: also store the Lie derivative of the model as
+            initialised, before training (metrics prefixed ``init_``).
     """
 
     dataset: str
@@ -53,10 +60,13 @@ class RunConfig:
     measure_inputs: int = 1000
     schedule: str = "constant"
     kind: str = "train"
+    lie_transforms: tuple[str, ...] = ()
+    measure_at_init: bool = False
 
     def __post_init__(self) -> None:
         # JSON round trips give lists; keep the dataclass comparable and the key stable.
         object.__setattr__(self, "metrics", tuple(self.metrics))
+        object.__setattr__(self, "lie_transforms", tuple(self.lie_transforms))
         if not isinstance(self.kind, str) or not self.kind:
             raise ValueError(f"kind must be the name of a run kind, got {self.kind!r}")
 
@@ -66,6 +76,7 @@ class RunConfig:
         d["size"] = dict(sorted(self.size.items()))
         d["family"] = self.family or self.model
         d["metrics"] = list(self.metrics)
+        d["lie_transforms"] = list(self.lie_transforms)
         for name, default in _OPTIONAL_IN_KEY.items():
             if getattr(self, name) == default:
                 del d[name]

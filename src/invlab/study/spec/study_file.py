@@ -19,6 +19,8 @@ metrics to measure, and seeds; the study is their cross product::
     metrics = ["goodfellow", "sensitivity", "consistency", "accuracy"]
     steps = 9                   # points on each trajectory / accuracy curve
     inputs = 1000               # test inputs measured
+    # lie_transforms = ["shift:-2:2", "rotate:-30:30"]  # train-lie: Lie derivative of each
+    # at_init = true                                    # train-lie: also before training
 
     [[regimes]]
     name = "plain"
@@ -54,6 +56,7 @@ from invlab.study.spec.problems import format_errors
 from invlab.study.spec.run_config import METRICS, RunConfig, StudySpec, seeds_list
 
 PositiveInt = Annotated[int, Field(ge=1)]
+LIE_KINDS = ("shift", "rotate", "scale")  # transformations with a continuous action
 SizeValue = int | float | str | bool
 
 
@@ -86,12 +89,29 @@ class Measure(_Strict):
     metrics: list[str] = Field(default_factory=lambda: list(METRICS), min_length=1)
     steps: Annotated[int, Field(ge=2)] = 9
     inputs: PositiveInt = 1000
+    lie_transforms: list[str] = Field(default_factory=list)
+    at_init: bool = False
 
     @field_validator("transforms")
     @classmethod
     def _transforms_parse(cls, value: list[str]) -> list[str]:
         for spec in value:
             _check_transform(spec)
+        return value
+
+    @field_validator("lie_transforms")
+    @classmethod
+    def _lie_transforms_continuous(cls, value: list[str]) -> list[str]:
+        for spec in value:
+            _check_transform(spec)
+            if "+" in spec or spec.split(":")[0].strip().lower() not in LIE_KINDS:
+                raise ValueError(
+                    f"lie_transforms: {spec!r} has no Lie derivative; give one of "
+                    f"{', '.join(LIE_KINDS)} each, like 'rotate:-30:30'"
+                )
+        kinds = [s.split(":")[0].strip().lower() for s in value]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"lie_transforms: a kind is listed twice in {value}")
         return value
 
     @field_validator("metrics")
@@ -236,6 +256,17 @@ class StudyFile(_Strict):
     def _seeds_list_or_count(cls, value: Any) -> list[int]:
         return seeds_list(value)
 
+    @model_validator(mode="after")
+    def _lie_options_for_train_lie(self) -> StudyFile:
+        if self.measure.lie_transforms or self.measure.at_init:
+            other = sorted({e.kind for e in self.models} - {"train-lie"})
+            if other:
+                raise ValueError(
+                    "measure.lie_transforms and measure.at_init apply to kind 'train-lie' "
+                    f"only; the models list kind {', '.join(map(repr, other))}"
+                )
+        return self
+
     def to_spec(self) -> StudySpec:
         """Expand the grid into a :class:`StudySpec`."""
         t, m = self.training, self.measure
@@ -261,6 +292,8 @@ class StudyFile(_Strict):
                             metrics=tuple(m.metrics),
                             measure_inputs=m.inputs,
                             kind=entry.kind,
+                            lie_transforms=tuple(m.lie_transforms),
+                            measure_at_init=m.at_init,
                         )
                     )
         keys = [r.key() for r in runs]
