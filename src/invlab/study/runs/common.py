@@ -95,6 +95,8 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
         measure_seconds=measure_seconds,
         final_loss=result.losses[-1],
         grid=grid_text(config),
+        test_points=len(ds.x_test),
+        measured_points=len(x),
     )
     layers = [
         {"layer": r.layer, "metric": r.metric, "value": float(r.value)}

@@ -111,5 +111,7 @@ def finite_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
         measure_seconds=time.perf_counter() - start,
         final_loss=final,
         grid=grid_text(config),
+        test_points=len(xte),
+        measured_points=len(xte),
     )
     return RunResult(metrics=metrics, layers=extras("finite", {"width": s.get("width")}), curve=[])

@@ -142,5 +142,7 @@ def kernel_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
         measure_seconds=time.perf_counter() - start,
         final_loss=ntk["final_loss"],
         grid=grid_text(config),
+        test_points=len(xte),
+        measured_points=len(xte),
     )
     return RunResult(metrics=metrics, layers=rows, curve=[])
