@@ -14,7 +14,11 @@ _OPTIONAL_IN_KEY = {
     "measure_inputs": 1000,
     "schedule": "constant",
     "kind": "train",
+    "shifts": "circular",
 }
+SHIFTS = ("circular", "generator")
+"""How a shift grid moves the test inputs: a circular roll of each finished signal, or the
+MNIST-1D generator's own translation (:func:`invlab.data.mnist1d_shifts.generator_shifted_test`)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,9 @@ class RunConfig:
         measure_inputs: test inputs the measurement uses (the first ones of the test split).
         kind: what the run does: a run kind of :mod:`invlab.study.runs` (``train``: a zoo
             model trained and measured), which reads ``model`` and ``size``.
+        shifts: how ``transform`` (a shift) moves the test inputs: ``'circular'`` (rolled)
+            or ``'generator'`` (MNIST-1D regenerated with its translation set to each shift;
+            ``mnist1d`` data only, the output metrics only).
     """
 
     dataset: str
@@ -53,12 +60,15 @@ class RunConfig:
     measure_inputs: int = 1000
     schedule: str = "constant"
     kind: str = "train"
+    shifts: str = "circular"
 
     def __post_init__(self) -> None:
         # JSON round trips give lists; keep the dataclass comparable and the key stable.
         object.__setattr__(self, "metrics", tuple(self.metrics))
         if not isinstance(self.kind, str) or not self.kind:
             raise ValueError(f"kind must be the name of a run kind, got {self.kind!r}")
+        if self.shifts not in SHIFTS:
+            raise ValueError(f"shifts must be one of {', '.join(SHIFTS)}, got {self.shifts!r}")
 
     def as_dict(self) -> dict:
         """Plain-JSON form (sorted size); later-added fields only when not at their default."""
@@ -96,7 +106,8 @@ class RunConfig:
         """A short human-readable name, e.g. ``mlp(width=128,depth=2)+aug``."""
         size = ",".join(f"{k}={v}" for k, v in self.size.items())
         kind = "" if self.kind == "train" else f"{self.kind}:"
-        return f"{kind}{self.model}({size}){'+aug' if self.augment else ''}"
+        shifts = " @generator shifts" if self.shifts == "generator" else ""
+        return f"{kind}{self.model}({size}){'+aug' if self.augment else ''}{shifts}"
 
 
 @dataclass(frozen=True)
