@@ -81,6 +81,8 @@ def test_seeds_and_sampling_combine_in_quadrature():
 def test_sampled_interval_refuses_bad_input():
     with pytest.raises(ValueError, match=r"values must lie in \[0, 1\]"):
         sampled_mean_ci([0.5, 1.2], 100)
+    # a consistency of 1 up to rounding (a sum of squares) is a value of 1, not an error
+    assert sampled_mean_ci([1 + 2e-16, 1.0], 100).half_width < 1e-12
     with pytest.raises(TypeError, match="points must be an int"):
         sampled_mean_ci([0.5], 100.0)
     with pytest.raises(ValueError, match="non-empty 1D"):

@@ -147,9 +147,10 @@ def sampled_mean_ci(
     if points <= 0 or math.isnan(seeds.mean):
         return seeds
     x = np.asarray(values, dtype=float)
-    if (x < 0).any() or (x > 1).any():
+    if (x < -1e-9).any() or (x > 1 + 1e-9).any():  # rounding (a sum of squares) is let through
         raise ValueError(f"values must lie in [0, 1] (per-input averages), got {x.tolist()}")
-    sampling = float(norm.ppf((1 + level) / 2)) * math.sqrt(binomial_variance(seeds.mean, points))
+    p = min(max(seeds.mean, 0.0), 1.0)
+    sampling = float(norm.ppf((1 + level) / 2)) * math.sqrt(binomial_variance(p, points))
     seed_part = 0.0 if math.isnan(seeds.half_width) else seeds.half_width
     half = math.hypot(seed_part, sampling)
     return MeanCI(seeds.mean, half, seeds.n, level, WITH_SAMPLING, int(points))

@@ -196,9 +196,9 @@ def compare(runs: pd.DataFrame, metric: str, a: str, b: str) -> str:
     for name, label in (("a", a), ("b", b)):
         if label not in labels:
             raise ValueError(f"{name}: no run labelled {label!r}; labels: {', '.join(labels)}")
-    d = paired_difference(
-        with_derived(runs), metric, {"label": a}, {"label": b}, points=SAMPLED.get(metric)
-    )
+    points = SAMPLED.get(metric)
+    points = points if points in runs else None  # runs without it: the seeds' interval alone
+    d = paired_difference(with_derived(runs), metric, {"label": a}, {"label": b}, points=points)
     column = COLUMNS.get(metric)
     fmt = (lambda v: column.text(v)) if column and column.format != "count" else "{:.4g}".format
     size = fmt(d.mean) if math.isnan(d.half_width) else f"{fmt(d.mean)} ± {fmt(d.half_width)}"
