@@ -58,10 +58,7 @@ def print_summary(runs: pd.DataFrame, title: str, trends: bool = True) -> None:
 
 
 def _caption(summary: pd.DataFrame) -> str:
-    text = (
-        "mean ± half-width of the 95 % interval: over n seeds and the test inputs for the "
-        "accuracies and consistency, over n seeds for the rest"
-    )
+    text = "mean ± 95 % Student-t interval over n seeds, + test sampling for acc/consistency"
     if len(summary) and (summary.n == 1).any():
         text += f"; {NO_INTERVAL}"
     return text
