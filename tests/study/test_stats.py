@@ -138,8 +138,11 @@ def test_summary_aggregates_over_seeds_and_markdown_shows_mean_ci_and_n():
         "| run | params | n | train acc | train loss | test acc | acc transformed | consistency "
         "| goodfellow | sensitivity |"
     )
-    # these runs stored no fit: its two cells are empty, not invented
-    assert lines[2].startswith("| `mlp(width=512,depth=2)` | 100,000 | 3 |  |  | 50.3% ± 6.3% |")
+    # these runs stored no fit: its two cells are empty, not invented; nor their number of test
+    # inputs: the accuracy's interval is the seeds' alone, and says so
+    assert lines[2].startswith(
+        "| `mlp(width=512,depth=2)` | 100,000 | 3 |  |  | 50.3% ± 6.3% (seeds only) |"
+    )
     assert lines[3].startswith("| `mlp(width=32,depth=2)` |")
     one_seed = markdown_table(runs[runs.seed == 0], labels=["mlp(width=32,depth=2)"])
     assert "| 1 |  |  | 50.0% | 40.0% |" in one_seed  # n = 1: the mean alone

@@ -54,7 +54,10 @@ def report_command(
         None, "--column", help="layers: only these layers or metrics as columns (repeat)."
     ),
     spread: str = typer.Option(
-        "ci", "--spread", help="'ci' (95 % Student-t half-width) or 'sd' (standard deviation)."
+        "ci",
+        "--spread",
+        help="'ci' (95 % interval half-width: over seeds and the test inputs for the accuracies "
+        "and consistency, over seeds otherwise) or 'sd' (standard deviation over seeds).",
     ),
     rows: str = typer.Option("label", "--rows", help="Name rows by 'label' or 'family'."),
 ) -> None:

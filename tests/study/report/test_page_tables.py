@@ -11,7 +11,7 @@ import pytest
 from _paths import REPO
 from invlab.study.report.curve_axis import axis_label, point_text, with_positions
 from invlab.study.report.markdown import curve_markdown, layer_markdown, markdown_table, page_table
-from invlab.study.stats import mean_ci
+from invlab.study.stats import mean_ci, sampled_mean_ci
 
 ACC = {("a", 0): 0.91, ("a", 1): 0.95, ("a", 2): 0.90, ("b", 0): 0.50, ("b", 1): 0.62}
 
@@ -25,7 +25,7 @@ def runs_frame() -> pd.DataFrame:
             | {"dataset": "digits", "transform": f"deform:{2 if group == 'a' else 1}"}
             | {"params": 10, "test_accuracy": acc, "transformed_accuracy": acc / 2}
             | {"consistency": 1.0, "goodfellow": 50.0 + seed, "sensitivity": 0.1 * seed}
-            | {"seconds": 1.0}
+            | {"seconds": 1.0, "test_points": 450, "measured_points": 450}
         )
     return pd.DataFrame(rows)
 
@@ -64,9 +64,12 @@ def test_summary_cells_are_mean_and_interval_or_sd_and_context_columns_appear():
     runs = runs_frame()
     table = markdown_table(runs, metrics=["test_accuracy"], labels=["m(b)", "m(a)"])
     assert cells(table, 0) == ["run", "measured under", "params", "n", "test acc"]
-    a = mean_ci([0.91, 0.95, 0.90])
+    a = sampled_mean_ci([0.91, 0.95, 0.90], 450)  # seeds and the 450 test inputs
     mean_and_ci = f"{a.mean:.1%} ± {a.half_width:.1%}"
     assert cells(table, 2) == ["`m(a)`", "`deform:2`", "10", "3", mean_and_ci]
+    unknown = markdown_table(runs.drop(columns="test_points"), metrics=["test_accuracy"])
+    seeds = mean_ci([0.91, 0.95, 0.90])
+    assert f"{seeds.mean:.1%} ± {seeds.half_width:.1%} (seeds only)" in unknown
     assert cells(table, 1)[0] == "`m(b)`" and cells(table, 1)[3] == "2"  # the order given
     sd = markdown_table(runs, metrics=["test_accuracy"], spread="sd", labels=["m(a)"])
     assert cells(sd, 1)[-1] == f"{a.mean:.1%} ± {np.std([0.91, 0.95, 0.90], ddof=1):.1%}"
@@ -97,7 +100,7 @@ def test_curve_points_sit_at_the_deformation_amplitude():
     table = curve_markdown(runs, curves_frame(runs), labels=["m(a)"])
     assert "Accuracy along `deform:2` on `digits`" in table and "deform:1" not in table
     assert cells(table, 0) == ["run", "n", "0 px", "1 px", "2 px"]
-    last = mean_ci([0.91 - 0.2, 0.95 - 0.2, 0.90 - 0.2])
+    last = sampled_mean_ci([0.91 - 0.2, 0.95 - 0.2, 0.90 - 0.2], 450)
     assert cells(table, 1)[-1] == f"{last.mean:.1%} ± {last.half_width:.1%}"
 
 

@@ -33,7 +33,9 @@ def print_summary(runs: pd.DataFrame, title: str, trends: bool = True) -> None:
         table.add_column(COLUMNS[name].header, justify="right")
     for row in summary.to_dict("records"):
         cells = [COLUMNS["params"].text(row["params"])]
-        cells += [with_interval(n, row[n], row[f"{n}_ci"]) for n in AGGREGATED[1:]]
+        cells += [
+            with_interval(n, row[n], row[f"{n}_ci"], row[f"{n}_basis"]) for n in AGGREGATED[1:]
+        ]
         table.add_row(row["label"], str(row["n"]), *cells)
     console = Console(width=max(140, Console().width))
     console.print(table)
@@ -56,7 +58,7 @@ def print_summary(runs: pd.DataFrame, title: str, trends: bool = True) -> None:
 
 
 def _caption(summary: pd.DataFrame) -> str:
-    text = "mean ± half-width of the 95 % Student-t interval over n seeds"
+    text = "mean ± 95 % Student-t interval over n seeds, + test sampling for acc/consistency"
     if len(summary) and (summary.n == 1).any():
         text += f"; {NO_INTERVAL}"
     return text

@@ -146,13 +146,19 @@ def _summary(done: pd.DataFrame) -> str:
     for row in summary.to_dict("records"):
         augment = "none" if pd.isna(row["augment"]) else str(row["augment"])
         cells = [row["label"], augment, str(row["n"])]
-        cells += [with_interval(name, row[name], row[f"{name}_ci"]) for name in AGGREGATED]
+        cells += [
+            with_interval(name, row[name], row[f"{name}_ci"], row[f"{name}_basis"])
+            for name in AGGREGATED
+        ]
         body.append(
             f"<tr data-group='{html.escape(row['group'])}'>"
             + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
             + "</tr>"
         )
-    note = "Mean ± half-width of the 95 % Student-t interval over the n seeds of each row"
+    note = (
+        "Mean ± half-width of the 95 % interval: over the n seeds of each row and the test "
+        "inputs for the accuracies and consistency, over the seeds for the rest"
+    )
     note += f"; {NO_INTERVAL}." if (summary.n == 1).any() else "."
     return (
         f"<section><h2>Summary over seeds</h2><p>{html.escape(note)}</p>"

@@ -6,8 +6,10 @@ its spread, and n.
 - :func:`layer_markdown`: one per-layer metric at every layer, or every metric at one layer;
 - :func:`trend_markdown`: how each metric changes with size, slope per decade of parameters.
 
-The spread is the half-width of the 95 % Student-t interval over seeds (``spread="ci"``, see
-:func:`invlab.study.stats.mean_ci`) or the sample standard deviation (``spread="sd"``). A row is
+The spread is the half-width of the 95 % interval (``spread="ci"``): over seeds and the test
+inputs for the accuracies and the consistency (:func:`invlab.study.stats.sampled_mean_ci`),
+over seeds for the rest (:func:`invlab.study.stats.mean_ci`); or the sample standard deviation
+over seeds (``spread="sd"``). A row is
 a configuration (every field but the seed), named by its run label or by its family
 (``rows="family"``). When the selected rows differ in data set or in the measured
 transformation, ``data`` and ``measured under`` columns say which is which; a family that names
@@ -25,7 +27,7 @@ import pandas as pd
 from invlab.study.report.columns import COLUMNS, SUMMARY_METRICS
 from invlab.study.report.curve_axis import point_text, with_positions
 from invlab.study.report.summary import AGGREGATED, sample_sd, summary_table, with_interval
-from invlab.study.stats import mean_ci
+from invlab.study.stats import mean_ci, sampled_mean_ci
 
 SPREADS = {"ci": "95 % Student-t interval", "sd": "sample standard deviation"}
 ROWS = ("label", "family")
@@ -64,7 +66,12 @@ def markdown_table(
     for row in summary.to_dict("records"):
         cells = [_code(row["name"]), *(_code(row[c]) for c, _ in context)]
         cells += [COLUMNS["params"].text(row["params"]), str(row["n"])]
-        cells += [with_interval(name, row[name], row[f"{name}_{spread}"]) for name in metrics]
+        cells += [
+            with_interval(name, row[name], row[f"{name}_{spread}"], row[f"{name}_basis"])
+            if spread == "ci"
+            else with_interval(name, row[name], row[f"{name}_{spread}"])
+            for name in metrics
+        ]
         lines.append(_line(cells))
     return "\n".join(lines) + "\n"
 
@@ -93,8 +100,11 @@ def curve_markdown(
     for (dataset, transform), part in points.groupby(["dataset", "transform"], sort=False):
         xs = sorted(part.x.unique())
         head = ["run", "n", *(point_text(transform, x) for x in xs)]
+        over = "interval over n seeds and the test inputs" if spread == "ci" else SPREADS[spread]
         lines = [
-            f"Accuracy along `{transform}` on `{dataset}` (mean ± {SPREADS[spread]} over n seeds):",
+            f"Accuracy along `{transform}` on `{dataset}` (mean ± 95 % {over}):"
+            if spread == "ci"
+            else f"Accuracy along `{transform}` on `{dataset}` (mean ± {over} over n seeds):",
             "",
             *_head(head, left=1),
         ]
@@ -103,7 +113,8 @@ def curve_markdown(
             cells = [_code(row["name"]), str(mine.key.nunique())]
             for x in xs:
                 values = mine[mine.x == x].accuracy.to_numpy(dtype=float)
-                cells.append(_spread_text(values, spread, COLUMNS["test_accuracy"].text))
+                points = row["measured_points"] if spread == "ci" else 0
+                cells.append(_spread_text(values, spread, COLUMNS["test_accuracy"].text, points))
             lines.append(_line(cells))
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
@@ -291,10 +302,12 @@ def _context(summary: pd.DataFrame) -> list[tuple[str, str]]:
     return [(c, h) for c, h in CONTEXT if c in summary and summary[c].nunique(dropna=False) > 1]
 
 
-def _spread_text(values: np.ndarray, spread: str, fmt) -> str:
+def _spread_text(values: np.ndarray, spread: str, fmt, points: int = 0) -> str:
+    """Mean ± spread of per-seed ``values``; with ``points`` test inputs behind each value
+    (an accuracy), the 95 % interval covers their sampling too (:func:`sampled_mean_ci`)."""
     if not len(values):
         return ""
-    estimate = mean_ci(values)
+    estimate = sampled_mean_ci(values, points) if points else mean_ci(values)
     if math.isnan(estimate.mean):
         return ""
     width = estimate.half_width if spread == "ci" else sample_sd(values)

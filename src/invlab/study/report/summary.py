@@ -1,9 +1,13 @@
 """A study's numbers aggregated over seeds: the summary table, size trends and comparisons.
 
 Each configuration (a :meth:`RunConfig.group_key`: every field but the seed) is one row: the
-mean of each metric over its seeds, the half-width of its Student-t 95 % interval
-(:func:`invlab.study.stats.mean_ci`) and n, the number of seeds. With n = 1 there is no
-interval, and the tables say so.
+mean of each metric over its seeds, the half-width of its 95 % interval and n, the number of
+seeds. The accuracies and the consistency (:data:`SAMPLED`: averages over test inputs) get the
+interval that covers the seeds *and* the sampling of the test inputs
+(:func:`invlab.study.stats.sampled_mean_ci`), so a one-seed or deterministic row still has one;
+where a run does not know its number of test inputs the interval is the seeds' alone and is
+marked ``(seeds only)``. Every other value gets the seeds' Student-t interval
+(:func:`invlab.study.stats.mean_ci`); with n = 1 it has none, and the tables say so.
 """
 
 from __future__ import annotations
@@ -15,12 +19,25 @@ import numpy as np
 import pandas as pd
 
 from invlab.study.report.columns import COLUMNS, SUMMARY_METRICS
-from invlab.study.stats import MeanCI, mean_ci, paired_difference, slope
+from invlab.study.stats import (
+    SEEDS_ONLY,
+    MeanCI,
+    mean_ci,
+    paired_difference,
+    sampled_mean_ci,
+    slope,
+)
 
 AGGREGATED = ("params", *SUMMARY_METRICS, "accuracy_ratio", "seconds")
 """The values :func:`summary_table` aggregates (each gets ``NAME`` and ``NAME_ci`` columns)."""
 SUMMARY_COLUMNS = ["label", "n", *AGGREGATED]
 NO_INTERVAL = "n = 1: one seed, no interval"
+SAMPLED = {
+    "test_accuracy": "test_points",
+    "transformed_accuracy": "measured_points",
+    "consistency": "measured_points",
+}
+"""The values that are averages over test inputs, and the run field holding how many."""
 
 
 def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -33,8 +50,10 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     Returns:
         a DataFrame sorted by family, augmentation and size with ``group, label, family,
         augment, dataset, transform, n, seeds`` and, for each value in :data:`AGGREGATED`, its
-        mean ``NAME``, interval half-width ``NAME_ci`` and sample standard deviation
-        ``NAME_sd`` (both NaN for n = 1).
+        mean ``NAME``, interval half-width ``NAME_ci`` (for :data:`SAMPLED` values it covers
+        the test sampling too), what that interval covers ``NAME_basis`` and sample standard
+        deviation ``NAME_sd`` (NaN for n = 1); ``test_points`` and ``measured_points``, the
+        fewest test inputs of the configuration's runs (0: not known).
 
     Examples:
         Two seeds of one configuration become one row with their mean and interval:
@@ -54,6 +73,7 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """
     columns = ["group", "label", "family", "augment", "dataset", "transform", "n", "seeds"]
     columns += [c for name in AGGREGATED for c in (name, f"{name}_ci", f"{name}_sd")]
+    columns += [f"{name}_basis" for name in AGGREGATED] + ["test_points", "measured_points"]
     done = with_derived(runs[runs.status == "done"]) if len(runs) else runs
     if not len(done):
         return pd.DataFrame(columns=columns)
@@ -64,12 +84,19 @@ def summary_table(runs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         row.update(augment=first.augment, dataset=first.get("dataset"))
         row.update(transform=first.get("transform"), n=len(part))
         row["seeds"] = sorted(part.seed.astype(int))
+        for points in ("test_points", "measured_points"):
+            known = part[points].fillna(0) if points in part else pd.Series([0])
+            row[points] = int(known.min())
         for name in AGGREGATED:
             values = (
                 part[name].to_numpy(dtype=float) if name in part else np.full(len(part), np.nan)
             )
-            estimate = mean_ci(values, level)
+            if name in SAMPLED:
+                estimate = sampled_mean_ci(values, row[SAMPLED[name]], level)
+            else:
+                estimate = mean_ci(values, level)
             row[name], row[f"{name}_ci"] = estimate.mean, estimate.half_width
+            row[f"{name}_basis"] = estimate.basis
             row[f"{name}_sd"] = sample_sd(values)
         rows.append(row)
     table = pd.DataFrame(rows, columns=columns)
@@ -97,13 +124,16 @@ def sample_sd(values) -> float:
     return float(np.std(values, ddof=1))
 
 
-def with_interval(name: str, mean: float, half_width: float) -> str:
-    """``mean ± half-width`` in the column's format (the mean alone without an interval)."""
+def with_interval(name: str, mean: float, half_width: float, basis: str | None = None) -> str:
+    """``mean ± half-width`` in the column's format (the mean alone without an interval),
+    marked ``(seeds only)`` for a :data:`SAMPLED` value whose interval could not include the
+    test sampling (``basis``, as :func:`summary_table` gives it)."""
     column = COLUMNS[name]
     text = column.text(mean)
     if not text or math.isnan(half_width):
         return text
-    return f"{text} ± {column.text(half_width)}"
+    mark = " (seeds only)" if name in SAMPLED and basis == SEEDS_ONLY else ""
+    return f"{text} ± {column.text(half_width)}{mark}"
 
 
 TREND_METRICS = ("sensitivity", "goodfellow", "transformed_accuracy")
@@ -166,11 +196,14 @@ def compare(runs: pd.DataFrame, metric: str, a: str, b: str) -> str:
     for name, label in (("a", a), ("b", b)):
         if label not in labels:
             raise ValueError(f"{name}: no run labelled {label!r}; labels: {', '.join(labels)}")
-    d = paired_difference(with_derived(runs), metric, {"label": a}, {"label": b})
+    points = SAMPLED.get(metric)
+    points = points if points in runs else None  # runs without it: the seeds' interval alone
+    d = paired_difference(with_derived(runs), metric, {"label": a}, {"label": b}, points=points)
     column = COLUMNS.get(metric)
     fmt = (lambda v: column.text(v)) if column and column.format != "count" else "{:.4g}".format
     size = fmt(d.mean) if math.isnan(d.half_width) else f"{fmt(d.mean)} ± {fmt(d.half_width)}"
+    over = f", {d.points} test inputs" if d.points else ""
     return (
-        f"{metric}: {b} − {a} = {size} (paired over n = {d.n} seed(s); 95 % Student-t "
-        f"interval): {verdict(d).replace('grows', 'higher').replace('shrinks', 'lower')}"
+        f"{metric}: {b} − {a} = {size} (paired over n = {d.n} seed(s){over}; 95 % interval, "
+        f"{d.basis}): {verdict(d).replace('grows', 'higher').replace('shrinks', 'lower')}"
     )

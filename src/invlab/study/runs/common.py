@@ -54,7 +54,13 @@ def train_as_configured(model, config: RunConfig, ds: Dataset, augment=None):
 
 
 def measure_trained(model, config, ds, result, train_seconds, measure_inputs) -> RunResult:
-    """Measure a trained ``model`` as :func:`execute_run` does (``result``: its TrainResult)."""
+    """Measure a trained ``model`` as :func:`execute_run` does (``result``: its TrainResult);
+    along MNIST-1D's own shifts for ``config.shifts == 'generator'``
+    (:mod:`invlab.study.runs.generator_shifts`)."""
+    if config.shifts == "generator":
+        from invlab.study.runs.generator_shifts import measure_generator_shifts
+
+        return measure_generator_shifts(model, config, ds, result, train_seconds, measure_inputs)
     spatial = len(ds.in_shape) - 1
     x, y = ds.x_test[:measure_inputs], ds.y_test[:measure_inputs]
     transform = parse_transform(config.transform, spatial)
@@ -97,6 +103,8 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
         measure_seconds=measure_seconds,
         final_loss=result.losses[-1],
         grid=grid_text(config),
+        test_points=len(ds.x_test),
+        measured_points=len(x),
     )
     layers = [
         {"layer": r.layer, "metric": r.metric, "value": float(r.value)}

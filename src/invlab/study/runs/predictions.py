@@ -55,10 +55,12 @@ def subset_metrics(
     sensitivity: float,
     train_seconds: float,
     measure_seconds: float,
+    test_points: int,
 ) -> RunMetrics:
     """A kernel or finite run's record: ``found`` holds its ``train_accuracy``,
     ``test_accuracy``, ``transformed_accuracy``, ``consistency`` (:func:`grid_metrics`) and
-    ``final_loss``; no Goodfellow score (no units to threshold); its grid beside them."""
+    ``final_loss``; no Goodfellow score (no units to threshold); its grid and the number of
+    test inputs (all of them measured) beside them."""
     return RunMetrics(
         params=params,
         train_accuracy=found["train_accuracy"],
@@ -72,6 +74,8 @@ def subset_metrics(
         measure_seconds=measure_seconds,
         final_loss=found["final_loss"],
         grid=grid_text(config),
+        test_points=test_points,
+        measured_points=test_points,
     )
 
 

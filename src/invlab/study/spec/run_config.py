@@ -16,7 +16,11 @@ _OPTIONAL_IN_KEY = {
     "kind": "train",
     "lie_transforms": (),
     "measure_at_init": False,
+    "shifts": "circular",
 }
+SHIFTS = ("circular", "generator")
+"""How a shift grid moves the test inputs: a circular roll of each finished signal, or the
+MNIST-1D generator's own translation (:func:`invlab.data.mnist1d_shifts.generator_shifted_test`)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class RunConfig:
             as ``lie``.
         measure_at_init: ``train-lie`` only: also store the Lie derivative of the model as
             initialised, before training (metrics prefixed ``init_``).
+        shifts: how ``transform`` (a shift) moves the test inputs: ``'circular'`` (rolled)
+            or ``'generator'`` (MNIST-1D regenerated with its translation set to each shift;
+            ``mnist1d`` data only, the output metrics only).
     """
 
     dataset: str
@@ -62,6 +69,7 @@ class RunConfig:
     kind: str = "train"
     lie_transforms: tuple[str, ...] = ()
     measure_at_init: bool = False
+    shifts: str = "circular"
 
     def __post_init__(self) -> None:
         # JSON round trips give lists; keep the dataclass comparable and the key stable.
@@ -69,6 +77,8 @@ class RunConfig:
         object.__setattr__(self, "lie_transforms", tuple(self.lie_transforms))
         if not isinstance(self.kind, str) or not self.kind:
             raise ValueError(f"kind must be the name of a run kind, got {self.kind!r}")
+        if self.shifts not in SHIFTS:
+            raise ValueError(f"shifts must be one of {', '.join(SHIFTS)}, got {self.shifts!r}")
 
     def as_dict(self) -> dict:
         """Plain-JSON form (sorted size); later-added fields only when not at their default."""
@@ -107,7 +117,8 @@ class RunConfig:
         """A short human-readable name, e.g. ``mlp(width=128,depth=2)+aug``."""
         size = ",".join(f"{k}={v}" for k, v in self.size.items())
         kind = "" if self.kind == "train" else f"{self.kind}:"
-        return f"{kind}{self.model}({size}){'+aug' if self.augment else ''}"
+        shifts = " @generator shifts" if self.shifts == "generator" else ""
+        return f"{kind}{self.model}({size}){'+aug' if self.augment else ''}{shifts}"
 
 
 @dataclass(frozen=True)

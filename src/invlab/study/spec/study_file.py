@@ -21,6 +21,7 @@ metrics to measure, and seeds; the study is their cross product::
     inputs = 1000               # test inputs measured
     # lie_transforms = ["shift:-2:2", "rotate:-30:30"]  # train-lie: Lie derivative of each
     # at_init = true                                    # train-lie: also before training
+    shifts = ["circular"]       # or "generator": MNIST-1D's own translation (mnist1d only)
 
     [[regimes]]
     name = "plain"
@@ -37,7 +38,7 @@ metrics to measure, and seeds; the study is their cross product::
     # kind = "kernel"                     # a run kind of invlab.study.runs (default "train")
     # seeds = 1                           # overrides the study's seeds for this entry
 
-Runs are ordered dataset × model entry × grid point × regime × transformation × seed. Every
+Runs are ordered dataset × model entry × grid point × regime × transformation × shifts × seed. Every
 problem (unknown key, bad value, unknown model, dataset, size argument or transformation) is
 reported with its location in the file and what is allowed, before anything runs.
 """
@@ -91,6 +92,9 @@ class Measure(_Strict):
     inputs: PositiveInt = 1000
     lie_transforms: list[str] = Field(default_factory=list)
     at_init: bool = False
+    shifts: list[Literal["circular", "generator"]] = Field(
+        default_factory=lambda: ["circular"], min_length=1
+    )
 
     @field_validator("transforms")
     @classmethod
@@ -251,6 +255,27 @@ class StudyFile(_Strict):
                 raise ValueError(f"unknown dataset {name!r}; allowed: {', '.join(list_datasets())}")
         return value
 
+    @model_validator(mode="after")
+    def _generator_shifts_fit(self) -> StudyFile:
+        if "generator" in self.measure.shifts:
+            other = [d for d in self.datasets if d != "mnist1d"]
+            if other:
+                raise ValueError(
+                    f"measure.shifts 'generator' regenerates MNIST-1D; datasets {other} are "
+                    "not mnist1d (use shifts = ['circular'] for them)"
+                )
+            kinds = sorted({m.kind for m in self.models} - {"train"})
+            if kinds:
+                raise ValueError(
+                    f"measure.shifts 'generator' is measured by train runs, not {kinds}"
+                )
+            bad = [t for t in self.measure.transforms if not t.startswith("shift:")]
+            if bad:
+                raise ValueError(
+                    f"measure.shifts 'generator' needs shift transforms (shift:LOW:HIGH), got {bad}"
+                )
+        return self
+
     @field_validator("seeds", mode="before")
     @classmethod
     def _seeds_list_or_count(cls, value: Any) -> list[int]:
@@ -274,7 +299,7 @@ class StudyFile(_Strict):
         for dataset, entry in itertools.product(self.datasets, self.models):
             for size, regime in itertools.product(entry.sizes(), self.regimes):
                 seeds = entry.seeds or self.seeds
-                for transform, seed in itertools.product(m.transforms, seeds):
+                for transform, shifts, seed in itertools.product(m.transforms, m.shifts, seeds):
                     runs.append(
                         RunConfig(
                             dataset=dataset,
@@ -294,6 +319,7 @@ class StudyFile(_Strict):
                             kind=entry.kind,
                             lie_transforms=tuple(m.lie_transforms),
                             measure_at_init=m.at_init,
+                            shifts=shifts,
                         )
                     )
         keys = [r.key() for r in runs]

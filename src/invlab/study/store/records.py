@@ -33,6 +33,10 @@ class RunMetrics:
         final_loss: mean training loss of the last epoch.
         grid: the grid the transformation metrics were computed on: the transformation spec
             and its number of points, e.g. ``shift:-10:10 × 9`` (``''`` where none was).
+        test_points: test inputs behind ``test_accuracy`` (0: not known).
+        measured_points: test inputs behind ``transformed_accuracy`` and ``consistency``
+            (each input moved along the whole grid; 0: not known). With ``test_points`` they
+            give the test-sampling part of the intervals (:mod:`invlab.study.stats`).
 
     A metric the run's configuration did not ask for is NaN.
     """
@@ -49,6 +53,8 @@ class RunMetrics:
     measure_seconds: float
     final_loss: float
     grid: str = ""
+    test_points: int = 0
+    measured_points: int = 0
 
     def as_dict(self) -> dict:
         """Plain-JSON form (the ``metrics`` column of the results store)."""

@@ -11,7 +11,7 @@ APPLICATION_ID = 0x494E564C  # "INVL": marks the file as an invlab results datab
 # The whole schema. A database of an earlier version is brought to it by MIGRATIONS, in
 # place and in one transaction, so that a migrated file and a new one have the same tables,
 # columns (in the same order) and contents' format (tested in tests/study/store/test_store.py).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = """
 CREATE TABLE runs (
     key        TEXT PRIMARY KEY,     -- RunConfig.key(): the run's identity
@@ -143,8 +143,49 @@ def _migrate_3_to_4(db: sqlite3.Connection) -> None:
         )
 
 
+# The test split's size of each built-in data set at its default arguments (fixed per data set:
+# MNIST-1D's 5000 signals split 80/20; sklearn's digits split 75/25; 40 glyphs of each of 10
+# digits), from which version 5 recovers the test points of earlier runs.
+TEST_SIZES = {
+    "mnist1d": 1000,
+    "mnist1d_shift": 1000,
+    "digits": 450,
+    "digits_padded": 450,
+    "glyph_digits16": 400,
+}
+
+
+def recovered_points(config: dict) -> tuple[int, int]:
+    """``(test_points, measured_points)`` of a run stored before version 5, from its
+    configuration: a kernel or finite run uses its first ``n_test`` test inputs for every
+    metric; every other kind its whole test split for ``test_accuracy`` and its first
+    ``measure_inputs`` for the grid metrics. ``(0, 0)`` (not known) for a data set outside
+    :data:`TEST_SIZES`."""
+    size = TEST_SIZES.get(config.get("dataset"), 0)
+    if not size:
+        return 0, 0
+    if config.get("kind", "train") in ("kernel", "finite"):
+        n = min(int(config.get("size", {}).get("n_test", 500)), size)
+        return n, n
+    return size, min(int(config.get("measure_inputs", 1000)), size)
+
+
+def _migrate_4_to_5(db: sqlite3.Connection) -> None:
+    """Version 5 stores how many test inputs each metric was computed on (``test_points``,
+    ``measured_points``: the test-sampling part of the intervals), recovered from the run's
+    configuration where the data set's test split is known (:func:`recovered_points`), else 0
+    (the report then shows a seed-only interval and says so)."""
+    rows = db.execute("SELECT key, config, metrics FROM runs WHERE metrics IS NOT NULL")
+    for key, config_blob, blob in rows.fetchall():
+        metrics = json.loads(blob)
+        test, measured = recovered_points(json.loads(config_blob))
+        metrics.update(test_points=test, measured_points=measured)
+        db.execute("UPDATE runs SET metrics = ? WHERE key = ?", (json.dumps(metrics), key))
+
+
 MIGRATIONS = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
+    4: _migrate_4_to_5,
 }  # from version: step to version + 1

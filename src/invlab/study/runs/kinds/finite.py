@@ -107,5 +107,6 @@ def finite_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
         sensitivity=sensitivity,
         train_seconds=train_seconds,
         measure_seconds=time.perf_counter() - start,
+        test_points=len(xte),
     )
     return RunResult(metrics=metrics, layers=extras("finite", {"width": s.get("width")}), curve=[])

@@ -135,5 +135,6 @@ def kernel_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
         sensitivity=sensitivity,
         train_seconds=seconds,
         measure_seconds=time.perf_counter() - start,
+        test_points=len(xte),
     )
     return RunResult(metrics=metrics, layers=rows, curve=[])
