@@ -19,6 +19,7 @@ from invlab.measure.activations import (
     recording,
     resolve_layers,
 )
+from invlab.measure.dead_units import dead_units
 from invlab.measure.functional import (
     accuracy_along,
     consistency,
@@ -43,6 +44,7 @@ __all__ = [
     "accuracy_along",
     "compute_profile",
     "consistency",
+    "dead_units",
     "equivariance_error",
     "forward_layers",
     "goodfellow_scores",
