@@ -17,7 +17,11 @@ import pandas as pd
 from invlab.study.report.columns import COLUMNS, SUMMARY_METRICS
 from invlab.study.stats import MeanCI, mean_ci, paired_difference, slope
 
-AGGREGATED = ("params", *SUMMARY_METRICS, "accuracy_ratio", "seconds")
+FIT_METRICS = ("fit_loss", "epochs_run", "target_reached")
+"""The matched-fit record of a run (:class:`~invlab.study.store.records.RunMetrics`): its
+training cross-entropy in evaluation mode, the epochs it trained and whether it reached its
+``target_loss``; NaN in runs stored before they existed."""
+AGGREGATED = ("params", *SUMMARY_METRICS, "accuracy_ratio", *FIT_METRICS, "seconds")
 """The values :func:`summary_table` aggregates (each gets ``NAME`` and ``NAME_ci`` columns)."""
 SUMMARY_COLUMNS = ["label", "n", *AGGREGATED]
 NO_INTERVAL = "n = 1: one seed, no interval"

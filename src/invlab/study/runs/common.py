@@ -10,7 +10,7 @@ from functools import lru_cache
 import torch
 
 from invlab.data import Dataset, load_dataset
-from invlab.measure import measure
+from invlab.measure import dead_units, measure
 from invlab.models import count_parameters, readout_input
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunMetrics, RunResult
@@ -37,7 +37,8 @@ def grid_text(config: RunConfig) -> str:
 
 def train_as_configured(model, config: RunConfig, ds: Dataset, augment=None):
     """:func:`invlab.train.train` on ``ds``'s training split with ``config``'s epochs, batch
-    size, learning rate, schedule and seed: the one training call of every run kind."""
+    size, learning rate, schedule, seed and target loss: the one training call of every run
+    kind."""
     return train(
         model,
         ds.x_train,
@@ -48,6 +49,7 @@ def train_as_configured(model, config: RunConfig, ds: Dataset, augment=None):
         schedule=config.schedule,
         augment=augment,
         seed=config.seed,
+        target_loss=config.target_loss,
     )
 
 
@@ -95,11 +97,20 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
         measure_seconds=measure_seconds,
         final_loss=result.losses[-1],
         grid=grid_text(config),
+        fit_loss=result.fit_loss,
+        epochs_run=result.epochs,
+        target_reached=(
+            math.nan if result.target_reached is None else float(result.target_reached)
+        ),
     )
     layers = [
         {"layer": r.layer, "metric": r.metric, "value": float(r.value)}
         for r in per_layer.itertuples()
     ]
+    # dead ReLUs make a layer narrower than its width: stored beside its invariance (#24)
+    for layer, (dead, units) in dead_units(model, x).items():
+        layers.append({"layer": layer, "metric": "dead_units", "value": float(dead)})
+        layers.append({"layer": layer, "metric": "dead_fraction", "value": dead / units})
     along = table[(table.metric == "accuracy") & (table.param != "mean")]
     curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
     return RunResult(metrics=metrics, layers=layers, curve=curve)

@@ -14,6 +14,7 @@ _OPTIONAL_IN_KEY = {
     "measure_inputs": 1000,
     "schedule": "constant",
     "kind": "train",
+    "target_loss": None,
 }
 
 
@@ -36,6 +37,9 @@ class RunConfig:
         measure_inputs: test inputs the measurement uses (the first ones of the test split).
         kind: what the run does: a run kind of :mod:`invlab.study.runs` (``train``: a zoo
             model trained and measured), which reads ``model`` and ``size``.
+        target_loss: matched fit: train until the cross-entropy on the whole training set
+            (evaluation mode) is ``<= target_loss``, with ``epochs`` as the cap; ``None``
+            trains exactly ``epochs`` epochs.
     """
 
     dataset: str
@@ -53,6 +57,7 @@ class RunConfig:
     measure_inputs: int = 1000
     schedule: str = "constant"
     kind: str = "train"
+    target_loss: float | None = None
 
     def __post_init__(self) -> None:
         # JSON round trips give lists; keep the dataclass comparable and the key stable.

@@ -10,9 +10,10 @@ metrics to measure, and seeds; the study is their cross product::
     device = "cpu"              # or cuda, cuda:N, mps, auto (invlab study --device overrides)
 
     [training]                  # defaults; a model or a regime may override them
-    epochs = 20
+    epochs = 20                 # with target_loss: the cap
     batch_size = 128
     lr = 1e-3
+    # target_loss = 0.05        # matched fit: stop when the training cross-entropy reaches it
 
     [measure]
     transforms = ["shift:-10:10"]
@@ -68,6 +69,8 @@ class _Strict(BaseModel):
 # a learning rate is finite and positive: lr = inf or nan is refused when the spec is read,
 # not after a run has trained on it (size-grid values may be inf: the Lp pool's p = inf)
 Rate = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# a target training cross-entropy (RunConfig.target_loss): finite and positive
+Loss = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class Training(_Strict):
@@ -77,6 +80,7 @@ class Training(_Strict):
     batch_size: PositiveInt = 128
     lr: Rate = 1e-3
     schedule: Literal["constant", "cosine"] = "constant"
+    target_loss: Loss | None = None
 
 
 class Measure(_Strict):
@@ -114,6 +118,7 @@ class Regime(_Strict):
     batch_size: PositiveInt | None = None
     lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
+    target_loss: Loss | None = None
 
     @field_validator("augment")
     @classmethod
@@ -138,6 +143,7 @@ class ModelEntry(_Strict):
     batch_size: PositiveInt | None = None
     lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
+    target_loss: Loss | None = None
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -261,6 +267,9 @@ class StudyFile(_Strict):
                             metrics=tuple(m.metrics),
                             measure_inputs=m.inputs,
                             kind=entry.kind,
+                            target_loss=_first(
+                                regime.target_loss, entry.target_loss, t.target_loss, None
+                            ),
                         )
                     )
         keys = [r.key() for r in runs]
@@ -272,7 +281,7 @@ class StudyFile(_Strict):
 
 
 def _first(*values):
-    return next(v for v in values if v is not None)
+    return next((v for v in values if v is not None), None)
 
 
 def _check_transform(spec: str) -> None:

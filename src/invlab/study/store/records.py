@@ -7,6 +7,7 @@ each value is shown is :mod:`invlab.study.report.columns`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 
@@ -33,6 +34,13 @@ class RunMetrics:
         final_loss: mean training loss of the last epoch.
         grid: the grid the transformation metrics were computed on: the transformation spec
             and its number of points, e.g. ``shift:-10:10 × 9`` (``''`` where none was).
+        fit_loss: cross-entropy on the whole training set in evaluation mode after training
+            (the matched-fit criterion; NaN in runs stored before it existed).
+        epochs_run: epochs actually trained (fewer than configured when a ``target_loss``
+            was reached first).
+        target_reached: 1 when training stopped because ``fit_loss <= target_loss``, 0 when
+            the epoch cap came first, NaN without a target (its mean over seeds is the
+            fraction of seeds that reached it).
 
     A metric the run's configuration did not ask for is NaN.
     """
@@ -49,6 +57,9 @@ class RunMetrics:
     measure_seconds: float
     final_loss: float
     grid: str = ""
+    fit_loss: float = math.nan
+    epochs_run: float = math.nan
+    target_reached: float = math.nan
 
     def as_dict(self) -> dict:
         """Plain-JSON form (the ``metrics`` column of the results store)."""
@@ -59,10 +70,11 @@ class RunMetrics:
         """Inverse of :meth:`as_dict`.
 
         Raises:
-            ValueError: a key is missing or unknown (naming them).
+            ValueError: a key is missing or unknown (naming them); keys added after the first
+                release (:data:`_ADDED`) may be missing and take their defaults.
         """
         names = [f.name for f in fields(cls)]
-        missing, unknown = set(names) - set(d), set(d) - set(names)
+        missing, unknown = set(names) - set(d) - _ADDED, set(d) - set(names)
         if missing or unknown:
             raise ValueError(
                 f"run metrics: missing {sorted(missing)}, unknown {sorted(unknown)}; "
@@ -88,3 +100,4 @@ class RunResult:
 
 
 METRIC_NAMES = tuple(f.name for f in fields(RunMetrics))
+_ADDED = {"fit_loss", "epochs_run", "target_reached"}
