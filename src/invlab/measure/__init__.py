@@ -19,7 +19,7 @@ from invlab.measure.activations import (
     recording,
     resolve_layers,
 )
-from invlab.measure.dead_units import dead_units
+from invlab.measure.dead_relu import dead_units
 from invlab.measure.functional import (
     accuracy_along,
     consistency,
