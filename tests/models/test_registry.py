@@ -22,7 +22,7 @@ def test_every_model_builds_for_1d_and_2d(name, in_shape):
 
 def test_registry_lists_models_and_their_sizes():
     assert set(SKELETON_MODELS) <= set(list_models())
-    assert model_signature("mlp") == {"width": 128, "depth": 2}
+    assert model_signature("mlp") == {"width": 128, "depth": 2, "norm": "none", "residual": False}
 
 
 @pytest.mark.parametrize("name", ["cnn", "fourier_mlp"])

@@ -21,6 +21,7 @@ from invlab.measure.activations import (
     recording,
     resolve_layers,
 )
+from invlab.measure.dead_relu import dead_units
 from invlab.measure.functional import (
     accuracy_along,
     consistency,
@@ -46,6 +47,7 @@ __all__ = [
     "accuracy_along",
     "compute_profile",
     "consistency",
+    "dead_units",
     "equivariance_error",
     "forward_layers",
     "goodfellow_scores",

@@ -79,7 +79,7 @@ def model_signature(name: str) -> dict[str, object]:
 
     Examples:
         >>> model_signature("mlp")
-        {'width': 128, 'depth': 2}
+        {'width': 128, 'depth': 2, 'norm': 'none', 'residual': False}
     """
     builder = _get(name)
     params = inspect.signature(builder).parameters

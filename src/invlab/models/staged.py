@@ -7,6 +7,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
+from invlab._validation import check_choice
 from invlab.nn import GlobalPool
 
 
@@ -39,6 +40,32 @@ class Staged(nn.Sequential):
         names = self.layer_names()
         at = names.index("logits") if "logits" in names else 0
         return names[at - 1] if at > 0 else None
+
+
+class Residual(nn.Module):
+    """A skip connection around ``block``: ``y = x + block(x)`` (He et al. 2016), so a deep
+    stack starts near the identity and its gradients reach the first layers.
+
+    Args:
+        block: maps ``x`` to a tensor of ``x``'s shape.
+
+    Shape:
+        Input ``(B, *)`` → output ``(B, *)``, the same shape.
+
+    Examples:
+        >>> import torch
+        >>> Residual(nn.Linear(4, 4))(torch.zeros(2, 4)).shape
+        torch.Size([2, 4])
+    """
+
+    def __init__(self, block: nn.Module) -> None:
+        super().__init__()
+        if not isinstance(block, nn.Module):
+            raise TypeError(f"block must be an nn.Module, got {type(block).__name__}")
+        self.block = block
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.block(x)
 
 
 def readout_input(model: nn.Module) -> str | None:
@@ -99,21 +126,40 @@ def flat_features(module: nn.Module, in_shape: tuple[int, ...]) -> int:
         return int(module(torch.zeros(1, *in_shape)).flatten(1).shape[1])
 
 
-def dense_head(features: int, num_classes: int, width: int, depth: int) -> dict[str, nn.Module]:
-    """``(linear → ReLU) × depth → linear``: ``depth`` hidden layers of ``width`` units.
+NORMS = ("none", "batch", "layer")
+
+
+def dense_head(
+    features: int,
+    num_classes: int,
+    width: int,
+    depth: int,
+    norm: str = "none",
+    residual: bool = False,
+) -> dict[str, nn.Module]:
+    """``(linear [→ norm] → ReLU) × depth → linear``: ``depth`` hidden layers of ``width`` units.
 
     Args:
         features: inputs per sample (the flattened representation).
         num_classes: number of output logits.
         width: units per hidden layer.
         depth: number of hidden layers; ``0`` is a linear read-out.
+        norm: ``'none'``, ``'batch'`` (``BatchNorm1d``) or ``'layer'`` (``LayerNorm``) between
+            each linear map and its ReLU.
+        residual: hidden layers 2 to ``depth`` become ``h + block(h)`` (:class:`Residual`;
+            the first changes the width, so it has no skip connection).
 
     Returns:
         Stages ``hidden1 ... hidden{depth}, logits`` (for :class:`Staged`).
     """
+    check_choice(norm, "norm", NORMS)
+    if not isinstance(residual, bool):
+        raise TypeError(f"residual must be True or False, got {residual!r}")
     stages: dict[str, nn.Module] = {}
     for i in range(1, depth + 1):
-        stages[f"hidden{i}"] = nn.Sequential(nn.Linear(features, width), nn.ReLU())
+        normalise = {"none": [], "batch": [nn.BatchNorm1d(width)], "layer": [nn.LayerNorm(width)]}
+        block = nn.Sequential(nn.Linear(features, width), *normalise[norm], nn.ReLU())
+        stages[f"hidden{i}"] = Residual(block) if residual and i > 1 else block
         features = width
     stages["logits"] = nn.Linear(features, num_classes)
     return stages

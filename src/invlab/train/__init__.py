@@ -6,7 +6,7 @@ from invlab.train.batched import (
     logits_together,
     train_together,
 )
-from invlab.train.loop import TrainResult, accuracy, predict, seeded, train
+from invlab.train.loop import TrainResult, accuracy, predict, seeded, train, training_loss
 
 __all__ = [
     "SerialFallbackWarning",
@@ -18,4 +18,5 @@ __all__ = [
     "seeded",
     "train",
     "train_together",
+    "training_loss",
 ]

@@ -33,7 +33,9 @@ from invlab.train.loop import (
     TrainResult,
     _check_fit,
     accuracy,
+    check_target_loss,
     check_training,
+    finish_fit,
     model_device,
     seeded,
     train,
@@ -99,6 +101,7 @@ def train_together(
     max_steps: int | None = None,
     schedule: str = "constant",
     stop: Callable[[int, int, float], bool] | None = None,
+    target_loss: float | None = None,
 ) -> list[tuple[nn.Module, TrainResult]]:
     """Train one member per seed, all together, each as :func:`~invlab.train.train` would.
 
@@ -137,6 +140,12 @@ def train_together(
             while the others go on (its ``losses`` end there). Without it every member runs
             ``epochs`` epochs (a serial run stops the same way only if it honours the same
             criterion, so ``stop`` is for criteria that ``train`` shares).
+        target_loss: matched fit, as in :func:`~invlab.train.train`: after each epoch every
+            member still training is evaluated on the whole training set (evaluation mode,
+            one batched forward) and stops, keeping its weights, at the first epoch where its
+            cross-entropy is ``<= target_loss``; the serial run with the same target stops at
+            the same epoch (up to the reduction-order differences above when the loss is
+            within rounding of the target).
 
     Returns:
         ``[(model, result), ...]`` in the order of ``seeds``: each model an ordinary
@@ -164,6 +173,7 @@ def train_together(
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct (members would be identical), got {seeds}")
     x, y = check_training(x, y, epochs, batch_size, lr, schedule, weight_decay, augment, max_steps)
+    check_target_loss(target_loss)
     if stop is not None and not callable(stop):
         raise TypeError(f"stop must be a callable (member, epoch, loss) -> bool, got {stop!r}")
 
@@ -177,6 +187,7 @@ def train_together(
     reason = batch_refusal(models, x[:2])
     settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay)
     settings.update(augment=augment, max_steps=max_steps, schedule=schedule)
+    settings.update(target_loss=target_loss)
     if reason is not None:
         if stop is not None:
             raise ValueError(f"stop needs batched members, but these cannot be batched: {reason}")
@@ -191,7 +202,7 @@ def train_together(
 
 
 def _train_stacked(models, seeds, x, y, *, epochs, batch_size, lr, weight_decay, augment,
-                   max_steps, schedule, stop) -> list[TrainResult]:  # fmt: skip
+                   max_steps, schedule, stop, target_loss) -> list[TrainResult]:  # fmt: skip
     """The batched loop of :func:`train_together` (arguments already checked)."""
     count = len(models)
     params, buffers = stack_module_state(models)
@@ -245,10 +256,15 @@ def _train_stacked(models, seeds, x, y, *, epochs, batch_size, lr, weight_decay,
                 results[k].steps += bool(active[k])
             if max_steps is not None and batches >= max_steps:
                 break
+        fits = None if target_loss is None else _fit_losses(models[0], params, buffers, x, y)
         for k, value in enumerate((totals / seen).tolist()):
             if active[k]:
                 results[k].losses.append(value)
-                if stop is not None and stop(k, epoch + 1, value):
+                done = stop is not None and stop(k, epoch + 1, value)
+                if fits is not None:
+                    results[k].fit_losses.append(fits[k])
+                    done = done or fits[k] <= target_loss
+                if done:
                     active[k] = False
                     frozen.update(_snapshot(params, k, frozen))
         if (max_steps is not None and batches >= max_steps) or not active.any():
@@ -262,7 +278,26 @@ def _train_stacked(models, seeds, x, y, *, epochs, batch_size, lr, weight_decay,
                 model.get_buffer(name).copy_(value[k])  # running statistics of batch norm
         results[k].seconds = seconds
         results[k].train_accuracy = accuracy(model, x, y)
+        finish_fit(results[k], model, x, y, target_loss)
     return results
+
+
+@torch.no_grad()
+def _fit_losses(base: nn.Module, params, buffers, x, y, batch_size: int = 1024) -> list[float]:
+    """Each member's mean cross-entropy on ``(x, y)`` in evaluation mode (the fit criterion)."""
+    count = next(iter(params.values())).shape[0]
+    totals = torch.zeros(count, dtype=torch.float64, device=x.device)
+    base.eval()  # functional_call runs the base module: its mode sets batch norm's statistics
+    try:
+        for xb, yb in zip(x.split(batch_size), y.split(batch_size)):
+            logits = _batched_forward(base, params, buffers, xb.expand(count, *xb.shape))
+            member = nn.functional.cross_entropy(
+                logits.flatten(0, 1), yb.repeat(count), reduction="none"
+            ).view(count, -1)  # fmt: skip
+            totals += member.double().sum(1)
+    finally:
+        base.train()
+    return (totals / x.shape[0]).tolist()
 
 
 @torch.no_grad()

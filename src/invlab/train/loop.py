@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,12 +35,25 @@ class TrainResult:
         seconds: wall time of the loop.
         steps: number of optimiser steps taken (0 for a model without trainable
             parameters).
+        fit_loss: cross-entropy on the whole (unaugmented) training set in evaluation mode
+            after the last epoch: the fit that ``target_loss`` is judged on.
+        fit_losses: the same after each epoch, when a ``target_loss`` was given (else empty).
+        target_reached: whether ``fit_loss <= target_loss`` stopped the run (``None``
+            without a target).
     """
 
     losses: list[float] = field(default_factory=list)
     train_accuracy: float = float("nan")
     seconds: float = 0.0
     steps: int = 0
+    fit_loss: float = float("nan")
+    fit_losses: list[float] = field(default_factory=list)
+    target_reached: bool | None = None
+
+    @property
+    def epochs(self) -> int:
+        """Epochs actually run (fewer than asked when a target or ``max_steps`` stopped it)."""
+        return len(self.losses)
 
 
 def train(
@@ -56,6 +70,7 @@ def train(
     max_steps: int | None = None,
     schedule: str = "constant",
     progress: Callable[[int, float], None] | None = None,
+    target_loss: float | None = None,
 ) -> TrainResult:
     """Train ``model`` in place with Adam and cross-entropy.
 
@@ -85,11 +100,16 @@ def train(
         schedule: ``'constant'`` learning rate or ``'cosine'`` decay from ``lr`` to 0 over
             the run (reaches a given accuracy in fewer epochs).
         progress: called as ``progress(epoch, loss)`` after each epoch.
+        target_loss: matched fit: after each epoch the cross-entropy on the whole training set
+            (evaluation mode, no augmentation) is computed, and training stops at the first
+            epoch where it is ``<= target_loss``; ``epochs`` is then the cap. ``None``: run
+            ``epochs`` epochs. (A ``'cosine'`` schedule still decays over the cap.)
 
     Returns:
         A :class:`TrainResult`.
     """
     x, y = check_training(x, y, epochs, batch_size, lr, schedule, weight_decay, augment, max_steps)
+    check_target_loss(target_loss)
 
     device = model_device(model, x.device)
     x, y = match_dtype(x, model_dtype(model), "x").to(device), y.to(device)
@@ -147,11 +167,36 @@ def train(
             result.losses.append(total / seen)
             if progress is not None:
                 progress(epoch + 1, result.losses[-1])
+            if target_loss is not None:
+                result.fit_losses.append(training_loss(model, x, y))
+                if result.fit_losses[-1] <= target_loss:
+                    break
             if max_steps is not None and batches >= max_steps:
                 break
         result.seconds = time.perf_counter() - start
         result.train_accuracy = accuracy(model, x, y)  # a stochastic model's draws, seeded too
+        finish_fit(result, model, x, y, target_loss)
     return result
+
+
+def finish_fit(result: TrainResult, model: nn.Module, x, y, target_loss: float | None) -> None:
+    """Store the trained ``model``'s fit in ``result``: ``fit_loss`` and ``target_reached``."""
+    result.fit_loss = result.fit_losses[-1] if result.fit_losses else training_loss(model, x, y)
+    if target_loss is not None:
+        result.target_reached = result.fit_loss <= target_loss
+
+
+def check_target_loss(target_loss) -> None:
+    """``target_loss`` is ``None`` or a finite number > 0 (a cross-entropy to reach)."""
+    if target_loss is None:
+        return
+    if isinstance(target_loss, bool) or not isinstance(target_loss, (int, float)):
+        raise TypeError(f"target_loss must be a number > 0 or None, got {target_loss!r}")
+    if not math.isfinite(target_loss) or target_loss <= 0:
+        raise ValueError(
+            f"target_loss must be a finite cross-entropy > 0 (e.g. 0.05) or None, got "
+            f"{target_loss!r}"
+        )
 
 
 @torch.no_grad()
@@ -194,6 +239,26 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.
     finally:
         model.train(was_training)
     return torch.cat(out)
+
+
+@torch.no_grad()
+def training_loss(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024
+) -> float:
+    """Mean cross-entropy of ``model`` on ``(x, y)`` in evaluation mode, computed in batches:
+    the fit that :func:`train`'s ``target_loss`` is judged on."""
+    x = match_dtype(check_tensor(x, "x", min_dim=2), model_dtype(model), "x")
+    was_training = model.training
+    model.eval()
+    try:
+        device = model_device(model, x.device)
+        total = 0.0
+        for xb, yb in zip(x.split(batch_size), y.split(batch_size)):
+            logits = first_output(model(xb.to(device)))
+            total += float(nn.functional.cross_entropy(logits, yb.to(device), reduction="sum"))
+    finally:
+        model.train(was_training)
+    return total / x.shape[0]
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:

@@ -80,7 +80,10 @@ def test_study_stores_metrics_layers_curve_and_skips_done_runs(tmp_path):
         assert runs.test_accuracy.between(0, 1).all() and (runs.params > 0).all()
         curves = store.curves()
         assert sorted(curves.param.unique()) == [-4.0, -2.0, 0.0, 2.0, 4.0]
-        assert set(store.layers().metric) == {"goodfellow", "sensitivity"}
+        layers = store.layers()
+        assert set(layers.metric) == {"goodfellow", "sensitivity", "dead_units", "dead_fraction"}
+        # dead ReLUs are counted where there are ReLUs: the one hidden layer
+        assert set(layers[layers.metric == "dead_units"].layer) == {"hidden1"}
         finished = dict(zip(runs.key, runs.finished))
     assert run_study(spec, db) == (0, 2)
     with ResultStore(db) as store:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from invlab._validation import check_int
+from invlab._validation import check_choice, check_int
 from invlab.models.registry import register_model
-from invlab.models.staged import Staged, conv_for, flat_features
+from invlab.models.staged import NORMS, Residual, Staged, conv_for, flat_features
 
 
 def conv_stages(
@@ -23,8 +23,10 @@ def conv_stages(
     dilate: bool = True,
     padding_mode: str = "circular",
     batch_norm: bool = True,
+    norm: str | None = None,
+    residual: bool = False,
 ) -> dict[str, nn.Module]:
-    """``depth`` blocks ``conv(k, dilation 2^(i-1), same padding) [→ BatchNorm] → ReLU``.
+    """``depth`` blocks ``conv(k, dilation 2^(i-1), same padding) [→ norm] → ReLU``.
 
     Doubling the dilation (capped so the padding fits the input) grows the receptive field to
     ``1 + (k - 1)(2^depth - 1)`` samples without any subsampling, so with circular padding every
@@ -41,6 +43,11 @@ def conv_stages(
         padding_mode: any of ``nn.Conv``'s (``'zeros'``, ``'reflect'``, ``'replicate'``,
             ``'circular'``); default ``'circular'``.
         batch_norm: batch normalisation after each conv; ``False`` drops it.
+        norm: overrides ``batch_norm`` when given: ``'none'``, ``'batch'`` or ``'layer'``
+            (``GroupNorm`` with one group: each input normalised over its channels and
+            positions, which commutes with circular shifts like batch norm does).
+        residual: blocks 2 to ``depth`` become ``h + block(h)``
+            (:class:`~invlab.models.staged.Residual`; shift equivariance is kept).
 
     Returns:
         ``{"conv1": ..., ..., "conv{depth}": ...}``, each an ``nn.Sequential``; the output has
@@ -51,6 +58,11 @@ def conv_stages(
     check_int(kernel_size, "kernel_size", minimum=1)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd (for 'same' padding), got {kernel_size}")
+    if norm is None:
+        norm = "batch" if batch_norm else "none"
+    check_choice(norm, "norm", NORMS)
+    if not isinstance(residual, bool):
+        raise TypeError(f"residual must be True or False, got {residual!r}")
     conv = conv_for(in_shape)
     stages: dict[str, nn.Module] = {}
     c_in = in_shape[0]
@@ -69,9 +81,12 @@ def conv_stages(
                 padding_mode=padding_mode,
             )
         ]
-        if batch_norm:
+        if norm == "batch":
             block.append(_batch_norm(channels, len(in_shape) - 1))
-        stages[f"conv{i}"] = nn.Sequential(*block, nn.ReLU())
+        elif norm == "layer":
+            block.append(nn.GroupNorm(1, channels))
+        block = nn.Sequential(*block, nn.ReLU())
+        stages[f"conv{i}"] = Residual(block) if residual and i > 1 else block
         c_in = channels
     return stages
 
@@ -125,6 +140,8 @@ def cnn_flat(
     channels: int = 32,
     depth: int = 4,
     kernel_size: int = 5,
+    norm: str = "batch",
+    residual: bool = False,
 ) -> nn.Module:
     """The convolutions of ``cnn`` with a flatten + linear head (no pooling): keeps position.
 
@@ -133,11 +150,14 @@ def cnn_flat(
 
     Args:
         in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
+        norm: ``'batch'`` (default), ``'layer'`` or ``'none'``: the normalisation after each
+            conv (see :func:`conv_stages`).
+        residual: ``True`` makes conv blocks 2 to ``depth`` residual, ``h + block(h)``.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
-    stages = conv_stages(in_shape, channels, depth, kernel_size)
+    stages = conv_stages(in_shape, channels, depth, kernel_size, norm=norm, residual=residual)
     stages["flatten"] = nn.Flatten()
     features = flat_features(nn.Sequential(*stages.values()), in_shape)
     stages["logits"] = nn.Linear(features, num_classes)

@@ -28,8 +28,16 @@ def linear(in_shape: tuple[int, ...], num_classes: int) -> nn.Module:
 
 
 @register_model("mlp")
-def mlp(in_shape: tuple[int, ...], num_classes: int, width: int = 128, depth: int = 2) -> nn.Module:
-    """``flatten → (linear → ReLU) × depth → linear``: ``depth`` hidden layers of ``width`` units.
+def mlp(
+    in_shape: tuple[int, ...],
+    num_classes: int,
+    width: int = 128,
+    depth: int = 2,
+    norm: str = "none",
+    residual: bool = False,
+) -> nn.Module:
+    """``flatten → (linear [→ norm] → ReLU) × depth → linear``: ``depth`` hidden layers of
+    ``width`` units, optionally normalised and with skip connections (deep MLPs that train).
 
     Stages: ``flatten, hidden1, ..., hidden{depth}, logits``.
 
@@ -38,6 +46,8 @@ def mlp(in_shape: tuple[int, ...], num_classes: int, width: int = 128, depth: in
         num_classes: number of output logits.
         width: units per hidden layer.
         depth: number of hidden layers, ``>= 1``.
+        norm: ``'none'`` (default), ``'batch'`` or ``'layer'`` normalisation before each ReLU.
+        residual: ``True`` makes hidden layers 2 to ``depth`` residual, ``h + block(h)``.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
@@ -46,5 +56,5 @@ def mlp(in_shape: tuple[int, ...], num_classes: int, width: int = 128, depth: in
     check_int(depth, "depth", minimum=1)
     stages: dict[str, nn.Module] = {"flatten": nn.Flatten()}
     features = math.prod(in_shape)
-    stages.update(dense_head(features, num_classes, width, depth))
+    stages.update(dense_head(features, num_classes, width, depth, norm, residual))
     return Staged(**stages)

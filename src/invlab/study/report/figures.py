@@ -166,7 +166,9 @@ def layer_figure(layers: pd.DataFrame):
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
 
-    layers = layers.copy()
+    # dead-unit counts exist only at layers with ReLUs, so their positions would not line up
+    # with the invariance metrics' (stored from the input on): tables show them instead
+    layers = layers[~layers.metric.isin(["dead_units", "dead_fraction"])].copy()
     layers["depth"] = layers.groupby(["key", "metric"]).cumcount()  # 0 = input
     metrics = sorted(layers.metric.unique())
     colours = _colours(layers.family.unique())

@@ -28,7 +28,11 @@ from invlab.study.stats import (
     slope,
 )
 
-AGGREGATED = ("params", *SUMMARY_METRICS, "accuracy_ratio", "seconds")
+FIT_METRICS = ("fit_loss", "epochs_run", "target_reached")
+"""The matched-fit record of a run (:class:`~invlab.study.store.records.RunMetrics`): its
+training cross-entropy in evaluation mode, the epochs it trained and whether it reached its
+``target_loss``; NaN in runs stored before they existed."""
+AGGREGATED = ("params", *SUMMARY_METRICS, "accuracy_ratio", *FIT_METRICS, "seconds")
 """The values :func:`summary_table` aggregates (each gets ``NAME`` and ``NAME_ci`` columns)."""
 SUMMARY_COLUMNS = ["label", "n", *AGGREGATED]
 NO_INTERVAL = "n = 1: one seed, no interval"

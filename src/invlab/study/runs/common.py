@@ -10,7 +10,7 @@ from functools import lru_cache
 import torch
 
 from invlab.data import Dataset, load_dataset
-from invlab.measure import measure
+from invlab.measure import dead_units, measure
 from invlab.models import count_parameters, readout_input
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunMetrics, RunResult
@@ -36,13 +36,15 @@ def grid_text(config: RunConfig) -> str:
 
 
 def training_options(config: RunConfig) -> dict:
-    """``config``'s epochs, batch size, learning rate and schedule, as the keyword arguments
-    of :func:`invlab.train.train` and :func:`invlab.train.train_together` alike."""
+    """``config``'s epochs, batch size, learning rate, schedule and target loss (matched
+    fit), as the keyword arguments of :func:`invlab.train.train` and
+    :func:`invlab.train.train_together` alike."""
     return {
         "epochs": config.epochs,
         "batch_size": config.batch_size,
         "lr": config.lr,
         "schedule": config.schedule,
+        "target_loss": config.target_loss,
     }
 
 
@@ -105,11 +107,20 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
         grid=grid_text(config),
         test_points=len(ds.x_test),
         measured_points=len(x),
+        fit_loss=result.fit_loss,
+        epochs_run=result.epochs,
+        target_reached=(
+            math.nan if result.target_reached is None else float(result.target_reached)
+        ),
     )
     layers = [
         {"layer": r.layer, "metric": r.metric, "value": float(r.value)}
         for r in per_layer.itertuples()
     ]
+    # dead ReLUs make a layer narrower than its width: stored beside its invariance (#24)
+    for layer, (dead, units) in dead_units(model, x).items():
+        layers.append({"layer": layer, "metric": "dead_units", "value": float(dead)})
+        layers.append({"layer": layer, "metric": "dead_fraction", "value": dead / units})
     along = table[(table.metric == "accuracy") & (table.param != "mean")]
     curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
     return RunResult(metrics=metrics, layers=layers, curve=curve)

@@ -17,6 +17,7 @@ _OPTIONAL_IN_KEY = {
     "lie_transforms": (),
     "measure_at_init": False,
     "shifts": "circular",
+    "target_loss": None,
 }
 SHIFTS = ("circular", "generator")
 """How a shift grid moves the test inputs: a circular roll of each finished signal, or the
@@ -50,6 +51,9 @@ class RunConfig:
         shifts: how ``transform`` (a shift) moves the test inputs: ``'circular'`` (rolled)
             or ``'generator'`` (MNIST-1D regenerated with its translation set to each shift;
             ``mnist1d`` data only, the output metrics only).
+        target_loss: matched fit: train until the cross-entropy on the whole training set
+            (evaluation mode) is ``<= target_loss``, with ``epochs`` as the cap; ``None``
+            trains exactly ``epochs`` epochs.
     """
 
     dataset: str
@@ -70,6 +74,7 @@ class RunConfig:
     lie_transforms: tuple[str, ...] = ()
     measure_at_init: bool = False
     shifts: str = "circular"
+    target_loss: float | None = None
 
     def __post_init__(self) -> None:
         # JSON round trips give lists; keep the dataclass comparable and the key stable.

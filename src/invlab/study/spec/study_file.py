@@ -10,9 +10,10 @@ metrics to measure, and seeds; the study is their cross product::
     device = "cpu"              # or cuda, cuda:N, mps, auto (invlab study --device overrides)
 
     [training]                  # defaults; a model or a regime may override them
-    epochs = 20
+    epochs = 20                 # with target_loss: the cap
     batch_size = 128
     lr = 1e-3
+    # target_loss = 0.05        # matched fit: stop when the training cross-entropy reaches it
 
     [measure]
     transforms = ["shift:-10:10"]
@@ -51,13 +52,21 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from invlab.study.spec.problems import format_errors
-from invlab.study.spec.run_config import METRICS, RunConfig, StudySpec, seeds_list
+from invlab.study.spec.run_config import RunConfig, StudySpec, seeds_list
+from invlab.study.spec.sections import (
+    Loss,
+    Measure,
+    PositiveInt,
+    Rate,
+    Regime,
+    StrictTable,
+    Training,
+    check_transform,
+)
 
-PositiveInt = Annotated[int, Field(ge=1)]
-LIE_KINDS = ("shift", "rotate", "scale")  # transformations with a continuous action
 SizeValue = int | float | str | bool
 
 
@@ -65,90 +74,7 @@ class SpecError(ValueError):
     """A study spec that cannot be used; the message lists every problem with its location."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# a learning rate is finite and positive: lr = inf or nan is refused when the spec is read,
-# not after a run has trained on it (size-grid values may be inf: the Lp pool's p = inf)
-Rate = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-
-
-class Training(_Strict):
-    """Training budget: defaults for every run."""
-
-    epochs: PositiveInt = 20
-    batch_size: PositiveInt = 128
-    lr: Rate = 1e-3
-    schedule: Literal["constant", "cosine"] = "constant"
-
-
-class Measure(_Strict):
-    """What each trained model is measured for."""
-
-    transforms: list[str] = Field(default_factory=lambda: ["shift:-10:10"], min_length=1)
-    metrics: list[str] = Field(default_factory=lambda: list(METRICS), min_length=1)
-    steps: Annotated[int, Field(ge=2)] = 9
-    inputs: PositiveInt = 1000
-    lie_transforms: list[str] = Field(default_factory=list)
-    at_init: bool = False
-    shifts: list[Literal["circular", "generator"]] = Field(
-        default_factory=lambda: ["circular"], min_length=1
-    )
-
-    @field_validator("transforms")
-    @classmethod
-    def _transforms_parse(cls, value: list[str]) -> list[str]:
-        for spec in value:
-            _check_transform(spec)
-        return value
-
-    @field_validator("lie_transforms")
-    @classmethod
-    def _lie_transforms_continuous(cls, value: list[str]) -> list[str]:
-        for spec in value:
-            _check_transform(spec)
-            if "+" in spec or spec.split(":")[0].strip().lower() not in LIE_KINDS:
-                raise ValueError(
-                    f"lie_transforms: {spec!r} has no Lie derivative; give one of "
-                    f"{', '.join(LIE_KINDS)} each, like 'rotate:-30:30'"
-                )
-        kinds = [s.split(":")[0].strip().lower() for s in value]
-        if len(set(kinds)) != len(kinds):
-            raise ValueError(f"lie_transforms: a kind is listed twice in {value}")
-        return value
-
-    @field_validator("metrics")
-    @classmethod
-    def _metrics_known(cls, value: list[str]) -> list[str]:
-        for m in value:
-            if m not in METRICS:
-                raise ValueError(f"unknown metric {m!r}; allowed: {', '.join(METRICS)}")
-        if len(set(value)) != len(value):
-            raise ValueError(f"metrics listed twice in {value}")
-        return value
-
-
-class Regime(_Strict):
-    """A training regime: augmentation, optionally its own budget."""
-
-    name: str
-    augment: str | None = None
-    epochs: PositiveInt | None = None
-    batch_size: PositiveInt | None = None
-    lr: Rate | None = None
-    schedule: Literal["constant", "cosine"] | None = None
-
-    @field_validator("augment")
-    @classmethod
-    def _augment_parses(cls, value: str | None) -> str | None:
-        if value in (None, "", "none"):
-            return None
-        _check_transform(value)
-        return value
-
-
-class ModelEntry(_Strict):
+class ModelEntry(StrictTable):
     """A model and the grid of its size arguments; ``kind`` names the run kind
     (:func:`invlab.study.runs.list_kinds`) that accepts the model and its size arguments."""
 
@@ -162,6 +88,7 @@ class ModelEntry(_Strict):
     batch_size: PositiveInt | None = None
     lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
+    target_loss: Loss | None = None
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -195,7 +122,7 @@ class ModelEntry(_Strict):
     def _entry_augment_parses(cls, value: str | None) -> str | None:
         if value in (None, "", "none"):
             return None
-        _check_transform(value)
+        check_transform(value)
         return value
 
     @model_validator(mode="after")
@@ -227,7 +154,7 @@ class ModelEntry(_Strict):
         return [dict(zip(self.grid, point)) for point in itertools.product(*axes)]
 
 
-class StudyFile(_Strict):
+class StudyFile(StrictTable):
     """A whole study spec (the top level of the TOML file)."""
 
     name: Annotated[str, Field(min_length=1)]
@@ -320,6 +247,9 @@ class StudyFile(_Strict):
                             lie_transforms=tuple(m.lie_transforms),
                             measure_at_init=m.at_init,
                             shifts=shifts,
+                            target_loss=_first(
+                                regime.target_loss, entry.target_loss, t.target_loss, None
+                            ),
                         )
                     )
         keys = [r.key() for r in runs]
@@ -331,21 +261,7 @@ class StudyFile(_Strict):
 
 
 def _first(*values):
-    return next(v for v in values if v is not None)
-
-
-def _check_transform(spec: str) -> None:
-    """Raise ValueError unless ``spec`` parses for signals or for images."""
-    from invlab.transforms.spec import parse_transform
-
-    errors = []
-    for dims in (1, 2):
-        try:
-            parse_transform(spec, dims)
-            return
-        except (TypeError, ValueError) as exc:
-            errors.append(str(exc))
-    raise ValueError(errors[0])
+    return next((v for v in values if v is not None), None)
 
 
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> StudySpec:

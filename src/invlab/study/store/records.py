@@ -7,6 +7,7 @@ each value is shown is :mod:`invlab.study.report.columns`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 
@@ -37,6 +38,13 @@ class RunMetrics:
         measured_points: test inputs behind ``transformed_accuracy`` and ``consistency``
             (each input moved along the whole grid; 0: not known). With ``test_points`` they
             give the test-sampling part of the intervals (:mod:`invlab.study.stats`).
+        fit_loss: cross-entropy on the whole training set in evaluation mode after training
+            (the matched-fit criterion; NaN in runs stored before it existed).
+        epochs_run: epochs actually trained (fewer than configured when a ``target_loss``
+            was reached first).
+        target_reached: 1 when training stopped because ``fit_loss <= target_loss``, 0 when
+            the epoch cap came first, NaN without a target (its mean over seeds is the
+            fraction of seeds that reached it).
 
     A metric the run's configuration did not ask for is NaN.
     """
@@ -55,6 +63,9 @@ class RunMetrics:
     grid: str = ""
     test_points: int = 0
     measured_points: int = 0
+    fit_loss: float = math.nan
+    epochs_run: float = math.nan
+    target_reached: float = math.nan
 
     def as_dict(self) -> dict:
         """Plain-JSON form (the ``metrics`` column of the results store)."""
@@ -65,10 +76,11 @@ class RunMetrics:
         """Inverse of :meth:`as_dict`.
 
         Raises:
-            ValueError: a key is missing or unknown (naming them).
+            ValueError: a key is missing or unknown (naming them); keys added after the first
+                release (:data:`_ADDED`) may be missing and take their defaults.
         """
         names = [f.name for f in fields(cls)]
-        missing, unknown = set(names) - set(d), set(d) - set(names)
+        missing, unknown = set(names) - set(d) - _ADDED, set(d) - set(names)
         if missing or unknown:
             raise ValueError(
                 f"run metrics: missing {sorted(missing)}, unknown {sorted(unknown)}; "
@@ -94,3 +106,4 @@ class RunResult:
 
 
 METRIC_NAMES = tuple(f.name for f in fields(RunMetrics))
+_ADDED = {"test_points", "measured_points", "fit_loss", "epochs_run", "target_reached"}

@@ -145,13 +145,15 @@ def _migrate_3_to_4(db: sqlite3.Connection) -> None:
 
 # The test split's size of each built-in data set at its default arguments (fixed per data set:
 # MNIST-1D's 5000 signals split 80/20; sklearn's digits split 75/25; 40 glyphs of each of 10
-# digits), from which version 5 recovers the test points of earlier runs.
+# digits; 2000 rendered digits at every resolution), from which version 5 recovers the test
+# points of earlier runs.
 TEST_SIZES = {
     "mnist1d": 1000,
     "mnist1d_shift": 1000,
     "digits": 450,
     "digits_padded": 450,
     "glyph_digits16": 400,
+    **{f"rendered_digits{px}{drop}": 2000 for px in (16, 28, 40) for drop in ("", "_no9")},
 }
 
 
