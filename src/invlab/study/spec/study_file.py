@@ -19,6 +19,7 @@ metrics to measure, and seeds; the study is their cross product::
     metrics = ["goodfellow", "sensitivity", "consistency", "accuracy"]
     steps = 9                   # points on each trajectory / accuracy curve
     inputs = 1000               # test inputs measured
+    # split_classes = [0, 1, 2] # also store the metrics of these classes' inputs and the rest's
 
     [[regimes]]
     name = "plain"
@@ -33,9 +34,12 @@ metrics to measure, and seeds; the study is their cross product::
     grid = { width = [32, 128], depth = [1, 2] }
     lr = 1e-3                             # overrides [training]
     # kind = "kernel"                     # a run kind of invlab.study.runs (default "train")
+    # augment_classes = [0, 1]            # augment only these classes' training samples
     # seeds = 1                           # overrides the study's seeds for this entry
+    # datasets = ["digits"]               # overrides the study's datasets for this entry
 
-Runs are ordered dataset × model entry × grid point × regime × transformation × seed. Every
+Runs are ordered dataset × model entry × grid point × regime × transformation × seed (the
+datasets in the order the study, then the entries, first name them). Every
 problem (unknown key, bad value, unknown model, dataset, size argument or transformation) is
 reported with its location in the file and what is allowed, before anything runs.
 """
@@ -51,7 +55,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from invlab.study.spec.problems import format_errors
-from invlab.study.spec.run_config import METRICS, RunConfig, StudySpec, seeds_list
+from invlab.study.spec.run_config import (
+    METRICS,
+    RunConfig,
+    StudySpec,
+    classes_tuple,
+    seeds_list,
+)
 
 PositiveInt = Annotated[int, Field(ge=1)]
 SizeValue = int | float | str | bool
@@ -86,6 +96,12 @@ class Measure(_Strict):
     metrics: list[str] = Field(default_factory=lambda: list(METRICS), min_length=1)
     steps: Annotated[int, Field(ge=2)] = 9
     inputs: PositiveInt = 1000
+    split_classes: list[int] | None = None
+
+    @field_validator("split_classes", mode="before")
+    @classmethod
+    def _split_classes(cls, value: Any) -> list[int] | None:
+        return None if value is None else list(classes_tuple(value, "split_classes"))
 
     @field_validator("transforms")
     @classmethod
@@ -133,16 +149,28 @@ class ModelEntry(_Strict):
     grid: dict[str, SizeValue | list[SizeValue]] = Field(default_factory=dict)
     family: str | None = None
     augment: str | None = None  # this entry's augmentation, where the regime names none
+    augment_classes: list[int] | None = None  # the labels augmented (default: all)
     seeds: list[int] | None = None
+    datasets: list[str] | None = Field(default=None, min_length=1)
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
     lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
 
+    @field_validator("datasets")
+    @classmethod
+    def _entry_datasets_known(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _known_datasets(value)
+
     @field_validator("seeds", mode="before")
     @classmethod
     def _seeds_list_or_count(cls, value: Any) -> list[int] | None:
         return None if value is None else seeds_list(value)
+
+    @field_validator("augment_classes", mode="before")
+    @classmethod
+    def _augment_classes(cls, value: Any) -> list[int] | None:
+        return None if value is None else list(classes_tuple(value, "augment_classes"))
 
     @field_validator("kind")
     @classmethod
@@ -224,12 +252,7 @@ class StudyFile(_Strict):
     @field_validator("datasets")
     @classmethod
     def _datasets_known(cls, value: list[str]) -> list[str]:
-        from invlab.data import list_datasets
-
-        for name in value:
-            if name not in list_datasets():
-                raise ValueError(f"unknown dataset {name!r}; allowed: {', '.join(list_datasets())}")
-        return value
+        return _known_datasets(value)
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -240,8 +263,20 @@ class StudyFile(_Strict):
         """Expand the grid into a :class:`StudySpec`."""
         t, m = self.training, self.measure
         runs = []
-        for dataset, entry in itertools.product(self.datasets, self.models):
+        datasets = list(
+            dict.fromkeys(self.datasets + [d for e in self.models for d in e.datasets or []])
+        )
+        for dataset, entry in itertools.product(datasets, self.models):
+            if dataset not in (entry.datasets or self.datasets):
+                continue
             for size, regime in itertools.product(entry.sizes(), self.regimes):
+                augment = regime.augment or entry.augment
+                if entry.augment_classes is not None and augment is None:
+                    raise SpecError(
+                        f"study {self.name!r}: model {entry.name!r} gives augment_classes "
+                        f"{entry.augment_classes} but regime {regime.name!r} has no augmentation; "
+                        "set augment on the model entry"
+                    )
                 seeds = entry.seeds or self.seeds
                 for transform, seed in itertools.product(m.transforms, seeds):
                     runs.append(
@@ -249,7 +284,7 @@ class StudyFile(_Strict):
                             dataset=dataset,
                             model=entry.name,
                             size=size,
-                            augment=regime.augment or entry.augment,
+                            augment=augment,
                             transform=transform,
                             epochs=_first(regime.epochs, entry.epochs, t.epochs),
                             batch_size=_first(regime.batch_size, entry.batch_size, t.batch_size),
@@ -261,6 +296,8 @@ class StudyFile(_Strict):
                             metrics=tuple(m.metrics),
                             measure_inputs=m.inputs,
                             kind=entry.kind,
+                            augment_classes=entry.augment_classes,
+                            split_classes=m.split_classes,
                         )
                     )
         keys = [r.key() for r in runs]
@@ -269,6 +306,15 @@ class StudyFile(_Strict):
         return StudySpec(
             self.name, self.description, tuple(runs), wall_time=self.wall_time, device=self.device
         )
+
+
+def _known_datasets(value: list[str]) -> list[str]:
+    from invlab.data import list_datasets
+
+    for name in value:
+        if name not in list_datasets():
+            raise ValueError(f"unknown dataset {name!r}; allowed: {', '.join(list_datasets())}")
+    return value
 
 
 def _first(*values):

@@ -130,6 +130,7 @@ def execute_train_together(configs: list[RunConfig], device=None) -> list[RunRes
         lr=first.lr,
         schedule=first.schedule,
         augment=augment,
+        augment_classes=first.augment_classes,
     )
     results = []
     for config, (model, result) in zip(configs, trained):
