@@ -120,3 +120,24 @@ def test_rotation_28px_spec_is_built_in_and_holds_the_five_parts():
         f"rendered_digits{s}_no9" for s in (16, 28, 40)
     }
     assert len(spec.seeds()) == 3
+
+
+def test_the_layers_figure_leaves_the_extras_groups_out():
+    import pandas as pd
+
+    from invlab.study.report.figures import layer_figure
+
+    rows = [
+        {"key": k, "group": "g", "family": "cnn", "augment": None, "layer": layer}
+        | {"metric": metric, "value": v}
+        for k in ("a", "b")
+        for layer, metric, v in [
+            ("input", "sensitivity", 0.9),
+            ("block1", "sensitivity", 0.5),
+            ("pool", "sensitivity", 0.3),
+            ("class_split", "in_accuracy", 0.7),
+            ("learned_range", "rotate_deg", 40.0),
+        ]
+    ]
+    fig = layer_figure(pd.DataFrame(rows))
+    assert [ax.get_title() for ax in fig.axes] == ["sensitivity, without augmentation"]

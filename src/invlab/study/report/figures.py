@@ -166,7 +166,10 @@ def layer_figure(layers: pd.DataFrame):
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
 
-    layers = layers.copy()
+    # a run's extras groups (class_split, learned_range: one row per value) are no layers;
+    # a per-layer metric is stored at two layers at least (the input and one more)
+    at = layers.groupby("metric").layer.nunique()
+    layers = layers[layers.metric.isin(at[at > 1].index)].copy()
     layers["depth"] = layers.groupby(["key", "metric"]).cumcount()  # 0 = input
     metrics = sorted(layers.metric.unique())
     colours = _colours(layers.family.unique())

@@ -55,13 +55,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from invlab.study.spec.problems import format_errors
-from invlab.study.spec.run_config import (
-    METRICS,
-    RunConfig,
-    StudySpec,
-    classes_tuple,
-    seeds_list,
-)
+from invlab.study.spec.run_config import METRICS, RunConfig, StudySpec, classes_tuple, seeds_list
 
 PositiveInt = Annotated[int, Field(ge=1)]
 SizeValue = int | float | str | bool
@@ -273,9 +267,8 @@ class StudyFile(_Strict):
                 augment = regime.augment or entry.augment
                 if entry.augment_classes is not None and augment is None:
                     raise SpecError(
-                        f"study {self.name!r}: model {entry.name!r} gives augment_classes "
-                        f"{entry.augment_classes} but regime {regime.name!r} has no augmentation; "
-                        "set augment on the model entry"
+                        f"study {self.name!r}: model {entry.name!r} gives augment_classes but "
+                        f"regime {regime.name!r} has no augmentation; set the entry's augment"
                     )
                 seeds = entry.seeds or self.seeds
                 for transform, seed in itertools.product(m.transforms, seeds):
