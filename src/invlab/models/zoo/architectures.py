@@ -340,6 +340,7 @@ def augerino_cnn(
     eval_samples: int = 8,
     batch_norm: bool = False,
     reg: float = 0.05,
+    pool: bool = False,
 ) -> nn.Module:
     """A CNN averaged over affine transformations with learned widths (Augerino).
 
@@ -360,11 +361,16 @@ def augerino_cnn(
         batch_norm: batch normalisation after each conv of the base.
         reg: Augerino's ``λ``: :func:`invlab.train.train` minimises ``loss − λ‖w‖₂``, so the
             widths grow unless the data pull them back.
+        pool: the base is ``cnn_maxpool`` (max pooling after every block but the last: a wider
+            receptive field, cheaper) instead of the unpooled ``plain_cnn``.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
-    base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
+    if pool:
+        base = cnn_maxpool(in_shape, num_classes, channels, depth, kernel_size, batch_norm)
+    else:
+        base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
     stages = dict(base.named_children())
     head = stages.pop("logits")
     wrapped = LearnedAugment(
