@@ -1,12 +1,15 @@
 """Augerino reads out like every other model: a linear read-out of averaged features, which is
 Benton et al.'s average of the logits of the transformed copies."""
 
+import pytest
 import torch
 
 from invlab.models import create_model, readout_input
 
+pools = pytest.mark.parametrize("pool", [False, True])
 
-def _model():
+
+def _model(pool: bool = False):
     torch.manual_seed(0)
     return create_model(
         "augerino_cnn",
@@ -18,19 +21,22 @@ def _model():
         generators="rotate",
         init_width=1.0,
         eval_samples=6,
+        pool=pool,
     ).eval()
 
 
-def test_the_read_out_reads_the_averaged_features():
-    model = _model()
+@pools
+def test_the_read_out_reads_the_averaged_features(pool):
+    model = _model(pool)
     assert readout_input(model) == "augment"
     x = torch.rand(3, 1, 12, 12)
     with torch.no_grad():
         assert model.augment(x).shape == (3, 5)  # features, not logits
 
 
-def test_its_logits_are_the_mean_of_the_transformed_copies_logits():
-    model = _model()
+@pools
+def test_its_logits_are_the_mean_of_the_transformed_copies_logits(pool):
+    model = _model(pool)
     x = torch.rand(3, 1, 12, 12)
     with torch.no_grad():
         torch.manual_seed(7)
