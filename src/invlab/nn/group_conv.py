@@ -35,7 +35,10 @@ class GroupConv2d(nn.Module):
     Exactly equivariant for C4 and D4 (and C1, C2, D1, D2) on square inputs: kernels are
     rotated by ``torch.rot90`` and flipped, so equivariance holds to float rounding. For C8
     and C16 the kernels at non-multiples of 90° are rotated by bilinear interpolation and
-    equivariance to those angles is approximate (it stays exact for the 90° subgroup).
+    equivariance to those angles is approximate (it stays exact for the 90° subgroup): for a
+    smooth oriented kernel the relative error at 45° is 0.085 with 7×7 kernels and 0.275 with
+    3×3 ones, against 0.73 without the group axis's permutation
+    (``tests/test_nn_group_conv_interpolated.py``).
 
     Args:
         in_channels: input channels (for a group convolution: fields, each with ``G`` maps).

@@ -33,6 +33,8 @@ from invlab.train.loop import (
     TrainResult,
     _check_fit,
     accuracy,
+    augment_batch,
+    check_augment_classes,
     check_target_loss,
     check_training,
     finish_fit,
@@ -98,6 +100,7 @@ def train_together(
     lr: float = 1e-3,
     weight_decay: float = 0.0,
     augment: Transform | None = None,
+    augment_classes: Sequence[int] | None = None,
     max_steps: int | None = None,
     schedule: str = "constant",
     stop: Callable[[int, int, float], bool] | None = None,
@@ -133,8 +136,8 @@ def train_together(
         seeds: distinct integer seeds, one per member.
         x: training inputs ``(N, ...)``, float.
         y: integer labels ``(N,)``.
-        epochs, batch_size, lr, weight_decay, augment, max_steps, schedule: as in
-            :func:`~invlab.train.train`.
+        epochs, batch_size, lr, weight_decay, augment, augment_classes, max_steps, schedule:
+            as in :func:`~invlab.train.train`.
         stop: called as ``stop(member, epoch, loss)`` after each epoch of each member still
             training; a member for which it returns ``True`` keeps its weights from then on
             while the others go on (its ``losses`` end there). Without it every member runs
@@ -174,6 +177,7 @@ def train_together(
         raise ValueError(f"seeds must be distinct (members would be identical), got {seeds}")
     x, y = check_training(x, y, epochs, batch_size, lr, schedule, weight_decay, augment, max_steps)
     check_target_loss(target_loss)
+    check_augment_classes(augment_classes, augment, y)
     if stop is not None and not callable(stop):
         raise TypeError(f"stop must be a callable (member, epoch, loss) -> bool, got {stop!r}")
 
@@ -188,6 +192,7 @@ def train_together(
     settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay)
     settings.update(augment=augment, max_steps=max_steps, schedule=schedule)
     settings.update(target_loss=target_loss)
+    settings.update(augment_classes=augment_classes)
     if reason is not None:
         if stop is not None:
             raise ValueError(f"stop needs batched members, but these cannot be batched: {reason}")
@@ -202,9 +207,11 @@ def train_together(
 
 
 def _train_stacked(models, seeds, x, y, *, epochs, batch_size, lr, weight_decay, augment,
-                   max_steps, schedule, stop, target_loss) -> list[TrainResult]:  # fmt: skip
+                   augment_classes, max_steps, schedule, stop,
+                   target_loss) -> list[TrainResult]:  # fmt: skip
     """The batched loop of :func:`train_together` (arguments already checked)."""
     count = len(models)
+    classes = check_augment_classes(augment_classes, augment, y)
     params, buffers = stack_module_state(models)
     params = {name: _grad_layout(value) for name, value in params.items()}
     order_gens = [torch.Generator().manual_seed(s) for s in seeds]
@@ -234,8 +241,8 @@ def _train_stacked(models, seeds, x, y, *, epochs, batch_size, lr, weight_decay,
             if augment is not None:
                 xb = torch.stack(
                     [
-                        augment.apply(xk, augment.sample(xk.shape[0], generator=g))
-                        for xk, g in zip(xb, aug_gens)
+                        augment_batch(augment, xk, yk, g, classes)
+                        for xk, yk, g in zip(xb, yb, aug_gens)
                     ]
                 )
             optimiser.zero_grad(set_to_none=True)

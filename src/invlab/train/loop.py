@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -66,6 +66,7 @@ def train(
     lr: float = 1e-3,
     weight_decay: float = 0.0,
     augment: Transform | None = None,
+    augment_classes: Sequence[int] | None = None,
     seed: int = 0,
     max_steps: int | None = None,
     schedule: str = "constant",
@@ -94,6 +95,9 @@ def train(
         lr: Adam's learning rate.
         weight_decay: L2 penalty (Adam's ``weight_decay``).
         augment: a transformation applied with random parameters to every minibatch.
+        augment_classes: transform only the samples with these labels (``None``: all); the
+            others are seen as they are. The parameters are drawn for every sample all the
+            same, so the rest of the run's draws do not depend on this choice.
         seed: seed of the minibatch order and of the augmentation.
         max_steps: stop after this many minibatches (optimiser steps; overrides ``epochs``
             if reached).
@@ -110,6 +114,7 @@ def train(
     """
     x, y = check_training(x, y, epochs, batch_size, lr, schedule, weight_decay, augment, max_steps)
     check_target_loss(target_loss)
+    classes = check_augment_classes(augment_classes, augment, y)
 
     device = model_device(model, x.device)
     x, y = match_dtype(x, model_dtype(model), "x").to(device), y.to(device)
@@ -145,7 +150,7 @@ def train(
                 idx = perm[i : i + batch_size]
                 xb, yb = x[idx], y[idx]
                 if augment is not None:
-                    xb = augment.apply(xb, augment.sample(xb.shape[0], generator=aug_gen))
+                    xb = augment_batch(augment, xb, yb, aug_gen, classes)
                 if optimiser is None:
                     with torch.no_grad():
                         loss = loss_fn(first_output(model(xb)), yb)
@@ -223,6 +228,62 @@ def check_training(
     if max_steps is not None:
         check_int(max_steps, "max_steps", minimum=1)
     return x, y
+
+
+def check_augment_classes(
+    augment_classes: Sequence[int] | None, augment: Transform | None, y: torch.Tensor
+) -> torch.Tensor | None:
+    """The labels of ``augment_classes`` as a tensor (``None`` for all), checked against
+    ``augment`` and the training labels ``y``.
+
+    Raises:
+        ValueError: ``augment_classes`` is given without ``augment``, is empty, is not a list
+            of integers, or names a label that no training sample has.
+    """
+    if augment_classes is None:
+        return None
+    if augment is None:
+        raise ValueError(
+            f"augment_classes={list(augment_classes)!r} needs an augmentation, got augment=None"
+        )
+    if isinstance(augment_classes, (str, bytes)) or not isinstance(augment_classes, Sequence):
+        raise ValueError(
+            f"augment_classes must be a list of labels like [0, 1], got {augment_classes!r}"
+        )
+    if not augment_classes or any(
+        isinstance(c, bool) or not isinstance(c, int) for c in augment_classes
+    ):
+        raise ValueError(
+            f"augment_classes must be a non-empty list of integer labels, got {augment_classes!r}"
+        )
+    labels = set(torch.unique(y).tolist())
+    missing = sorted(set(augment_classes) - labels)
+    if missing:
+        raise ValueError(
+            f"augment_classes names labels {missing} that no training sample has; "
+            f"the labels of y are {sorted(labels)}"
+        )
+    return torch.tensor(sorted(set(augment_classes)), dtype=y.dtype)
+
+
+def augment_batch(
+    augment: Transform,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    generator: torch.Generator,
+    classes: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``x`` transformed by ``augment`` at parameters drawn from ``generator``; with
+    ``classes``, only the samples whose label ``y`` is one of them (the others unchanged).
+
+    Parameters are drawn for the whole batch either way, so the generator's stream (and the
+    transformation of an augmented sample) does not depend on ``classes``.
+    """
+    moved = augment.apply(x, augment.sample(x.shape[0], generator=generator))
+    if classes is None:
+        return moved
+    chosen = torch.isin(y, classes.to(y.device))
+    return torch.where(chosen.view(-1, *([1] * (x.dim() - 1))), moved, x)
 
 
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:

@@ -340,11 +340,15 @@ def augerino_cnn(
     eval_samples: int = 8,
     batch_norm: bool = False,
     reg: float = 0.05,
+    pool: bool = False,
 ) -> nn.Module:
     """A CNN averaged over affine transformations with learned widths (Augerino).
 
-    ``logits(x) = mean_{ε ~ U[-1, 1]} plain_cnn(exp(Σ ε_i w_i G_i)·x)``
-    (:class:`LearnedAugment`); stage ``augment`` (output: the logits; read its ``widths()``).
+    ``features(x) = mean_{ε ~ U[-1, 1]} pool(convs(exp(Σ ε_i w_i G_i)·x))``,
+    ``logits(x) = W·features(x) + b`` (:class:`LearnedAugment` around the convolutions and the
+    global pool). The read-out is linear, so this is Benton et al.'s average of the logits of
+    the transformed copies, and the averaged features are the representation the read-out
+    reads, as in every other model. Stages ``augment`` (read its ``widths()``), ``logits``.
 
     Args:
         in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
@@ -357,13 +361,20 @@ def augerino_cnn(
         batch_norm: batch normalisation after each conv of the base.
         reg: Augerino's ``λ``: :func:`invlab.train.train` minimises ``loss − λ‖w‖₂``, so the
             widths grow unless the data pull them back.
+        pool: the base is ``cnn_maxpool`` (max pooling after every block but the last: a wider
+            receptive field, cheaper) instead of the unpooled ``plain_cnn``.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
-    base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
+    if pool:
+        base = cnn_maxpool(in_shape, num_classes, channels, depth, kernel_size, batch_norm)
+    else:
+        base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
+    stages = dict(base.named_children())
+    head = stages.pop("logits")
     wrapped = LearnedAugment(
-        base,
+        Staged(**stages),
         generators=generators,
         dims=_dims(in_shape),
         init_width=init_width,
@@ -371,4 +382,4 @@ def augerino_cnn(
         eval_samples=eval_samples,
         reg=reg,
     )
-    return Staged(augment=wrapped)
+    return Staged(augment=wrapped, logits=head)

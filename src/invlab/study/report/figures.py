@@ -169,6 +169,10 @@ def layer_figure(layers: pd.DataFrame):
     # dead-unit counts exist only at layers with ReLUs, so their positions would not line up
     # with the invariance metrics' (stored from the input on): tables show them instead
     layers = layers[~layers.metric.isin(["dead_units", "dead_fraction"])].copy()
+    # a run's extras groups (class_split, learned_range: one row per value) are no layers;
+    # a per-layer metric is stored at two layers at least (the input and one more)
+    at = layers.groupby("metric").layer.nunique()
+    layers = layers[layers.metric.isin(at[at > 1].index)].copy()
     layers["depth"] = layers.groupby(["key", "metric"]).cumcount()  # 0 = input
     metrics = sorted(layers.metric.unique())
     colours = _colours(layers.family.unique())

@@ -36,8 +36,8 @@ def grid_text(config: RunConfig) -> str:
 
 
 def training_options(config: RunConfig) -> dict:
-    """``config``'s epochs, batch size, learning rate, schedule and target loss (matched
-    fit), as the keyword arguments of :func:`invlab.train.train` and
+    """``config``'s epochs, batch size, learning rate, schedule, target loss (matched
+    fit) and augmented classes, as the keyword arguments of :func:`invlab.train.train` and
     :func:`invlab.train.train_together` alike."""
     return {
         "epochs": config.epochs,
@@ -45,6 +45,7 @@ def training_options(config: RunConfig) -> dict:
         "lr": config.lr,
         "schedule": config.schedule,
         "target_loss": config.target_loss,
+        "augment_classes": config.augment_classes,
     }
 
 
@@ -58,25 +59,19 @@ def train_as_configured(model, config: RunConfig, ds: Dataset, augment=None):
 def measure_trained(model, config, ds, result, train_seconds, measure_inputs) -> RunResult:
     """Measure a trained ``model`` as :func:`execute_run` does (``result``: its TrainResult);
     along MNIST-1D's own shifts for ``config.shifts == 'generator'``
-    (:mod:`invlab.study.runs.generator_shifts`)."""
+    (:mod:`invlab.study.runs.generator_shifts`).
+
+    Beside the per-layer rows, ``layers`` holds two extras groups where they apply:
+    ``class_split`` (``config.split_classes``: :func:`class_split`) and ``learned_range``
+    (a model with :class:`~invlab.nn.LearnedAugment`: :func:`learned_ranges`).
+    """
     if config.shifts == "generator":
         from invlab.study.runs.generator_shifts import measure_generator_shifts
 
         return measure_generator_shifts(model, config, ds, result, train_seconds, measure_inputs)
-    spatial = len(ds.in_shape) - 1
     x, y = ds.x_test[:measure_inputs], ds.y_test[:measure_inputs]
-    transform = parse_transform(config.transform, spatial)
     start = time.perf_counter()
-    with torch.no_grad():
-        table = measure(
-            model,
-            (x, y),
-            transform,
-            metrics=config.metrics,
-            steps=config.steps,
-            model_name=config.label(),
-            device=model_device(model, torch.device("cpu")),
-        )
+    table = _measure(model, config, x, y, config.metrics)
     measure_seconds = time.perf_counter() - start
 
     probe = readout_input(model)  # one role in every model: what the read-out reads
@@ -121,9 +116,77 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
     for layer, (dead, units) in dead_units(model, x).items():
         layers.append({"layer": layer, "metric": "dead_units", "value": float(dead)})
         layers.append({"layer": layer, "metric": "dead_fraction", "value": dead / units})
+    if config.split_classes is not None:
+        layers += extras("class_split", class_split(model, config, x, y))
+    layers += extras("learned_range", learned_ranges(model))
     along = table[(table.metric == "accuracy") & (table.param != "mean")]
     curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
     return RunResult(metrics=metrics, layers=layers, curve=curve)
+
+
+def _measure(model, config: RunConfig, x, y, metrics):
+    transform = parse_transform(config.transform, x.dim() - 2)
+    with torch.no_grad():
+        return measure(
+            model,
+            (x, y),
+            transform,
+            metrics=metrics,
+            steps=config.steps,
+            model_name=config.label(),
+            device=model_device(model, torch.device("cpu")),
+        )
+
+
+def class_split(model, config: RunConfig, x, y) -> dict[str, float]:
+    """The run's metrics on the measured inputs of ``config.split_classes`` (``in_``) and of
+    the other classes (``out_``): ``test_accuracy`` (upright), ``accuracy`` (mean over the
+    grid), ``consistency`` and ``sensitivity`` (at the read-out's input), and the number of
+    inputs ``n``. With augmentation of some classes only (``augment_classes``), the ``out_``
+    values say whether the invariance learned on the augmented classes carries over to
+    classes never seen transformed."""
+    chosen = torch.isin(y, torch.tensor(config.split_classes, dtype=y.dtype))
+    probe = readout_input(model)
+    values = {}
+    for part, mask in (("in", chosen), ("out", ~chosen)):
+        if not mask.any():
+            raise ValueError(
+                f"split_classes={list(config.split_classes)}: no measured input is "
+                f"{'in' if part == 'in' else 'outside'} these classes"
+            )
+        metrics = ("sensitivity", "consistency", "accuracy")
+        table = _measure(model, config, x[mask], y[mask], metrics)
+        values[f"{part}_test_accuracy"] = accuracy(model, x[mask], y[mask])
+        values[f"{part}_accuracy"] = _pick(table, "accuracy", "mean")
+        values[f"{part}_consistency"] = _pick(table, "consistency")
+        values[f"{part}_sensitivity"] = _pick(table, "sensitivity", layer=probe)
+        values[f"{part}_n"] = int(mask.sum())
+    return values
+
+
+def _pick(table, metric: str, param=None, layer=None) -> float:
+    rows = table[table.metric == metric]
+    if param is not None:
+        rows = rows[rows.param == param]
+    if layer is not None:
+        rows = rows[rows.layer == layer]
+    return float(rows.value.iloc[0]) if len(rows) else math.nan
+
+
+def learned_ranges(model) -> dict[str, float]:
+    """The half-widths a :class:`~invlab.nn.LearnedAugment` inside ``model`` learned, by
+    generator: ``rotate`` in degrees (the copies are turned by up to ``±`` that), the others
+    in their own units (normalised coordinates, log-scale); empty without one."""
+    from invlab.nn import LearnedAugment
+
+    found = [m for m in model.modules() if isinstance(m, LearnedAugment)]
+    if not found:
+        return {}
+    widths = found[0].widths()
+    return {
+        (f"{name}_deg" if name == "rotate" else name): (math.degrees(w) if name == "rotate" else w)
+        for name, w in widths.items()
+    }
 
 
 def _plain(param):

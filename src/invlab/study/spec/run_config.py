@@ -18,6 +18,8 @@ _OPTIONAL_IN_KEY = {
     "measure_at_init": False,
     "shifts": "circular",
     "target_loss": None,
+    "augment_classes": None,
+    "split_classes": None,
 }
 SHIFTS = ("circular", "generator")
 """How a shift grid moves the test inputs: a circular roll of each finished signal, or the
@@ -54,6 +56,10 @@ class RunConfig:
         target_loss: matched fit: train until the cross-entropy on the whole training set
             (evaluation mode) is ``<= target_loss``, with ``epochs`` as the cap; ``None``
             trains exactly ``epochs`` epochs.
+        augment_classes: the labels whose training samples are augmented (``None``: all).
+        split_classes: labels that the measurement also reads apart from the others: a
+            ``train`` run stores the metrics of the test inputs of these classes and of the
+            rest as the extras group ``class_split`` (``None``: no split).
     """
 
     dataset: str
@@ -75,11 +81,22 @@ class RunConfig:
     measure_at_init: bool = False
     shifts: str = "circular"
     target_loss: float | None = None
+    augment_classes: tuple[int, ...] | None = None
+    split_classes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         # JSON round trips give lists; keep the dataclass comparable and the key stable.
         object.__setattr__(self, "metrics", tuple(self.metrics))
         object.__setattr__(self, "lie_transforms", tuple(self.lie_transforms))
+        for name in ("augment_classes", "split_classes"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, classes_tuple(value, name))
+        if self.augment_classes is not None and not self.augment:
+            raise ValueError(
+                f"augment_classes={list(self.augment_classes)} needs an augmentation (augment), "
+                "got augment=None"
+            )
         if not isinstance(self.kind, str) or not self.kind:
             raise ValueError(f"kind must be the name of a run kind, got {self.kind!r}")
         if self.shifts not in SHIFTS:
@@ -92,6 +109,9 @@ class RunConfig:
         d["family"] = self.family or self.model
         d["metrics"] = list(self.metrics)
         d["lie_transforms"] = list(self.lie_transforms)
+        for name in ("augment_classes", "split_classes"):
+            if d[name] is not None:
+                d[name] = list(d[name])
         for name, default in _OPTIONAL_IN_KEY.items():
             if getattr(self, name) == default:
                 del d[name]
@@ -122,8 +142,11 @@ class RunConfig:
         """A short human-readable name, e.g. ``mlp(width=128,depth=2)+aug``."""
         size = ",".join(f"{k}={v}" for k, v in self.size.items())
         kind = "" if self.kind == "train" else f"{self.kind}:"
+        aug = "+aug" if self.augment else ""
+        if self.augment_classes is not None:
+            aug += "[" + ",".join(map(str, self.augment_classes)) + "]"
         shifts = " @generator shifts" if self.shifts == "generator" else ""
-        return f"{kind}{self.model}({size}){'+aug' if self.augment else ''}{shifts}"
+        return f"{kind}{self.model}({size}){aug}{shifts}"
 
 
 @dataclass(frozen=True)
@@ -181,3 +204,21 @@ def seeds_list(value) -> list[int]:
     if len(set(value)) != len(value):
         raise ValueError(f"a seed is listed twice in {list(value)}; {allowed}")
     return list(value)
+
+
+def classes_tuple(value, name: str = "classes") -> tuple[int, ...]:
+    """A class list as a sorted tuple of distinct labels ``>= 0``.
+
+    Raises:
+        ValueError: ``value`` is empty, not a list of integers, holds a negative label or
+            repeats one (the message names ``name`` and the value given).
+    """
+    allowed = "give a non-empty list of distinct integer labels >= 0, like [0, 1, 2, 3]"
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"{name} must be a list of class labels, got {value!r}; {allowed}")
+    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or v < 0]
+    if bad:
+        raise ValueError(f"{name}: every label must be an integer >= 0, got {bad}; {allowed}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{name}: a label is listed twice in {list(value)}; {allowed}")
+    return tuple(sorted(value))

@@ -4,11 +4,11 @@ models, strict: an unknown key is an error), and the checks their values share w
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from invlab.study.spec.run_config import METRICS
+from invlab.study.spec.run_config import METRICS, classes_tuple
 
 PositiveInt = Annotated[int, Field(ge=1)]
 LIE_KINDS = ("shift", "rotate", "scale")  # transformations with a continuous action
@@ -47,6 +47,12 @@ class Measure(StrictTable):
     shifts: list[Literal["circular", "generator"]] = Field(
         default_factory=lambda: ["circular"], min_length=1
     )
+    split_classes: list[int] | None = None
+
+    @field_validator("split_classes", mode="before")
+    @classmethod
+    def _split_classes(cls, value: Any) -> list[int] | None:
+        return None if value is None else list(classes_tuple(value, "split_classes"))
 
     @field_validator("transforms")
     @classmethod

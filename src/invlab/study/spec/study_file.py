@@ -23,6 +23,7 @@ metrics to measure, and seeds; the study is their cross product::
     # lie_transforms = ["shift:-2:2", "rotate:-30:30"]  # train-lie: Lie derivative of each
     # at_init = true                                    # train-lie: also before training
     shifts = ["circular"]       # or "generator": MNIST-1D's own translation (mnist1d only)
+    # split_classes = [0, 1, 2] # also store the metrics of these classes' inputs and the rest's
 
     [[regimes]]
     name = "plain"
@@ -37,9 +38,12 @@ metrics to measure, and seeds; the study is their cross product::
     grid = { width = [32, 128], depth = [1, 2] }
     lr = 1e-3                             # overrides [training]
     # kind = "kernel"                     # a run kind of invlab.study.runs (default "train")
+    # augment_classes = [0, 1]            # augment only these classes' training samples
     # seeds = 1                           # overrides the study's seeds for this entry
+    # datasets = ["digits"]               # overrides the study's datasets for this entry
 
-Runs are ordered dataset × model entry × grid point × regime × transformation × shifts × seed. Every
+Runs are ordered dataset × model entry × grid point × regime × transformation × shifts ×
+seed (the datasets in the order the study, then the entries, first name them). Every
 problem (unknown key, bad value, unknown model, dataset, size argument or transformation) is
 reported with its location in the file and what is allowed, before anything runs.
 """
@@ -55,7 +59,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from invlab.study.spec.problems import format_errors
-from invlab.study.spec.run_config import RunConfig, StudySpec, seeds_list
+from invlab.study.spec.run_config import RunConfig, StudySpec, classes_tuple, seeds_list
 from invlab.study.spec.sections import (
     Loss,
     Measure,
@@ -83,17 +87,29 @@ class ModelEntry(StrictTable):
     grid: dict[str, SizeValue | list[SizeValue]] = Field(default_factory=dict)
     family: str | None = None
     augment: str | None = None  # this entry's augmentation, where the regime names none
+    augment_classes: list[int] | None = None  # the labels augmented (default: all)
     seeds: list[int] | None = None
+    datasets: list[str] | None = Field(default=None, min_length=1)
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
     lr: Rate | None = None
     schedule: Literal["constant", "cosine"] | None = None
     target_loss: Loss | None = None
 
+    @field_validator("datasets")
+    @classmethod
+    def _entry_datasets_known(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _known_datasets(value)
+
     @field_validator("seeds", mode="before")
     @classmethod
     def _seeds_list_or_count(cls, value: Any) -> list[int] | None:
         return None if value is None else seeds_list(value)
+
+    @field_validator("augment_classes", mode="before")
+    @classmethod
+    def _augment_classes(cls, value: Any) -> list[int] | None:
+        return None if value is None else list(classes_tuple(value, "augment_classes"))
 
     @field_validator("kind")
     @classmethod
@@ -175,12 +191,7 @@ class StudyFile(StrictTable):
     @field_validator("datasets")
     @classmethod
     def _datasets_known(cls, value: list[str]) -> list[str]:
-        from invlab.data import list_datasets
-
-        for name in value:
-            if name not in list_datasets():
-                raise ValueError(f"unknown dataset {name!r}; allowed: {', '.join(list_datasets())}")
-        return value
+        return _known_datasets(value)
 
     @model_validator(mode="after")
     def _generator_shifts_fit(self) -> StudyFile:
@@ -223,8 +234,19 @@ class StudyFile(StrictTable):
         """Expand the grid into a :class:`StudySpec`."""
         t, m = self.training, self.measure
         runs = []
-        for dataset, entry in itertools.product(self.datasets, self.models):
+        datasets = list(
+            dict.fromkeys(self.datasets + [d for e in self.models for d in e.datasets or []])
+        )
+        for dataset, entry in itertools.product(datasets, self.models):
+            if dataset not in (entry.datasets or self.datasets):
+                continue
             for size, regime in itertools.product(entry.sizes(), self.regimes):
+                augment = regime.augment or entry.augment
+                if entry.augment_classes is not None and augment is None:
+                    raise SpecError(
+                        f"study {self.name!r}: model {entry.name!r} gives augment_classes but "
+                        f"regime {regime.name!r} has no augmentation; set the entry's augment"
+                    )
                 seeds = entry.seeds or self.seeds
                 for transform, shifts, seed in itertools.product(m.transforms, m.shifts, seeds):
                     runs.append(
@@ -232,7 +254,7 @@ class StudyFile(StrictTable):
                             dataset=dataset,
                             model=entry.name,
                             size=size,
-                            augment=regime.augment or entry.augment,
+                            augment=augment,
                             transform=transform,
                             epochs=_first(regime.epochs, entry.epochs, t.epochs),
                             batch_size=_first(regime.batch_size, entry.batch_size, t.batch_size),
@@ -250,6 +272,8 @@ class StudyFile(StrictTable):
                             target_loss=_first(
                                 regime.target_loss, entry.target_loss, t.target_loss, None
                             ),
+                            augment_classes=entry.augment_classes,
+                            split_classes=m.split_classes,
                         )
                     )
         keys = [r.key() for r in runs]
@@ -258,6 +282,15 @@ class StudyFile(StrictTable):
         return StudySpec(
             self.name, self.description, tuple(runs), wall_time=self.wall_time, device=self.device
         )
+
+
+def _known_datasets(value: list[str]) -> list[str]:
+    from invlab.data import list_datasets
+
+    for name in value:
+        if name not in list_datasets():
+            raise ValueError(f"unknown dataset {name!r}; allowed: {', '.join(list_datasets())}")
+    return value
 
 
 def _first(*values):
