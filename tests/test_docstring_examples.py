@@ -26,6 +26,7 @@ MODULES = [
     "invlab.nn.lp_pool",
     "invlab.nn.multiscale",
     "invlab.nn.symmetrize",
+    "invlab.kernels.parameterisations",
     "invlab.models.loading",
     "invlab.models.registry",
     "invlab.models.staged",

@@ -8,7 +8,10 @@ them from the store's tables without knowing the kinds:
 - ``layers``: per-layer profiles (:func:`~.figures.layer_figure`);
 - ``infinite-width``: finite networks against their kernels
   (:func:`~.limit_figures.infinite_width_figure`);
-- ``learn-dft``: learning the DFT (:func:`~.limit_figures.learn_dft_figure`).
+- ``learn-dft``: learning the DFT (:func:`~.limit_figures.learn_dft_figure`);
+- ``parameterisations``: SP, NTK and μP against width and their kernel
+  (:func:`~.param_figures.parameterisation_figure`);
+- ``ensembles``: ensembles against their members (:func:`~.param_figures.ensemble_figure`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from invlab.study.report import figures, limit_figures
+from invlab.study.report import figures, limit_figures, param_figures
 from invlab.study.report.figures import save_figure
 
 Draw = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], object]
@@ -44,12 +47,22 @@ def _learn_dft(runs, layers, curves):
     return limit_figures.learn_dft_figure(runs, layers) if len(runs) else None
 
 
+def _parameterisations(runs, layers, curves):
+    return param_figures.parameterisation_figure(runs, layers) if len(runs) else None
+
+
+def _ensembles(runs, layers, curves):
+    return param_figures.ensemble_figure(runs, layers) if len(runs) else None
+
+
 FIGURES: dict[str, Draw] = {
     "size": _size,
     "curve": _curve,
     "layers": _layers,
     "infinite-width": _infinite_width,
     "learn-dft": _learn_dft,
+    "parameterisations": _parameterisations,
+    "ensembles": _ensembles,
 }
 """Name → ``draw(runs, layers, curves)``: a matplotlib Figure, or None without data."""
 
