@@ -129,7 +129,10 @@ def ensemble_figure(runs: pd.DataFrame, layers: pd.DataFrame):
         for _, run in kernels.iterrows():
             style = ":" if run.symmetrize else "-"
             ax.axhline(run[metric], color="k", ls=style, lw=1)
+        widths = sorted(ens.width.unique())
         ax.set(xscale="log", xlabel="width", title=metric.replace("_", " "))
+        ax.set_xticks(widths, [str(int(w)) for w in widths], minor=False)
+        ax.set_xticks([], minor=True)
         ax.grid(alpha=0.3)
     axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(

@@ -13,7 +13,7 @@ Examples:
     >>> list_kinds()
     ['ensemble', 'finite', 'kernel', 'learn-dft', 'train', 'train-lie']
     >>> get_kind("kernel").figures
-    ('infinite-width',)
+    ('infinite-width', 'parameterisations', 'ensembles')
 """
 
 from __future__ import annotations
