@@ -5,7 +5,7 @@ report (:mod:`invlab.study.report`), so that neither imports the other.
 Examples:
     >>> import pandas as pd
     >>> figure_names(pd.DataFrame({"kind": ["train", "kernel"]}))
-    ['size', 'curve', 'layers', 'infinite-width']
+    ['size', 'curve', 'layers', 'infinite-width', 'parameterisations', 'ensembles']
 """
 
 from __future__ import annotations

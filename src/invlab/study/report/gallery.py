@@ -11,6 +11,9 @@ them from the store's tables without knowing the kinds:
 - ``learn-dft``: learning the DFT (:func:`~.limit_figures.learn_dft_figure`);
 - ``lie``, ``lie-augmented``: the Lie derivative per layer, trained and at initialisation,
   without / with augmentation (:func:`~.lie_figures.lie_figure`).
+- ``parameterisations``: SP, NTK and μP against width and their kernel
+  (:func:`~.param_figures.parameterisation_figure`);
+- ``ensembles``: ensembles against their members (:func:`~.param_figures.ensemble_figure`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from invlab.study.report import figures, lie_figures, limit_figures
+from invlab.study.report import figures, lie_figures, limit_figures, param_figures
 from invlab.study.report.figures import save_figure
 
 Draw = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], object]
@@ -54,6 +57,14 @@ def _lie_augmented(runs, layers, curves):
     return lie_figures.lie_figure(runs, layers, augmented=True)
 
 
+def _parameterisations(runs, layers, curves):
+    return param_figures.parameterisation_figure(runs, layers) if len(runs) else None
+
+
+def _ensembles(runs, layers, curves):
+    return param_figures.ensemble_figure(runs, layers) if len(runs) else None
+
+
 FIGURES: dict[str, Draw] = {
     "size": _size,
     "curve": _curve,
@@ -62,6 +73,8 @@ FIGURES: dict[str, Draw] = {
     "learn-dft": _learn_dft,
     "lie": _lie,
     "lie-augmented": _lie_augmented,
+    "parameterisations": _parameterisations,
+    "ensembles": _ensembles,
 }
 """Name → ``draw(runs, layers, curves)``: a matplotlib Figure, or None without data."""
 

@@ -11,9 +11,9 @@ Nothing else (spec schema, executors, command line, report) lists the kinds.
 Examples:
     >>> from invlab.study.runs import get_kind, list_kinds
     >>> list_kinds()
-    ['finite', 'kernel', 'learn-dft', 'train', 'train-lie']
+    ['ensemble', 'finite', 'kernel', 'learn-dft', 'train', 'train-lie']
     >>> get_kind("kernel").figures
-    ('infinite-width',)
+    ('infinite-width', 'parameterisations', 'ensembles')
 """
 
 from __future__ import annotations

@@ -48,6 +48,8 @@ class Kernel(SubsetKind):
 
     name = "kernel"
     description = "NNGP and NTK kernel regression of an MLP or CNN (the infinite-width limit)"
+    # its values are the horizontal lines of the finite nets' and the ensembles' figures
+    figures = ("infinite-width", "parameterisations", "ensembles")
 
     size_table = MODELS
 

@@ -1,0 +1,143 @@
+"""Figures of the parameterisation study: finite networks in SP, NTK and μP against width with
+their kernel as horizontal lines, the learning-rate tuning at the base width, and ensembles
+against their members. Every point is a mean over seeds with its 95 % interval."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from invlab.study.report.figures import _pyplot
+from invlab.study.report.limit_figures import extras_table
+from invlab.study.stats import mean_ci
+
+NAMES = {"sp": "SP", "ntk": "NTK", "mup": "μP"}
+"""How each parameterisation is written on a figure."""
+_ARCHITECTURES = (("stax_mlp", "mlp", "MLP"), ("stax_cnn", "cnn", "flatten CNN"))
+_PANELS = (("test_accuracy", "test accuracy"), ("consistency", "consistency"))
+_PANELS += (("sensitivity", "feature sensitivity (0 = invariant)"),)
+
+
+def _points(block: pd.DataFrame, x: str, metric: str):
+    """``(x, mean, half-width)`` arrays over seeds, sorted by ``x``; NaN intervals as 0."""
+    pts = []
+    for value, rows in block.groupby(x):
+        est = mean_ci(rows[metric].to_numpy(dtype=float))
+        pts.append((value, est.mean, 0.0 if math.isnan(est.half_width) else est.half_width))
+    return map(np.array, zip(*sorted(pts))) if pts else (np.array([]),) * 3
+
+
+def _with_size(runs: pd.DataFrame) -> pd.DataFrame:
+    runs = runs.copy()
+    size = runs["size"].map(json.loads)
+    for name in ("width", "lr", "param", "readout", "symmetrize", "augment_shifts"):
+        runs[name] = size.map(lambda d, name=name: d.get(name))
+    return runs
+
+
+def _kernel_lines(ax, kernels: pd.DataFrame, table: pd.DataFrame, metric: str) -> None:
+    """The kernel's values: NTK converged (—), NTK after the same gradient descent (– –),
+    NNGP (···); sensitivity is the NNGP feature map's (one line)."""
+    for _, run in kernels.groupby("group"):
+        if metric == "sensitivity":
+            ax.axhline(run.sensitivity.mean(), color="k", lw=1)
+            continue
+        extras = table[table.config == run.group.iloc[0]]
+        for group, style in (("ntk", "-"), ("ntk_gd", "--"), ("nngp", ":")):
+            row = extras[extras.group == group]
+            if len(row) and metric in row and not pd.isna(row[metric].iloc[0]):
+                ax.axhline(row[metric].iloc[0], color="k", ls=style, lw=1)
+
+
+def parameterisation_figure(runs: pd.DataFrame, layers: pd.DataFrame):
+    """Per architecture (rows): accuracy, consistency and feature sensitivity against width for
+    each parameterisation (families with at least two widths), the kernel as horizontal lines,
+    and the final training loss against the learning rate at the base width (the tuning: the
+    families with one width and several learning rates). None without ``param`` runs."""
+    done = _with_size(runs[(runs.status == "done")])
+    finite = done[(done.kind == "finite") & done.param.notna()]
+    if not len(finite):
+        return None
+    plt = _pyplot()
+    table = extras_table(runs, layers)
+    colours = {p: plt.cm.tab10(i) for i, p in enumerate(NAMES)}
+    fig, axes = plt.subplots(2, 4, figsize=(21, 8.5), squeeze=False)
+    for row, (model, kernel_model, title) in zip(axes, _ARCHITECTURES):
+        mine = finite[finite.model == model]
+        kernels = done[(done.kind == "kernel") & (done.model == kernel_model)]
+        kernels = kernels[kernels.symmetrize.isna() | ~kernels.symmetrize.astype(bool)]
+        for ax, (metric, label) in zip(row, _PANELS):
+            for family, block in mine.groupby("family"):
+                if block.width.nunique() < 2:
+                    continue
+                w, m, c = _points(block, "width", metric)
+                param = block.param.iloc[0]
+                ax.errorbar(w, m, yerr=c, marker="o", capsize=3, color=colours[param],
+                            label=f"{family} (lr {block.lr.iloc[0]:g})")  # fmt: skip
+            _kernel_lines(ax, kernels, table, metric)
+            ax.set(xscale="log", xlabel="width (units / channels)", title=f"{title}: {label}")
+            ax.grid(alpha=0.3)
+        tune = row[3]
+        for family, block in mine.groupby("family"):
+            if block.width.nunique() != 1 or block.lr.nunique() < 2:
+                continue
+            block = block.assign(loss=block.final_loss.where(np.isfinite(block.final_loss)))
+            lr, m, c = _points(block, "lr", "loss")
+            tune.errorbar(lr, m, yerr=c, marker="o", capsize=3,
+                          color=colours[block.param.iloc[0]], label=family)  # fmt: skip
+        tune.set(xscale="log", xlabel="learning rate", title=f"{title}: final loss, base width")
+        tune.grid(alpha=0.3)
+        if tune.get_legend_handles_labels()[0]:
+            tune.legend(fontsize=7)
+        if row[2].get_legend_handles_labels()[0]:
+            row[2].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle(
+        "SP, NTK and μP against width (mean ± 95 % CI over seeds); black: the NTK-"
+        "parameterisation kernel (NTK converged —, after the same gradient descent – –, NNGP ···)"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def ensemble_figure(runs: pd.DataFrame, layers: pd.DataFrame):
+    """Consistency and accuracy against width of ensembles (solid) and their average member
+    (dashed), with and without shift augmentation; the plain and the shift-symmetrised MLP
+    kernels as horizontal lines (— and ···)."""
+    done = _with_size(runs[runs.status == "done"])
+    ens = done[done.kind == "ensemble"]
+    if not len(ens):
+        return None
+    plt = _pyplot()
+    table = extras_table(runs, layers)
+    members = table[(table.kind == "ensemble") & (table.group == "members")]
+    kernels = done[(done.kind == "kernel") & (done.model == "mlp")]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    for ax, metric in zip(axes, ("consistency", "test_accuracy")):
+        for i, (family, block) in enumerate(ens.groupby("family")):
+            colour = plt.cm.tab10(i)
+            w, m, c = _points(block, "width", metric)
+            ax.errorbar(w, m, yerr=c, marker="o", capsize=3, color=colour, label=family)
+            mem = members[members.family == family].copy()
+            mem["width"] = mem["size"].map(lambda s: json.loads(s)["width"])
+            mem = mem.sort_values("width")
+            ax.errorbar(mem.width, mem[metric], yerr=np.nan_to_num(mem[f"{metric}_ci"]),
+                        marker="s", ls="--", capsize=3, color=colour,
+                        label=f"{family}: its members")  # fmt: skip
+        for _, run in kernels.iterrows():
+            style = ":" if run.symmetrize else "-"
+            ax.axhline(run[metric], color="k", ls=style, lw=1)
+        widths = sorted(ens.width.unique())
+        ax.set(xscale="log", xlabel="width", title=metric.replace("_", " "))
+        ax.set_xticks(widths, [str(int(w)) for w in widths], minor=False)
+        ax.set_xticks([], minor=True)
+        ax.grid(alpha=0.3)
+    axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle(
+        "ensemble mean (—) against its average member (– –), mean ± 95 % CI over seeds; "
+        "black: MLP NTK kernel (—), shift-symmetrised (···)"
+    )
+    fig.tight_layout()
+    return fig
