@@ -68,7 +68,7 @@ def test_repr_and_bad_input():
     assert "sigmas=(0.8, 1.13, 1.6)" in repr(layer) and "order=2" in repr(layer)
     with pytest.raises(ValueError, match=r"x must have 1 channels .* shape \(2, 3, 8, 8\)"):
         layer(torch.randn(2, 3, 8, 8))
-    with pytest.raises(ValueError, match="x has 2 scales .* sigmas has 3"):
+    with pytest.raises(ValueError, match=r"x has 2 scales .* sigmas has 3"):
         layer(torch.randn(2, 1, 2, 8, 8))
     with pytest.raises(ValueError, match="base must be > 1"):
         ScaleConv2d(1, 4, base=1.0)
@@ -78,7 +78,9 @@ def test_repr_and_bad_input():
 
 def test_multiscale_keeps_batch_norm_statistics_per_level():
     torch.manual_seed(0)
-    base = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.AdaptiveMaxPool2d(1), nn.Flatten())
+    base = nn.Sequential(
+        nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.AdaptiveMaxPool2d(1), nn.Flatten()
+    )
     shared = MultiScale(base, scales=(1.0, 0.5), level_stats=False)
     per_level = MultiScale(base, scales=(1.0, 0.5))
     assert "level_stats=True" in repr(per_level)
