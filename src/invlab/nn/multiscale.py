@@ -6,6 +6,15 @@ If ``f`` ends in global pooling it accepts every size, and an object seen at siz
 ``x`` is seen at sizes ``a·s`` in the pyramid: rescaling the input by a ratio of two pyramid
 scales permutes (approximately, up to resampling) the pooled set, so ``max`` over scale
 gives approximate invariance to those rescalings.
+
+Batch normalisation inside ``f`` sees a different distribution at every level (a glyph at
+half size has fewer, thinner strokes). With one set of running statistics, training batches
+normalise each level by its own statistics but evaluation normalises every level by one running
+average of them, dominated by the level run last in each step (on 12×12 digits: 69.9 % at
+zoom 1, against 97.3 % with statistics per level; the ``multiscale-fix`` study). So each level
+keeps its own running statistics (``level_stats=True``) and shares the affine weights:
+
+    BN_s(z) = γ · (z − μ_s) / σ_s + β.
 """
 
 from __future__ import annotations
