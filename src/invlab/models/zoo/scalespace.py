@@ -13,9 +13,9 @@ standard small CNN (``cnn_maxpool``'s blocks). ``multiscale_cnn`` was unstable (
 12×12 digits) because its batch norm kept one set of running statistics for all the pyramid's
 levels: training normalises each level by its own batch statistics, evaluation by one running
 average dominated by the level run last (the ``multiscale-fix`` study: 69.9 % at zoom 1 with
-shared statistics, 97.3 % with statistics per level). ``norm='batch'`` now keeps running statistics per level (the
-fix, :class:`~invlab.nn.MultiScale`'s ``level_stats``); ``norm='shared-batch'`` is the old
-behaviour, kept for the comparison.
+shared statistics, 97.3 % with statistics per level). ``norm='batch'`` keeps running statistics
+per level (the fix, :class:`~invlab.nn.MultiScale`'s ``level_stats``); ``norm='shared-batch'``
+is the old behaviour, kept for the comparison.
 """
 
 from __future__ import annotations
