@@ -51,3 +51,10 @@ for _size in (16, 28, 40):
             functools.partial(rendered_digits, size=_size, classes=_classes),
         )
 register_dataset("rendered_digits", rendered_digits)
+
+# The scale study's set: glyphs 30-40 % of a 32-pixel canvas, so that the test set rendered at
+# zoom 0.5-2 (same glyphs, `scale=`) stays on the canvas; 6 000 training images to fit its budget.
+register_dataset(
+    "rendered_zoom32",
+    functools.partial(rendered_digits, n_train=6000, n_test=2000, size=32, height=(0.3, 0.4)),
+)

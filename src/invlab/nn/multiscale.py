@@ -6,6 +6,15 @@ If ``f`` ends in global pooling it accepts every size, and an object seen at siz
 ``x`` is seen at sizes ``a·s`` in the pyramid: rescaling the input by a ratio of two pyramid
 scales permutes (approximately, up to resampling) the pooled set, so ``max`` over scale
 gives approximate invariance to those rescalings.
+
+Batch normalisation inside ``f`` sees a different distribution at every level (a glyph at
+half size has fewer, thinner strokes). With one set of running statistics, training batches
+normalise each level by its own statistics but evaluation normalises every level by one running
+average of them, dominated by the level run last in each step (on 12×12 digits: 69.9 % at
+zoom 1, against 97.3 % with statistics per level; the ``multiscale-fix`` study). So each level
+keeps its own running statistics (``level_stats=True``) and shares the affine weights:
+
+    BN_s(z) = γ · (z − μ_s) / σ_s + β.
 """
 
 from __future__ import annotations
@@ -31,6 +40,9 @@ class MultiScale(nn.Module):
         reduce: ``'mean'`` or ``'max'`` over scales.
         mode: ``'linear'`` (bilinear in 2D, with anti-aliasing when shrinking images),
             ``'nearest'`` or ``'area'``.
+        level_stats: every batch-norm layer of ``model`` keeps one set of running statistics
+            per scale (``False``: one set shared by all scales, which evaluates each level
+            with statistics it was not trained with).
 
     Shape:
         ``(B, C, N)`` or ``(B, C, H, W)`` → the output shape of ``model``.
@@ -47,6 +59,7 @@ class MultiScale(nn.Module):
         scales: Sequence[float] = (1.0, 0.75, 0.5),
         reduce: str = "max",
         mode: str = "linear",
+        level_stats: bool = True,
     ) -> None:
         super().__init__()
         if not callable(model):
@@ -55,9 +68,30 @@ class MultiScale(nn.Module):
         self.scales = _check_scales(scales)
         self.reduce = check_choice(reduce, "reduce", ("mean", "max"))
         self.mode = check_choice(mode, "mode", ("linear", "nearest", "area"))
+        self.level_stats = bool(level_stats)
+        self._norms = []
+        if self.level_stats and isinstance(model, nn.Module):
+            self._norms = [
+                m
+                for m in model.modules()
+                if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+            ]
+        for j, norm in enumerate(self._norms):
+            for i in range(len(self.scales)):
+                for name in _STATS:
+                    self.register_buffer(f"norm{j}_level{i}_{name}", norm._buffers[name].clone())
 
     def extra_repr(self) -> str:
-        return f"scales={self.scales}, reduce={self.reduce!r}, mode={self.mode!r}"
+        return (
+            f"scales={self.scales}, reduce={self.reduce!r}, mode={self.mode!r}, "
+            f"level_stats={self.level_stats}"
+        )
+
+    def _use_level(self, i: int) -> None:
+        """Point every batch norm's running statistics at level ``i``'s (updated in place)."""
+        for j, norm in enumerate(self._norms):
+            for name in _STATS:
+                norm._buffers[name] = getattr(self, f"norm{j}_level{i}_{name}")
 
     def pyramid(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The resampled copies of ``x``, one per scale."""
@@ -81,7 +115,8 @@ class MultiScale(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outs = []
-        for s, level in zip(self.scales, self.pyramid(x)):
+        for i, (s, level) in enumerate(zip(self.scales, self.pyramid(x))):
+            self._use_level(i)
             try:
                 outs.append(self.model(level))
             except RuntimeError as err:
@@ -100,6 +135,9 @@ class MultiScale(nn.Module):
             )
         outs = torch.stack(outs)
         return outs.mean(dim=0) if self.reduce == "mean" else outs.amax(dim=0)
+
+
+_STATS = ("running_mean", "running_var", "num_batches_tracked")
 
 
 def _check_scales(scales: Sequence[float]) -> tuple[float, ...]:

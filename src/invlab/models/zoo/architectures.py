@@ -80,9 +80,12 @@ def _pooled_blocks(
     depth: int,
     kernel_size: int,
     downsample: Callable[[], list[nn.Module]],
+    batch_norm: bool = False,
 ) -> dict[str, nn.Module]:
-    """Blocks ``conv (circular, same) → ReLU → downsample()`` named ``block1 ... block{depth}``."""
-    convs = conv_stages(in_shape, channels, depth, kernel_size, dilate=False, batch_norm=False)
+    """Blocks ``conv (circular, same) [→ BatchNorm] → ReLU → downsample()``, ``block1 ...``."""
+    convs = conv_stages(
+        in_shape, channels, depth, kernel_size, dilate=False, batch_norm=bool(batch_norm)
+    )
     return {
         f"block{i}": nn.Sequential(*convs[f"conv{i}"], *downsample()) for i in range(1, depth + 1)
     }
@@ -137,8 +140,9 @@ def cnn_blur(
     depth: int = 2,
     kernel_size: int = 5,
     filter_size: int = 3,
+    batch_norm: bool = False,
 ) -> nn.Module:
-    """Blocks ``conv → ReLU → max pool (stride 1) → BlurPool(filter_size, stride 2)``.
+    """Blocks ``conv [→ BatchNorm] → ReLU → max pool (stride 1) → BlurPool(filter_size, 2)``.
 
     ``block × depth → global average pool → linear``. Circular padding everywhere, so only the
     subsampling breaks circular-shift invariance; the blur reduces the aliasing that it causes
@@ -148,6 +152,8 @@ def cnn_blur(
         in_shape, num_classes, channels, depth, kernel_size: as :func:`~invlab.models.zoo.conv.cnn`.
         filter_size: taps of the binomial blur; ``1`` is no blur, i.e. ``conv → ReLU → max pool
             (stride 2)``, the standard CNN.
+        batch_norm: batch normalisation after each conv (per channel, the same at every
+            position, so circular-shift equivariance is kept); default ``False``: none.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
@@ -162,7 +168,7 @@ def cnn_blur(
             BlurPool(filter_size, stride=2, dims=dims, padding_mode="circular"),
         ]
 
-    stages = _pooled_blocks(in_shape, channels, depth, kernel_size, downsample)
+    stages = _pooled_blocks(in_shape, channels, depth, kernel_size, downsample, batch_norm)
     return Staged(**stages, **pooled_head(channels, num_classes))
 
 
@@ -175,8 +181,9 @@ def cnn_lp(
     kernel_size: int = 5,
     p: float = 2.0,
     learnable_p: bool = False,
+    batch_norm: bool = False,
 ) -> nn.Module:
-    """Blocks ``conv → ReLU → LpPool(2, p)`` and a global Lp pooling head.
+    """Blocks ``conv [→ BatchNorm] → ReLU → LpPool(2, p)`` and a global Lp pooling head.
 
     ``block × depth → global Lp pool → linear``; stages ``block1 ... block{depth}, pool, logits``.
 
@@ -185,6 +192,7 @@ def cnn_lp(
         p: pooling exponent, ``> 0``: ``1`` is average pooling, large ``p`` approaches max pooling;
             the initial value when learned.
         learnable_p: ``True`` learns one ``p`` per channel in every pooling layer.
+        batch_norm: batch normalisation after each conv, as in :func:`cnn_blur`.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
@@ -192,7 +200,7 @@ def cnn_lp(
     dims = _dims(in_shape)
     lp = {"p": float(p), "learnable": bool(learnable_p), "channels": channels}
     stages = _pooled_blocks(
-        in_shape, channels, depth, kernel_size, lambda: [LpPool(2, dims=dims, **lp)]
+        in_shape, channels, depth, kernel_size, lambda: [LpPool(2, dims=dims, **lp)], batch_norm
     )
     return Staged(**stages, **pooled_head(channels, num_classes, GlobalPool("lp", **lp)))
 
@@ -307,6 +315,7 @@ def multiscale_cnn(
     scales: tuple[float, ...] = (1.0, 0.75, 0.5),
     reduce: str = "max",
     batch_norm: bool = False,
+    level_stats: bool = True,
 ) -> nn.Module:
     """A CNN with global pooling applied to a resolution pyramid, ``reduce`` over scales.
 
@@ -319,12 +328,14 @@ def multiscale_cnn(
         scales: resize factors of the pyramid's levels (``1.0`` is the input).
         reduce: ``'max'`` or ``'mean'`` over the scales' logits.
         batch_norm: batch normalisation after each conv (default ``False``: none).
+        level_stats: batch-norm running statistics per pyramid level (``False``: shared, the
+            behaviour before issue #21, which evaluated levels with the wrong statistics).
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
     base = plain_cnn(in_shape, num_classes, channels, depth, kernel_size, batch_norm=batch_norm)
-    return Staged(logits=MultiScale(base, scales=scales, reduce=reduce))
+    return Staged(logits=MultiScale(base, scales, reduce, level_stats=bool(level_stats)))
 
 
 @register_model("augerino_cnn")

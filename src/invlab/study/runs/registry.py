@@ -10,8 +10,8 @@ Nothing else (spec schema, executors, command line, report) lists the kinds.
 
 Examples:
     >>> from invlab.study.runs import get_kind, list_kinds
-    >>> list_kinds()
-    ['ensemble', 'finite', 'kernel', 'learn-dft', 'train', 'train-lie']
+    >>> " ".join(list_kinds())
+    'ensemble finite kernel learn-dft train train-lie train-shifts train-zoom'
     >>> get_kind("kernel").figures
     ('infinite-width', 'parameterisations', 'ensembles')
 """

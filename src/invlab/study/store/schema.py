@@ -154,19 +154,20 @@ TEST_SIZES = {
     "digits_padded": 450,
     "glyph_digits16": 400,
     **{f"rendered_digits{px}{drop}": 2000 for px in (16, 28, 40) for drop in ("", "_no9")},
+    "rendered_zoom32": 2000,
 }
 
 
 def recovered_points(config: dict) -> tuple[int, int]:
     """``(test_points, measured_points)`` of a run stored before version 5, from its
-    configuration: a kernel or finite run uses its first ``n_test`` test inputs for every
+    configuration: a kernel, finite or ensemble run uses its first ``n_test`` test inputs for every
     metric; every other kind its whole test split for ``test_accuracy`` and its first
     ``measure_inputs`` for the grid metrics. ``(0, 0)`` (not known) for a data set outside
     :data:`TEST_SIZES`."""
     size = TEST_SIZES.get(config.get("dataset"), 0)
     if not size:
         return 0, 0
-    if config.get("kind", "train") in ("kernel", "finite"):
+    if config.get("kind", "train") in ("kernel", "finite", "ensemble"):
         n = min(int(config.get("size", {}).get("n_test", 500)), size)
         return n, n
     return size, min(int(config.get("measure_inputs", 1000)), size)

@@ -121,6 +121,8 @@ def ensemble_run(config: RunConfig, ds: Dataset, device=None) -> RunResult:
         measure_seconds=time.perf_counter() - start,
         final_loss=sum(losses) / len(losses),
         grid=grid_text(config),
+        test_points=len(yte),
+        measured_points=len(yte),
     )
     member_mean = {k: sum(f[k] for f in found) / members for k in found[0]}
     rows = extras("members", member_mean)

@@ -100,10 +100,11 @@ def execute_train(
     return (measured, model) if keep_model else measured
 
 
-def execute_train_together(configs: list[RunConfig], device=None) -> list[RunResult]:
+def execute_train_together(configs: list[RunConfig], device=None, keep_models: bool = False):
     """The seeds ``configs`` of one configuration trained as one batched model
     (:func:`invlab.train.train_together`: each member's initialisation, minibatch order and
-    augmentation are its serial run's), then each measured as :func:`execute_train` does.
+    augmentation are its serial run's), then each measured as :func:`execute_train` does
+    (``keep_models``: a list of ``(result, trained model)`` instead of the results).
 
     Raises:
         ValueError: ``configs`` are not the seeds of one configuration.
@@ -131,7 +132,8 @@ def execute_train_together(configs: list[RunConfig], device=None) -> list[RunRes
     for config, (model, result) in zip(configs, trained):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed + 3)
-            results.append(
-                measure_trained(model, config, ds, result, result.seconds, config.measure_inputs)
+            measured = measure_trained(
+                model, config, ds, result, result.seconds, config.measure_inputs
             )
+        results.append((measured, model) if keep_models else measured)
     return results
