@@ -38,7 +38,7 @@ class GroupConv2d(nn.Module):
     equivariance to those angles is approximate (it stays exact for the 90° subgroup): for a
     smooth oriented kernel the relative error at 45° is 0.085 with 7×7 kernels and 0.275 with
     3×3 ones, against 0.73 without the group axis's permutation
-    (``tests/test_nn_group_conv_interpolated.py``).
+    (``tests/nn/test_group_conv_interpolated.py``).
 
     Args:
         in_channels: input channels (for a group convolution: fields, each with ``G`` maps).

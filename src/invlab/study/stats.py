@@ -22,7 +22,7 @@ deterministic 0/1 classifier). :func:`sampled_mean_ci` therefore reports
 
 each part at its own critical value. The bound makes it conservative: s² also holds σ_e²/n, so
 where seeds disagree input by input the interval can be up to about twice the estimator's
-spread with 3 seeds (tests/test_study_intervals.py). With one seed it is the binomial (Wald)
+spread with 3 seeds (tests/study/test_intervals.py). With one seed it is the binomial (Wald)
 interval x̄ ± z √(x̄(1 − x̄)/n); it is 0 only where x̄ is exactly 0 or 1 over all seeds (e.g. an exactly
 invariant model's consistency, a deterministic value). Values that are not means of per-input
 values in [0, 1] (sensitivity, Goodfellow scores, ratios) keep the seed-only interval.
