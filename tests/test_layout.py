@@ -7,6 +7,7 @@ hidden behind a function-level import is found as well as one that breaks at imp
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,18 @@ def test_tests_mirror_the_package():
     assert modules and all(p.name.startswith("test_") for p in modules), [
         p for p in modules if not p.name.startswith("test_")
     ]
+
+
+def test_every_test_file_named_in_the_docs_exists():
+    """Docstrings and docs cite tests by path (``tests/measure/test_lie.py``); a moved or
+    renamed test must not leave a dead reference behind (a peer's, ``kymatio/tests/...``,
+    is not ours)."""
+    repo = SRC.parent
+    texts = [repo / "README.md", *sorted((repo / "docs").glob("*.md")), *sorted(SRC.rglob("*.py"))]
+    named = {
+        (path.name, ref)
+        for path in texts
+        for ref in re.findall(r"(?<![\w/])tests/[\w/]*test_\w+\.py", path.read_text())
+    }
+    missing = sorted((where, ref) for where, ref in named if not (repo / ref).is_file())
+    assert not missing, missing
