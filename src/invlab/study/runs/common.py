@@ -56,6 +56,27 @@ def train_as_configured(model, config: RunConfig, ds: Dataset, augment=None):
     return train(model, ds.x_train, ds.y_train, augment=augment, seed=config.seed, **options)
 
 
+def build_and_train(config: RunConfig, ds: Dataset, device=None):
+    """``config``'s model, built under its seed, moved to ``device`` and trained by
+    :func:`train_as_configured` with its augmentation: ``(model, train result, seconds)``."""
+    from invlab.models import create_model
+    from invlab.train import seeded
+
+    start = time.perf_counter()
+    model = seeded(
+        lambda: create_model(
+            config.model, in_shape=ds.in_shape, num_classes=ds.num_classes, **config.size
+        ),
+        config.seed,
+    )
+    if device is not None:
+        model = model.to(device)
+    spatial = len(ds.in_shape) - 1
+    augment = parse_transform(config.augment, spatial) if config.augment else None
+    result = train_as_configured(model, config, ds, augment)
+    return model, result, time.perf_counter() - start
+
+
 def measure_trained(model, config, ds, result, train_seconds, measure_inputs) -> RunResult:
     """Measure a trained ``model`` as :func:`execute_run` does (``result``: its TrainResult);
     along MNIST-1D's own shifts for ``config.shifts == 'generator'``

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection
 
 import torch
 
 from invlab.study.runs.common import (
+    build_and_train,
     dataset,
     measure_trained,
-    train_as_configured,
     training_options,
 )
 from invlab.study.runs.registry import RunKind, register
@@ -74,26 +73,10 @@ def execute_train(
         and ``sensitivity`` read at the representation the model's read-out reads; a metric
         not in ``config.metrics`` is NaN), every layer's values and the accuracy curve.
     """
-    from invlab.models import create_model
-    from invlab.train import seeded
-    from invlab.transforms.spec import parse_transform
-
     if measure_inputs is None:
         measure_inputs = config.measure_inputs
     ds = dataset(config.dataset)
-    spatial = len(ds.in_shape) - 1
-    start = time.perf_counter()
-    model = seeded(
-        lambda: create_model(
-            config.model, in_shape=ds.in_shape, num_classes=ds.num_classes, **config.size
-        ),
-        config.seed,
-    )
-    if device is not None:
-        model = model.to(device)
-    augment = parse_transform(config.augment, spatial) if config.augment else None
-    result = train_as_configured(model, config, ds, augment)
-    train_seconds = time.perf_counter() - start
+    model, result, train_seconds = build_and_train(config, ds, device)
     with torch.random.fork_rng(devices=[]):  # a stochastic model's evaluation draws, seeded
         torch.manual_seed(config.seed + 3)
         measured = measure_trained(model, config, ds, result, train_seconds, measure_inputs)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import torch
 
-from invlab.study.runs.common import dataset, train_as_configured
+from invlab.study.runs.common import build_and_train, dataset
 from invlab.study.runs.kinds.train import Train
 from invlab.study.runs.registry import register
 from invlab.study.spec.run_config import RunConfig
@@ -64,24 +64,12 @@ class TrainZoom(Train):
         _zoom(config)
 
     def execute(self, config: RunConfig, device=None) -> RunResult:
-        from invlab.models import count_parameters, create_model
-        from invlab.train import accuracy, seeded
-        from invlab.transforms.spec import parse_transform
+        from invlab.models import count_parameters
+        from invlab.train import accuracy
 
         zoom = _zoom(config)
         ds = dataset(config.dataset)
-        start = time.perf_counter()
-        model = seeded(
-            lambda: create_model(
-                config.model, in_shape=ds.in_shape, num_classes=ds.num_classes, **config.size
-            ),
-            config.seed,
-        )
-        if device is not None:
-            model = model.to(device)
-        augment = parse_transform(config.augment, 2) if config.augment else None
-        trained = train_as_configured(model, config, ds, augment)
-        train_seconds = time.perf_counter() - start
+        model, trained, train_seconds = build_and_train(config, ds, device)
 
         start = time.perf_counter()
         model.eval()
