@@ -77,23 +77,6 @@ def build_and_train(config: RunConfig, ds: Dataset, device=None):
     return model, result, time.perf_counter() - start
 
 
-def output_metrics(model, result, **measured) -> RunMetrics:
-    """The record of a trained ``model`` measured at its output only (``result``: its
-    TrainResult): no layer is probed, so ``probe_layer`` is ``''`` and ``goodfellow`` and
-    ``sensitivity`` are NaN; ``measured`` gives the other :class:`RunMetrics` fields
-    (``test_accuracy``, ``transformed_accuracy``, ``consistency``, the seconds, ``grid`` and
-    the point counts)."""
-    return RunMetrics(
-        params=count_parameters(model),
-        train_accuracy=result.train_accuracy,
-        probe_layer="",
-        goodfellow=math.nan,
-        sensitivity=math.nan,
-        final_loss=result.losses[-1],
-        **measured,
-    )
-
-
 def measure_trained(model, config, ds, result, train_seconds, measure_inputs) -> RunResult:
     """Measure a trained ``model`` as :func:`execute_run` does (``result``: its TrainResult);
     along MNIST-1D's own shifts for ``config.shifts == 'generator'``

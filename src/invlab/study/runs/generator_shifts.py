@@ -22,7 +22,7 @@ import torch
 from torch.nn.functional import one_hot
 
 from invlab.measure.metrics.consistency import agreement
-from invlab.study.runs.common import output_metrics
+from invlab.study.runs.output_only import output_metrics
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunResult
 from invlab.train.loop import predict

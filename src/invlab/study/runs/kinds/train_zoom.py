@@ -15,8 +15,9 @@ from functools import lru_cache
 
 import torch
 
-from invlab.study.runs.common import build_and_train, dataset, output_metrics
+from invlab.study.runs.common import build_and_train, dataset
 from invlab.study.runs.kinds.train import Train
+from invlab.study.runs.output_only import output_metrics
 from invlab.study.runs.registry import register
 from invlab.study.spec.run_config import RunConfig
 from invlab.study.store.records import RunResult
