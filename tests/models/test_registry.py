@@ -5,6 +5,7 @@ import torch
 
 from invlab.measure import layer_names
 from invlab.models import create_model, list_models, model_signature
+from invlab.models.registry import model_inputs
 from invlab.transforms import Shift
 
 SKELETON_MODELS = ["linear", "mlp", "cnn", "cnn_flat", "fourier_mlp"]
@@ -50,3 +51,19 @@ def test_unknown_model_and_bad_sizes_are_named():
         create_model("mlp", in_shape=(40,))
     with pytest.raises(ValueError, match="kernel_size must be odd"):
         create_model("cnn", kernel_size=4)
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong", "message"),
+    [
+        ("gcnn", (1, 40), r"gcnn needs images: in_shape must be \(C, H, W\), got \(1, 40\)"),
+        ("scale_cnn", (1, 40), r"scale_cnn needs images: in_shape must be \(C, H, W\)"),
+        ("pyramid_cnn", (1, 40), r"pyramid_cnn needs images: in_shape must be \(C, H, W\)"),
+        ("detrend_cnn", (1, 8, 8), r"detrend_cnn needs signals: in_shape must be \(C, N\)"),
+    ],
+)
+def test_a_model_of_one_input_kind_refuses_the_other_by_name(name, wrong, message):
+    # the kind the registry declares is the one the builder accepts
+    assert model_inputs(name) == (("images",) if "needs images" in message else ("signals",))
+    with pytest.raises(ValueError, match=message):
+        create_model(name, in_shape=wrong)

@@ -191,3 +191,15 @@ def test_logits_together_equal_each_model(build):
             expected = model.eval()(x)
         # float32, one vmap'd forward against K plain ones: measured <= 5e-7
         assert torch.allclose(out[k], expected, atol=1e-5, rtol=0)
+
+
+def test_train_together_takes_trains_options_with_the_same_defaults():
+    # member k is "train(..., seed=seeds[k], <same arguments>)": the two signatures must not drift
+    import inspect
+
+    def options(fn, own):
+        params = inspect.signature(fn).parameters.values()
+        return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY and p.name not in own}
+
+    assert options(train_together, {"stop"}) == options(train, {"seed", "progress"})
+    assert len(options(train, {"seed", "progress"})) == 9

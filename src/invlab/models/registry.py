@@ -19,6 +19,32 @@ INPUTS = {"signals": (1, 40), "images": (1, 16, 16)}
 zoo's tests build it on."""
 
 
+_LAYOUTS = {"signals": ("(C, N)", 2), "images": ("(C, H, W)", 3)}
+
+
+def check_input_kind(in_shape: tuple[int, ...], model: str, kind: str) -> None:
+    """Refuse an ``in_shape`` that is not one input of ``kind`` (``'signals'``: ``(C, N)``,
+    ``'images'``: ``(C, H, W)``), for a builder that takes only that kind.
+
+    Args:
+        in_shape: one input without the batch dimension, as the builder received it.
+        model: the builder's registered name, for the message.
+        kind: ``'signals'`` or ``'images'`` (a key of :data:`INPUTS`).
+
+    Raises:
+        ValueError: naming ``model``, the layout it needs and the ``in_shape`` given.
+
+    Examples:
+        >>> check_input_kind((1, 40), "gcnn", "images")
+        Traceback (most recent call last):
+        ...
+        ValueError: gcnn needs images: in_shape must be (C, H, W), got (1, 40)
+    """
+    layout, rank = _LAYOUTS[kind]
+    if len(in_shape) != rank:
+        raise ValueError(f"{model} needs {kind}: in_shape must be {layout}, got {in_shape}")
+
+
 def register_model(
     name: str, *, inputs: tuple[str, ...] = ("signals", "images")
 ) -> Callable[[Builder], Builder]:

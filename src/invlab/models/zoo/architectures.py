@@ -20,7 +20,7 @@ from collections.abc import Callable
 from torch import nn
 
 from invlab._validation import check_int
-from invlab.models.registry import create_model, register_model
+from invlab.models.registry import check_input_kind, create_model, register_model
 from invlab.models.staged import Staged, pooled_head
 from invlab.models.zoo.conv import conv_stages
 from invlab.nn import (
@@ -242,8 +242,7 @@ def gcnn(
     Shape:
         Input ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
-    if len(in_shape) != 3:
-        raise ValueError(f"gcnn needs images: in_shape must be (C, H, W), got {in_shape}")
+    check_input_kind(in_shape, "gcnn", "images")
     check_int(channels, "channels", minimum=1)
     check_int(depth, "depth", minimum=1)
     g = FiniteGroup(group)

@@ -13,7 +13,7 @@ from torch import nn
 
 from invlab._validation import check_int
 from invlab.invariants import Detrend
-from invlab.models.registry import register_model
+from invlab.models.registry import check_input_kind, register_model
 from invlab.models.staged import Staged, pooled_head
 from invlab.models.zoo.conv import conv_stages
 
@@ -49,8 +49,7 @@ def detrend_cnn(
     Shape:
         Input ``(B, C, N)`` → logits ``(B, num_classes)``.
     """
-    if len(in_shape) != 2:
-        raise ValueError(f"detrend_cnn takes signals: in_shape must be (C, N), got {in_shape}")
+    check_input_kind(in_shape, "detrend_cnn", "signals")
     check_int(degree, "degree", minimum=0)
     stages: dict[str, nn.Module] = {"detrend": Detrend(degree, keep_mean)}
     stages.update(conv_stages(in_shape, channels, depth, kernel_size))

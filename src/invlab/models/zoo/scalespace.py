@@ -23,7 +23,7 @@ from __future__ import annotations
 from torch import nn
 
 from invlab._validation import check_choice, check_int
-from invlab.models.registry import register_model
+from invlab.models.registry import check_input_kind, register_model
 from invlab.models.staged import Staged, pooled_head
 from invlab.nn import GlobalPool, GroupPool, MultiScale, ScaleConv2d
 
@@ -63,8 +63,7 @@ def scale_cnn(
         >>> scale_cnn((1, 32, 32), 10, channels=4, depth=2)(torch.zeros(2, 1, 32, 32)).shape
         torch.Size([2, 10])
     """
-    if len(in_shape) != 3:
-        raise ValueError(f"scale_cnn needs images: in_shape must be (C, H, W), got {in_shape}")
+    check_input_kind(in_shape, "scale_cnn", "images")
     check_int(channels, "channels", minimum=1)
     check_int(depth, "depth", minimum=1)
     stages: dict[str, nn.Module] = {}
@@ -112,8 +111,7 @@ def pyramid_cnn(
     Shape:
         Input ``(B, C, H, W)`` → logits ``(B, num_classes)``.
     """
-    if len(in_shape) != 3:
-        raise ValueError(f"pyramid_cnn needs images: in_shape must be (C, H, W), got {in_shape}")
+    check_input_kind(in_shape, "pyramid_cnn", "images")
     check_int(channels, "channels", minimum=1)
     check_int(depth, "depth", minimum=1)
     check_int(kernel_size, "kernel_size", minimum=1)

@@ -125,16 +125,10 @@ def scattering_mlp(
     Stages: ``scattering, norm, hidden1 ... hidden{depth}, logits``.
 
     Args:
-        in_shape, num_classes: as :func:`~invlab.models.create_model`.
-        J: number of octaves (invariance scale ``2^J`` samples); ``None``: 3 for signals, 2 for
-            images, capped by the input size.
-        Q: wavelets per octave (signals only).
-        L: wavelet orientations (images only).
-        max_order: highest scattering order, 1 or 2.
-        norm: ``'log'`` (log then BatchNorm) or ``'batch'`` (BatchNorm only).
+        in_shape, num_classes, J, Q, L, max_order, norm, rotation_invariant: as
+            :func:`scattering_linear`.
         width: units per hidden layer.
         depth: number of hidden layers, ``>= 1``.
-        rotation_invariant: images only; :class:`Scattering2D`'s rotation-invariant variant.
 
     Shape:
         Input ``(B, C, N)`` or ``(B, C, H, W)`` → logits ``(B, num_classes)``.

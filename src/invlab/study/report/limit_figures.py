@@ -13,6 +13,9 @@ from invlab.study.report.figures import _pyplot
 from invlab.study.stats import mean_ci
 
 INVARIANCE = ("test_accuracy", "transformed_accuracy", "consistency", "sensitivity")
+_KERNEL_STYLES = (("ntk", "-"), ("ntk_gd", "--"), ("nngp", ":"))
+KERNEL_LINES_KEY = "NTK converged —, NTK after the same gradient descent – –, NNGP ···"
+"""What the line styles of :func:`kernel_lines` mean, for a figure's title."""
 
 
 def extras_table(runs: pd.DataFrame, layers: pd.DataFrame) -> pd.DataFrame:
@@ -43,6 +46,26 @@ def fmt(mean: float, ci: float, digits: int = 3) -> str:
     return f"{mean:.{digits}f} ± {ci:.{digits}f}"
 
 
+def seed_points(block: pd.DataFrame, x: str, metric: str):
+    """``(x, mean, half-width)`` arrays of ``metric`` over seeds at each value of column ``x``,
+    sorted by ``x``; NaN intervals (one seed) as 0."""
+    pts = []
+    for value, rows in block.groupby(x):
+        est = mean_ci(rows[metric].to_numpy(dtype=float))
+        pts.append((value, est.mean, 0.0 if math.isnan(est.half_width) else est.half_width))
+    return map(np.array, zip(*sorted(pts))) if pts else (np.array([]),) * 3
+
+
+def kernel_lines(ax, extras: pd.DataFrame, metric: str, color) -> None:
+    """One kernel's ``metric`` as horizontal lines in ``color``, from its :func:`extras_table`
+    rows: NTK converged (—), NTK after the finite nets' gradient descent (– –), NNGP (···),
+    each where the kernel has that value (:data:`KERNEL_LINES_KEY`)."""
+    for group, style in _KERNEL_STYLES:
+        row = extras[extras.group == group]
+        if len(row) and metric in row and not pd.isna(row[metric].iloc[0]):
+            ax.axhline(row[metric].iloc[0], color=color, ls=style, lw=1)
+
+
 def _width(size: str) -> float:
     import json
 
@@ -64,17 +87,9 @@ def infinite_width_figure(runs: pd.DataFrame, layers: pd.DataFrame):
     fig, axes = plt.subplots(1, 4, figsize=(19, 4.6))
     for ax, metric in zip(axes, INVARIANCE):
         for family in families:
-            rows = finite[finite.family == family]
-            pts = []
-            for width, block in rows.groupby("width"):
-                est = mean_ci(block[metric].to_numpy(dtype=float))
-                pts.append((width, est.mean, 0.0 if math.isnan(est.half_width) else est.half_width))
-            w, m, c = map(np.array, zip(*sorted(pts)))
+            w, m, c = seed_points(finite[finite.family == family], "width", metric)
             ax.errorbar(w, m, yerr=c, marker="o", capsize=3, color=colours[family], label=family)
-            for group, style in (("ntk", "-"), ("ntk_gd", "--"), ("nngp", ":")):
-                k = kernels[(kernels.family == family) & (kernels.group == group)]
-                if len(k) and metric in k and not pd.isna(k[metric].iloc[0]):
-                    ax.axhline(k[metric].iloc[0], color=colours[family], ls=style, lw=1)
+            kernel_lines(ax, kernels[kernels.family == family], metric, colours[family])
         ax.set_xscale("log")
         ax.set_xlabel("width (units / channels)")
         ax.set_title(
@@ -84,7 +99,7 @@ def infinite_width_figure(runs: pd.DataFrame, layers: pd.DataFrame):
     axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(
         "finite nets (points, 95 % CI over seeds) against their infinite-width kernel "
-        "(lines: NTK converged —, NTK after the same gradient descent – –, NNGP ···)"
+        f"(lines: {KERNEL_LINES_KEY})"
     )
     fig.tight_layout()
     return fig

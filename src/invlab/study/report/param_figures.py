@@ -5,29 +5,23 @@ against their members. Every point is a mean over seeds with its 95 % interval."
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pandas as pd
 
 from invlab.study.report.figures import _pyplot
-from invlab.study.report.limit_figures import extras_table
-from invlab.study.stats import mean_ci
+from invlab.study.report.limit_figures import (
+    KERNEL_LINES_KEY,
+    extras_table,
+    kernel_lines,
+    seed_points,
+)
 
 NAMES = {"sp": "SP", "ntk": "NTK", "mup": "μP"}
 """How each parameterisation is written on a figure."""
 _ARCHITECTURES = (("stax_mlp", "mlp", "MLP"), ("stax_cnn", "cnn", "flatten CNN"))
 _PANELS = (("test_accuracy", "test accuracy"), ("consistency", "consistency"))
 _PANELS += (("sensitivity", "feature sensitivity (0 = invariant)"),)
-
-
-def _points(block: pd.DataFrame, x: str, metric: str):
-    """``(x, mean, half-width)`` arrays over seeds, sorted by ``x``; NaN intervals as 0."""
-    pts = []
-    for value, rows in block.groupby(x):
-        est = mean_ci(rows[metric].to_numpy(dtype=float))
-        pts.append((value, est.mean, 0.0 if math.isnan(est.half_width) else est.half_width))
-    return map(np.array, zip(*sorted(pts))) if pts else (np.array([]),) * 3
 
 
 def _with_size(runs: pd.DataFrame) -> pd.DataFrame:
@@ -39,17 +33,13 @@ def _with_size(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _kernel_lines(ax, kernels: pd.DataFrame, table: pd.DataFrame, metric: str) -> None:
-    """The kernel's values: NTK converged (—), NTK after the same gradient descent (– –),
-    NNGP (···); sensitivity is the NNGP feature map's (one line)."""
+    """Each kernel's values in black (:func:`kernel_lines`); sensitivity is the NNGP feature
+    map's (one solid line)."""
     for _, run in kernels.groupby("group"):
         if metric == "sensitivity":
             ax.axhline(run.sensitivity.mean(), color="k", lw=1)
             continue
-        extras = table[table.config == run.group.iloc[0]]
-        for group, style in (("ntk", "-"), ("ntk_gd", "--"), ("nngp", ":")):
-            row = extras[extras.group == group]
-            if len(row) and metric in row and not pd.isna(row[metric].iloc[0]):
-                ax.axhline(row[metric].iloc[0], color="k", ls=style, lw=1)
+        kernel_lines(ax, table[table.config == run.group.iloc[0]], metric, "k")
 
 
 def parameterisation_figure(runs: pd.DataFrame, layers: pd.DataFrame):
@@ -73,7 +63,7 @@ def parameterisation_figure(runs: pd.DataFrame, layers: pd.DataFrame):
             for family, block in mine.groupby("family"):
                 if block.width.nunique() < 2:
                     continue
-                w, m, c = _points(block, "width", metric)
+                w, m, c = seed_points(block, "width", metric)
                 param = block.param.iloc[0]
                 ax.errorbar(w, m, yerr=c, marker="o", capsize=3, color=colours[param],
                             label=f"{family} (lr {block.lr.iloc[0]:g})")  # fmt: skip
@@ -85,7 +75,7 @@ def parameterisation_figure(runs: pd.DataFrame, layers: pd.DataFrame):
             if block.width.nunique() != 1 or block.lr.nunique() < 2:
                 continue
             block = block.assign(loss=block.final_loss.where(np.isfinite(block.final_loss)))
-            lr, m, c = _points(block, "lr", "loss")
+            lr, m, c = seed_points(block, "lr", "loss")
             tune.errorbar(lr, m, yerr=c, marker="o", capsize=3,
                           color=colours[block.param.iloc[0]], label=family)  # fmt: skip
         tune.set(xscale="log", xlabel="learning rate", title=f"{title}: final loss, base width")
@@ -96,7 +86,7 @@ def parameterisation_figure(runs: pd.DataFrame, layers: pd.DataFrame):
             row[2].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(
         "SP, NTK and μP against width (mean ± 95 % CI over seeds); black: the NTK-"
-        "parameterisation kernel (NTK converged —, after the same gradient descent – –, NNGP ···)"
+        f"parameterisation kernel ({KERNEL_LINES_KEY})"
     )
     fig.tight_layout()
     return fig
@@ -118,7 +108,7 @@ def ensemble_figure(runs: pd.DataFrame, layers: pd.DataFrame):
     for ax, metric in zip(axes, ("consistency", "test_accuracy")):
         for i, (family, block) in enumerate(ens.groupby("family")):
             colour = plt.cm.tab10(i)
-            w, m, c = _points(block, "width", metric)
+            w, m, c = seed_points(block, "width", metric)
             ax.errorbar(w, m, yerr=c, marker="o", capsize=3, color=colour, label=family)
             mem = members[members.family == family].copy()
             mem["width"] = mem["size"].map(lambda s: json.loads(s)["width"])

@@ -16,16 +16,15 @@ the output metrics are the circular runs' estimators (those of
 
 from __future__ import annotations
 
-import math
 import time
 
 import torch
 from torch.nn.functional import one_hot
 
 from invlab.measure.metrics.consistency import agreement
-from invlab.models import count_parameters
+from invlab.study.runs.output_only import output_metrics
 from invlab.study.spec.run_config import RunConfig
-from invlab.study.store.records import RunMetrics, RunResult
+from invlab.study.store.records import RunResult
 from invlab.train.loop import predict
 
 
@@ -56,18 +55,14 @@ def measure_generator_shifts(
         along = predict(model, moved[:, :n].flatten(0, 1)).reshape(len(grid), n)
     per_shift = (along == y[:n]).double()  # (T, n)
     scores = one_hot(along.T, ds.num_classes)  # (n, T, classes): the consistency's input
-    metrics = RunMetrics(
-        params=count_parameters(model),
-        train_accuracy=result.train_accuracy,
+    metrics = output_metrics(
+        model,
+        result,
         test_accuracy=float((plain == ds.y_test.cpu()).double().mean()),
         transformed_accuracy=float(per_shift.mean()),
         consistency=float(agreement(scores).mean()),
-        probe_layer="",
-        goodfellow=math.nan,
-        sensitivity=math.nan,
         train_seconds=train_seconds,
         measure_seconds=time.perf_counter() - start,
-        final_loss=result.losses[-1],
         grid=f"{config.transform} × {config.steps} (generator)",
         test_points=len(ds.y_test),
         measured_points=n,

@@ -198,11 +198,7 @@ def seeds_list(value) -> list[int]:
         return list(range(value))
     if not value:
         raise ValueError(f"the list of seeds is empty; {allowed}")
-    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or v < 0]
-    if bad:
-        raise ValueError(f"every seed must be an integer >= 0, got {bad}; {allowed}")
-    if len(set(value)) != len(value):
-        raise ValueError(f"a seed is listed twice in {list(value)}; {allowed}")
+    _check_distinct_naturals(value, "seed", allowed)
     return list(value)
 
 
@@ -216,9 +212,15 @@ def classes_tuple(value, name: str = "classes") -> tuple[int, ...]:
     allowed = "give a non-empty list of distinct integer labels >= 0, like [0, 1, 2, 3]"
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
         raise ValueError(f"{name} must be a list of class labels, got {value!r}; {allowed}")
-    bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int) or v < 0]
-    if bad:
-        raise ValueError(f"{name}: every label must be an integer >= 0, got {bad}; {allowed}")
-    if len(set(value)) != len(value):
-        raise ValueError(f"{name}: a label is listed twice in {list(value)}; {allowed}")
+    _check_distinct_naturals(value, "label", allowed, prefix=f"{name}: ")
     return tuple(sorted(value))
+
+
+def _check_distinct_naturals(values, item: str, allowed: str, prefix: str = "") -> None:
+    """Raise ValueError unless every one of ``values`` (seeds, class labels: each an ``item``)
+    is an integer ``>= 0`` (bools refused) and none repeats; ``allowed`` ends the message."""
+    bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int) or v < 0]
+    if bad:
+        raise ValueError(f"{prefix}every {item} must be an integer >= 0, got {bad}; {allowed}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{prefix}a {item} is listed twice in {list(values)}; {allowed}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from invlab.study.spec.run_config import METRICS, classes_tuple
 
@@ -23,6 +23,14 @@ class StrictTable(BaseModel):
 Rate = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 # a target training cross-entropy (RunConfig.target_loss): finite and positive
 Loss = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+def _class_labels(value: Any, info: ValidationInfo) -> list[int] | None:
+    return None if value is None else list(classes_tuple(value, info.field_name))
+
+
+# a list of distinct class labels >= 0, sorted (classes_tuple); None: every class
+ClassLabels = Annotated[list[int] | None, BeforeValidator(_class_labels)]
 
 
 class Training(StrictTable):
@@ -47,12 +55,7 @@ class Measure(StrictTable):
     shifts: list[Literal["circular", "generator"]] = Field(
         default_factory=lambda: ["circular"], min_length=1
     )
-    split_classes: list[int] | None = None
-
-    @field_validator("split_classes", mode="before")
-    @classmethod
-    def _split_classes(cls, value: Any) -> list[int] | None:
-        return None if value is None else list(classes_tuple(value, "split_classes"))
+    split_classes: ClassLabels = None
 
     @field_validator("transforms")
     @classmethod
@@ -87,10 +90,10 @@ class Measure(StrictTable):
         return value
 
 
-class Regime(StrictTable):
-    """A training regime: augmentation, optionally its own budget."""
+class RunOverrides(StrictTable):
+    """What a ``[[regimes]]`` table and a ``[[models]]`` entry may each set for their runs: an
+    augmentation and their own values of the ``[training]`` budget (``None``: not set here)."""
 
-    name: str
     augment: str | None = None
     epochs: PositiveInt | None = None
     batch_size: PositiveInt | None = None
@@ -105,6 +108,12 @@ class Regime(StrictTable):
             return None
         check_transform(value)
         return value
+
+
+class Regime(RunOverrides):
+    """A training regime: augmentation, optionally its own budget."""
+
+    name: str
 
 
 def check_transform(spec: str) -> None:

@@ -54,21 +54,19 @@ import itertools
 import string
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from invlab.study.spec.problems import format_errors
-from invlab.study.spec.run_config import RunConfig, StudySpec, classes_tuple, seeds_list
+from invlab.study.spec.run_config import RunConfig, StudySpec, seeds_list
 from invlab.study.spec.sections import (
-    Loss,
+    ClassLabels,
     Measure,
-    PositiveInt,
-    Rate,
     Regime,
+    RunOverrides,
     StrictTable,
     Training,
-    check_transform,
 )
 
 SizeValue = int | float | str | bool
@@ -78,7 +76,7 @@ class SpecError(ValueError):
     """A study spec that cannot be used; the message lists every problem with its location."""
 
 
-class ModelEntry(StrictTable):
+class ModelEntry(RunOverrides):
     """A model and the grid of its size arguments; ``kind`` names the run kind
     (:func:`invlab.study.runs.list_kinds`) that accepts the model and its size arguments."""
 
@@ -86,15 +84,10 @@ class ModelEntry(StrictTable):
     name: str
     grid: dict[str, SizeValue | list[SizeValue]] = Field(default_factory=dict)
     family: str | None = None
-    augment: str | None = None  # this entry's augmentation, where the regime names none
-    augment_classes: list[int] | None = None  # the labels augmented (default: all)
+    # augment (RunOverrides): this entry's augmentation, where the regime names none
+    augment_classes: ClassLabels = None  # the labels augmented (default: all)
     seeds: list[int] | None = None
     datasets: list[str] | None = Field(default=None, min_length=1)
-    epochs: PositiveInt | None = None
-    batch_size: PositiveInt | None = None
-    lr: Rate | None = None
-    schedule: Literal["constant", "cosine"] | None = None
-    target_loss: Loss | None = None
 
     @field_validator("datasets")
     @classmethod
@@ -105,11 +98,6 @@ class ModelEntry(StrictTable):
     @classmethod
     def _seeds_list_or_count(cls, value: Any) -> list[int] | None:
         return None if value is None else seeds_list(value)
-
-    @field_validator("augment_classes", mode="before")
-    @classmethod
-    def _augment_classes(cls, value: Any) -> list[int] | None:
-        return None if value is None else list(classes_tuple(value, "augment_classes"))
 
     @field_validator("kind")
     @classmethod
@@ -131,14 +119,6 @@ class ModelEntry(StrictTable):
         if value not in allowed:
             what = f"kind {kind!r} has no model" if kind != "train" else "unknown model"
             raise ValueError(f"{what} {value!r}; allowed: {', '.join(allowed)}")
-        return value
-
-    @field_validator("augment")
-    @classmethod
-    def _entry_augment_parses(cls, value: str | None) -> str | None:
-        if value in (None, "", "none"):
-            return None
-        check_transform(value)
         return value
 
     @model_validator(mode="after")

@@ -10,7 +10,6 @@ same estimator as every other kind). Goodfellow and sensitivity are not measured
 
 from __future__ import annotations
 
-import math
 import time
 from functools import lru_cache
 
@@ -18,9 +17,10 @@ import torch
 
 from invlab.study.runs.common import build_and_train, dataset
 from invlab.study.runs.kinds.train import Train
+from invlab.study.runs.output_only import output_metrics
 from invlab.study.runs.registry import register
 from invlab.study.spec.run_config import RunConfig
-from invlab.study.store.records import RunMetrics, RunResult
+from invlab.study.store.records import RunResult
 
 
 @lru_cache(maxsize=16)
@@ -64,7 +64,6 @@ class TrainZoom(Train):
         _zoom(config)
 
     def execute(self, config: RunConfig, device=None) -> RunResult:
-        from invlab.models import count_parameters
         from invlab.train import accuracy
 
         zoom = _zoom(config)
@@ -86,18 +85,14 @@ class TrainZoom(Train):
         from invlab.measure.metrics.consistency import agreement
 
         consistency = float(agreement(torch.stack(logits, 1)).mean())
-        metrics = RunMetrics(
-            params=count_parameters(model),
-            train_accuracy=trained.train_accuracy,
+        metrics = output_metrics(
+            model,
+            trained,
             test_accuracy=accuracy(model, ds.x_test, ds.y_test),
             transformed_accuracy=sum(c["accuracy"] for c in curve) / len(curve),
             consistency=consistency,
-            probe_layer="",
-            goodfellow=math.nan,
-            sensitivity=math.nan,
             train_seconds=train_seconds,
             measure_seconds=time.perf_counter() - start,
-            final_loss=trained.losses[-1],
             grid=f"rendered {config.transform} × {len(zooms)}",
             test_points=len(ds.x_test),
             measured_points=len(logits[0]),
