@@ -73,3 +73,31 @@ def test_bad_inputs_refused(x, error, match):
 def test_not_a_module_refused():
     with pytest.raises(TypeError, match=r"model must be an nn\.Module"):
         dead_units(lambda x: x, torch.zeros(2, 1, 8))
+
+
+class _SharedRelu(nn.Module):
+    """One ReLU applied to two inputs of different sizes in one forward (as a multi-scale
+    network applies a shared stage to each pyramid level)."""
+
+    def __init__(self):
+        super().__init__()
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return torch.cat([self.act(x), self.act(x[:, :2] - 5.0)], dim=1)
+
+
+def test_a_relu_called_twice_counts_the_units_of_each_call():
+    x = torch.randn(32, 4)
+    x[:, 1] = -x[:, 1].abs()  # unit 1 of the first call never fires
+    # second call: x[:, :2] - 5 is negative on these inputs, so both of its units are dead
+    x[:, :2] = x[:, :2].clamp(max=4.0)
+    counts = dead_units(_SharedRelu(), x)
+    assert counts == {"act": (1 + 2, 4 + 2)}
+
+
+def test_the_multi_resolution_cnn_is_counted_level_by_level():
+    torch.manual_seed(0)
+    model = create_model("pyramid_cnn", in_shape=(1, 16, 16), num_classes=3)
+    counts = dead_units(model, torch.randn(8, 1, 16, 16))
+    assert counts and all(0 <= dead <= units for dead, units in counts.values())

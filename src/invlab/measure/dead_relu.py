@@ -8,7 +8,9 @@ one position of a convolution) is dead on the inputs X when
 i.e. its pre-activation is ≤ 0 on all of them: it passes no signal and no gradient on X, so
 the layer's effective width is its width minus its dead units. A layer of a model is one of
 :func:`~invlab.measure.layer_names`; its units are those of every ``nn.ReLU`` inside it (a
-layer with none is not reported).
+layer with none is not reported). A ReLU module that runs several times in one forward (a
+shared stage applied to each level of a pyramid) has distinct units at each call: call k of every
+forward is counted as its own set of units.
 """
 
 from __future__ import annotations
@@ -62,11 +64,13 @@ def dead_units(
         if layer in names
     }
     relus = {layer: found for layer, found in relus.items() if found}
-    alive: dict[int, torch.Tensor] = {}
+    alive: dict[tuple[int, int], torch.Tensor] = {}
+    calls: dict[int, int] = {}  # calls of each ReLU so far in the current forward
 
     def record(module, _inputs, output):
         fired = (output.flatten(1) > 0).any(0)
-        key = id(module)
+        key = (id(module), calls.get(id(module), 0))
+        calls[id(module)] = key[1] + 1
         alive[key] = fired if key not in alive else alive[key] | fired
 
     handles = [r.register_forward_hook(record) for found in relus.values() for r in found]
@@ -74,13 +78,14 @@ def dead_units(
         with evaluating(model):
             device = model_device(model)
             for xb in x.split(batch_size):
+                calls.clear()
                 model(xb.to(device))
     finally:
         for handle in handles:
             handle.remove()
     counts = {}
     for layer, found in relus.items():
-        seen = [alive[id(r)] for r in found if id(r) in alive]
+        seen = [a for (owner, _), a in alive.items() if owner in {id(r) for r in found}]
         dead = sum(int((~a).sum()) for a in seen)
         counts[layer] = (dead, sum(a.numel() for a in seen))
     return counts
