@@ -41,6 +41,13 @@ def group_equivariance(model: nn.Module, x: torch.Tensor) -> dict[str, float]:
     Args:
         model: the trained model, in evaluation mode.
         x: the measured inputs ``(N, C, H, W)`` (square images).
+
+    Examples:
+        >>> from invlab.models import create_model
+        >>> m = create_model("gcnn", in_shape=(1, 15, 15), num_classes=3, group="C8",
+        ...                  channels=2, depth=1).eval()
+        >>> sorted(group_equivariance(m, torch.rand(4, 1, 15, 15)))
+        ['lift 45°', 'pooled 22.5°', 'pooled 45°']
     """
     lift = next((m for m in model.modules() if isinstance(m, GroupConv2d) and m.lifting), None)
     names = [n for n, _ in model.named_children()]
