@@ -12,7 +12,8 @@ import torch
 from invlab.data import Dataset, load_dataset
 from invlab.measure import dead_units, measure
 from invlab.models import count_parameters, readout_input
-from invlab.study.spec.run_config import RunConfig
+from invlab.study.runs.group_equivariance import group_equivariance
+from invlab.study.spec.run_config import OPTIONAL_METRICS, RunConfig
 from invlab.study.store.records import RunMetrics, RunResult
 from invlab.train import accuracy, train
 from invlab.train.loop import model_device
@@ -82,9 +83,11 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
     along MNIST-1D's own shifts for ``config.shifts == 'generator'``
     (:mod:`invlab.study.runs.generator_shifts`).
 
-    Beside the per-layer rows, ``layers`` holds two extras groups where they apply:
-    ``class_split`` (``config.split_classes``: :func:`class_split`) and ``learned_range``
-    (a model with :class:`~invlab.nn.LearnedAugment`: :func:`learned_ranges`).
+    Beside the per-layer rows, ``layers`` holds three extras groups where they apply:
+    ``class_split`` (``config.split_classes``: :func:`class_split`), ``learned_range``
+    (a model with :class:`~invlab.nn.LearnedAugment`: :func:`learned_ranges`) and
+    ``equivariance`` (a G-CNN with ``'equivariance'`` in ``config.metrics``:
+    :func:`~invlab.study.runs.group_equivariance.group_equivariance`).
     """
     if config.shifts == "generator":
         from invlab.study.runs.generator_shifts import measure_generator_shifts
@@ -92,7 +95,8 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
         return measure_generator_shifts(model, config, ds, result, train_seconds, measure_inputs)
     x, y = ds.x_test[:measure_inputs], ds.y_test[:measure_inputs]
     start = time.perf_counter()
-    table = _measure(model, config, x, y, config.metrics)
+    grid_metrics = [m for m in config.metrics if m not in OPTIONAL_METRICS]
+    table = _measure(model, config, x, y, grid_metrics)
     measure_seconds = time.perf_counter() - start
 
     probe = readout_input(model)  # one role in every model: what the read-out reads
@@ -140,6 +144,8 @@ def measure_trained(model, config, ds, result, train_seconds, measure_inputs) ->
     if config.split_classes is not None:
         layers += extras("class_split", class_split(model, config, x, y))
     layers += extras("learned_range", learned_ranges(model))
+    if "equivariance" in config.metrics:
+        layers += extras("equivariance", group_equivariance(model, x))
     along = table[(table.metric == "accuracy") & (table.param != "mean")]
     curve = [{"param": _plain(r.param), "accuracy": float(r.value)} for r in along.itertuples()]
     return RunResult(metrics=metrics, layers=layers, curve=curve)

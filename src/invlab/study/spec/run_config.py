@@ -7,6 +7,9 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 
 METRICS = ("goodfellow", "sensitivity", "consistency", "accuracy")
+OPTIONAL_METRICS = ("equivariance",)
+"""Metrics a spec may add to ``METRICS``: ``equivariance`` stores a G-CNN's equivariance error
+off the quarter turns (:mod:`invlab.study.runs.group_equivariance`) with the run."""
 # Fields added after the first release enter the run's key only when they differ from their
 # default, so the keys (and the databases) of earlier studies stay valid.
 _OPTIONAL_IN_KEY = {

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from invlab.study.spec.run_config import METRICS, classes_tuple
+from invlab.study.spec.run_config import METRICS, OPTIONAL_METRICS, classes_tuple
 
 PositiveInt = Annotated[int, Field(ge=1)]
 LIE_KINDS = ("shift", "rotate", "scale")  # transformations with a continuous action
@@ -83,8 +83,9 @@ class Measure(StrictTable):
     @classmethod
     def _metrics_known(cls, value: list[str]) -> list[str]:
         for m in value:
-            if m not in METRICS:
-                raise ValueError(f"unknown metric {m!r}; allowed: {', '.join(METRICS)}")
+            if m not in METRICS + OPTIONAL_METRICS:
+                allowed = ", ".join(METRICS + OPTIONAL_METRICS)
+                raise ValueError(f"unknown metric {m!r}; allowed: {allowed}")
         if len(set(value)) != len(value):
             raise ValueError(f"metrics listed twice in {value}")
         return value
