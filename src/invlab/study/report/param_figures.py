@@ -29,7 +29,15 @@ def _with_size(runs: pd.DataFrame) -> pd.DataFrame:
     size = runs["size"].map(json.loads)
     for name in ("width", "lr", "param", "readout", "symmetrize", "augment_shifts"):
         runs[name] = size.map(lambda d, name=name: d.get(name))
+    runs["depth"] = size.map(lambda d: int(d.get("depth", 1)))  # every kind's default is 1
     return runs
+
+
+def same_depth(kernels: pd.DataFrame, networks: pd.DataFrame) -> pd.DataFrame:
+    """The kernel runs whose depth is one of ``networks``' depths: a study holding kernels of
+    several depths (a depth-3 sweep beside depth-1 ensembles) draws each network only against
+    the limit of its own architecture. Both frames come from :func:`_with_size`."""
+    return kernels[kernels.depth.isin(set(networks.depth))]
 
 
 def _kernel_lines(ax, kernels: pd.DataFrame, table: pd.DataFrame, metric: str) -> None:
@@ -59,6 +67,7 @@ def parameterisation_figure(runs: pd.DataFrame, layers: pd.DataFrame):
         mine = finite[finite.model == model]
         kernels = done[(done.kind == "kernel") & (done.model == kernel_model)]
         kernels = kernels[kernels.symmetrize.isna() | ~kernels.symmetrize.astype(bool)]
+        kernels = same_depth(kernels, mine)
         for ax, (metric, label) in zip(row, _PANELS):
             for family, block in mine.groupby("family"):
                 if block.width.nunique() < 2:
@@ -103,7 +112,7 @@ def ensemble_figure(runs: pd.DataFrame, layers: pd.DataFrame):
     plt = _pyplot()
     table = extras_table(runs, layers)
     members = table[(table.kind == "ensemble") & (table.group == "members")]
-    kernels = done[(done.kind == "kernel") & (done.model == "mlp")]
+    kernels = same_depth(done[(done.kind == "kernel") & (done.model == "mlp")], ens)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     for ax, metric in zip(axes, ("consistency", "test_accuracy")):
         for i, (family, block) in enumerate(ens.groupby("family")):
