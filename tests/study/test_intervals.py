@@ -199,3 +199,23 @@ def test_every_run_kind_stores_its_test_points():
         )
         found = get_kind(kind).run(config, dataset("mnist1d"), None).metrics
         assert (found.test_points, found.measured_points) == (40, 40)
+
+
+def test_compare_takes_a_family_where_configurations_share_a_label():
+    """The ±90° and ±180° augmented CNNs of rotation-controls share one run label (the label
+    shows neither the augmentation range nor the epochs): the label is refused, naming the
+    families, and each family selects its own three seeds."""
+    with ResultStore(DATA / "rotation-controls.db", readonly=True) as store:
+        runs = store.runs()
+    shared = "cnn_maxpool(channels=16,depth=3)+aug"
+    with pytest.raises(
+        ValueError, match=r"belongs to 2 configurations.*cnn \+ aug ±180°, 10 epochs"
+    ):
+        compare(runs, "test_accuracy", shared, "gcnn C16, 10 epochs")
+    line = compare(runs, "test_accuracy", "cnn + aug ±180°, 10 epochs", "cnn + aug ±90°, 10 epochs")
+    fam = runs[runs.family.isin(["cnn + aug ±180°, 10 epochs", "cnn + aug ±90°, 10 epochs"])]
+    means = fam.groupby("family").test_accuracy.mean()
+    expected = means["cnn + aug ±90°, 10 epochs"] - means["cnn + aug ±180°, 10 epochs"]
+    assert f"= {100 * expected:.1f}%" in line and "n = 3 seed(s)" in line
+    with pytest.raises(ValueError, match="no run labelled 'nope' and no family"):
+        compare(runs, "test_accuracy", "nope", "gcnn C16, 10 epochs")

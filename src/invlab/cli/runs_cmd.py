@@ -28,7 +28,10 @@ def runs_command(
         None,
         "--compare",
         metavar="METRIC A B",
-        help="Print METRIC of run label B minus label A, paired by seed, with its 95 % interval.",
+        help=(
+            "Print METRIC of configuration B minus A (each a run label or, where a label is "
+            "shared, a family), paired by seed, with its 95 % interval."
+        ),
     ),
 ) -> None:
     """The stored runs: by default one row per configuration, mean ± 95 % interval over its

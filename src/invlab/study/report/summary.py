@@ -189,20 +189,43 @@ def verdict(estimate: MeanCI) -> str:
     return "grows" if estimate.mean > 0 else "shrinks"
 
 
+def _configuration(runs: pd.DataFrame, name: str, wanted: str) -> dict:
+    """The filter that selects one configuration by its run label or, where the label is
+    shared by configurations that differ only in a training override (the label does not
+    show ``epochs``), by its family."""
+    labels = set(runs.label) if len(runs) else set()
+    families = set(runs.family) if "family" in runs and len(runs) else set()
+    if wanted in labels:
+        where = {"label": wanted}
+        groups = runs.loc[runs.label == wanted, "group"] if "group" in runs else []
+        if len(set(groups)) > 1:
+            shared = sorted(set(runs.loc[runs.label == wanted, "family"]))
+            raise ValueError(
+                f"{name}: the label {wanted!r} belongs to {len(set(groups))} configurations; "
+                f"give one of their families instead: {', '.join(shared)}"
+            )
+        return where
+    if wanted in families:
+        return {"family": wanted}
+    raise ValueError(
+        f"{name}: no run labelled {wanted!r} and no family of that name; labels: "
+        f"{', '.join(sorted(labels))}; families: {', '.join(sorted(families))}"
+    )
+
+
 def compare(runs: pd.DataFrame, metric: str, a: str, b: str) -> str:
-    """One line: ``metric`` of run label ``b`` minus label ``a``, paired by seed, with its 95 %
-    interval and n (see :func:`invlab.study.stats.paired_difference`).
+    """One line: ``metric`` of configuration ``b`` minus ``a`` (each a run label or a family),
+    paired by seed, with its 95 % interval and n (see
+    :func:`invlab.study.stats.paired_difference`).
 
     Raises:
-        ValueError: unknown metric or label, or no seed in common.
+        ValueError: unknown metric, label or family; a label that several configurations share
+            (name the family); no seed in common.
     """
-    labels = set(runs.label) if len(runs) else set()
-    for name, label in (("a", a), ("b", b)):
-        if label not in labels:
-            raise ValueError(f"{name}: no run labelled {label!r}; labels: {', '.join(labels)}")
+    where_a, where_b = _configuration(runs, "a", a), _configuration(runs, "b", b)
     points = SAMPLED.get(metric)
     points = points if points in runs else None  # runs without it: the seeds' interval alone
-    d = paired_difference(with_derived(runs), metric, {"label": a}, {"label": b}, points=points)
+    d = paired_difference(with_derived(runs), metric, where_a, where_b, points=points)
     column = COLUMNS.get(metric)
     fmt = (lambda v: column.text(v)) if column and column.format != "count" else "{:.4g}".format
     size = fmt(d.mean) if math.isnan(d.half_width) else f"{fmt(d.mean)} ± {fmt(d.half_width)}"
