@@ -5,6 +5,7 @@ against their members. Every point is a mean over seeds with its 95 % interval."
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,17 @@ def _kernel_lines(ax, kernels: pd.DataFrame, table: pd.DataFrame, metric: str) -
         kernel_lines(ax, table[table.config == run.group.iloc[0]], metric, "k")
 
 
+def _rate_axis(ax) -> None:
+    """A log₂ learning-rate axis labelled 2⁻⁷ … 2¹ (the tuning grids are powers of two), not
+    with matplotlib's minor-tick products, which overlap on a narrow range."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$2^{{{math.log2(v):g}}}$"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.grid(alpha=0.3)
+
+
 def parameterisation_figure(runs: pd.DataFrame, layers: pd.DataFrame):
     """Per architecture (rows): accuracy, consistency and feature sensitivity against width for
     each parameterisation (families with at least two widths), the kernel as horizontal lines,
@@ -87,10 +99,14 @@ def parameterisation_figure(runs: pd.DataFrame, layers: pd.DataFrame):
             lr, m, c = seed_points(block, "lr", "loss")
             tune.errorbar(lr, m, yerr=c, marker="o", capsize=3,
                           color=colours[block.param.iloc[0]], label=family)  # fmt: skip
-        tune.set(xscale="log", xlabel="learning rate", title=f"{title}: final loss, base width")
-        tune.grid(alpha=0.3)
+        tune.set(xlabel="learning rate", title=f"{title}: final loss, base width")
+        _rate_axis(tune)
         if tune.get_legend_handles_labels()[0]:
             tune.legend(fontsize=7)
+        else:  # this study tuned no rate for this architecture (it reuses another study's)
+            tune.text(0.5, 0.5, "no rate tuning in this study", ha="center", va="center",
+                      transform=tune.transAxes, color="grey")  # fmt: skip
+            tune.set(xticks=[], yticks=[])
         if row[2].get_legend_handles_labels()[0]:
             row[2].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(
