@@ -85,7 +85,8 @@ def dead_units(
             handle.remove()
     counts = {}
     for layer, found in relus.items():
-        seen = [a for (owner, _), a in alive.items() if owner in {id(r) for r in found}]
+        ids = {id(r) for r in found}
+        seen = [a for (owner, _), a in alive.items() if owner in ids]
         dead = sum(int((~a).sum()) for a in seen)
         counts[layer] = (dead, sum(a.numel() for a in seen))
     return counts

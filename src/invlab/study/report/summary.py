@@ -196,15 +196,14 @@ def _configuration(runs: pd.DataFrame, name: str, wanted: str) -> dict:
     labels = set(runs.label) if len(runs) else set()
     families = set(runs.family) if "family" in runs and len(runs) else set()
     if wanted in labels:
-        where = {"label": wanted}
-        groups = runs.loc[runs.label == wanted, "group"] if "group" in runs else []
-        if len(set(groups)) > 1:
-            shared = sorted(set(runs.loc[runs.label == wanted, "family"]))
+        chosen = runs[runs.label == wanted]
+        configurations = chosen.group.nunique() if "group" in chosen else 1
+        if configurations > 1:
             raise ValueError(
-                f"{name}: the label {wanted!r} belongs to {len(set(groups))} configurations; "
-                f"give one of their families instead: {', '.join(shared)}"
+                f"{name}: the label {wanted!r} belongs to {configurations} configurations; "
+                f"give one of their families instead: {', '.join(sorted(set(chosen.family)))}"
             )
-        return where
+        return {"label": wanted}
     if wanted in families:
         return {"family": wanted}
     raise ValueError(
